@@ -1,0 +1,78 @@
+# cres-admin — English (United States)
+# The guide's own texts are verbatim: error-non-existent-user, user-added,
+# group-account-administrators.
+
+## The built-in group
+
+group-account-administrators = Account Administrators
+
+## Form and page labels
+
+label-accounts = Accounts
+label-groups = Groups
+label-users = Users
+label-user-id = User Id
+label-add-to-group = Add to Group
+label-add-user = Add User
+label-username = Username
+label-first-name = First Name
+label-last-name = Last Name
+label-password = Password
+label-confirm-password = Confirm Password
+label-enforce-password-expiration = Enforce Password Expiration
+label-save = Save
+label-group-name = Group Name
+label-add-group = Add Group
+label-name = Name
+label-email = Email
+label-account-number = Account Number
+label-account-name = Account Name
+
+## Lists
+
+groups-showing =
+    { $count ->
+        [one] Showing { $count } group.
+       *[other] Showing { $count } groups.
+    }
+
+## Confirmations
+
+account-created = Account { $account } created.
+user-added = User { $email } added.
+group-created = Group { $group } added.
+group-renamed = Group { $previous } renamed to { $group }.
+group-deleted = Group { $group } deleted.
+member-added = { $email } added to { $group }.
+member-already = { $email } is already in { $group }.
+member-removed = { $email } removed from { $group }.
+
+## Errors: input
+
+error-field-empty = { $field } is required.
+error-field-too-long = { $field } must be at most { $max } characters long.
+error-field-too-short = { $field } must be at least { $min } characters long.
+error-field-control-character = { $field } must not contain control characters such as line breaks.
+error-field-invisible-character = { $field } must not contain invisible or text-direction characters.
+error-field-whitespace = { $field } must not contain spaces.
+error-field-non-ascii = { $field } must use only ASCII characters; write an international domain in its xn-- form.
+error-field-not-a-number = { $field } must be a number of 1 to 12 digits.
+error-email-at-sign = { $field } must contain exactly one @.
+error-email-local-part = { $field } has an invalid part before the @.
+error-email-domain = { $field } has an invalid domain after the @.
+error-password-mismatch = Password and { $field } do not match.
+
+## Errors: rules
+
+error-non-existent-user = Can not add a non existent user.
+error-user-exists = A user with the email { $email } already exists.
+error-account-exists = Account { $account } already exists.
+error-account-not-found = Account { $account } does not exist.
+error-group-exists = This account already has a group named { $group }.
+error-group-not-found = This group does not exist.
+error-not-a-member = { $email } is not in { $group }.
+error-built-in-group = The { $group } group is built in: it cannot be deleted or renamed.
+error-last-administrator = { $email } is the last Account Administrator of account { $account } and cannot be removed.
+error-support-only = Only Customer Support can do this.
+error-not-account-administrator = Only an Account Administrator of account { $account } can do this.
+error-store = The account directory could not be reached. Nothing was changed; please try again.

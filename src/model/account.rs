@@ -1,0 +1,75 @@
+//! Customer accounts (tenants).
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Field, InvalidInput, Problem};
+use crate::model::Name;
+
+/// The number that identifies an account (R1), 1 to 12 decimal digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AccountNumber(u64);
+
+impl AccountNumber {
+    const MAX_DIGITS: usize = 12;
+
+    /// An account number from its value.
+    pub const fn new(number: u64) -> AccountNumber {
+        AccountNumber(number)
+    }
+
+    /// Parses the number as typed (surrounding white space ignored).
+    ///
+    /// ```
+    /// use cres_admin::AccountNumber;
+    /// assert_eq!(AccountNumber::parse(" 12345 ")?, AccountNumber::new(12345));
+    /// assert!(AccountNumber::parse("12a45").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn parse(input: &str) -> Result<AccountNumber, InvalidInput> {
+        let digits = input.trim();
+        if digits.is_empty() {
+            return Err(InvalidInput::new(Field::AccountNumber, Problem::Empty));
+        }
+        if digits.len() > Self::MAX_DIGITS || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(InvalidInput::new(Field::AccountNumber, Problem::NotANumber));
+        }
+        digits
+            .parse()
+            .map(AccountNumber)
+            .map_err(|_| InvalidInput::new(Field::AccountNumber, Problem::NotANumber))
+    }
+
+    /// The number's value.
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for AccountNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::str::FromStr for AccountNumber {
+    type Err = InvalidInput;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AccountNumber::parse(s)
+    }
+}
+
+/// A customer account (tenant).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// Its number.
+    pub number: AccountNumber,
+    /// Its name, for people.
+    pub name: Name,
+    /// When Customer Support created it.
+    pub created_at: DateTime<Utc>,
+}

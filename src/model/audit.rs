@@ -1,0 +1,82 @@
+//! The audit trail (R11).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{AccountNumber, Actor, Email, GroupId, GroupName};
+
+/// What a change did, and to what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+#[non_exhaustive]
+pub enum Action {
+    /// The account was created, with its built-in group.
+    AccountCreated,
+    /// A user was added (*Add User*).
+    UserAdded {
+        /// The new user.
+        email: Email,
+        /// Whether the password was made temporary.
+        temporary_password: bool,
+    },
+    /// A group was created.
+    GroupCreated {
+        /// The group.
+        group: GroupId,
+        /// Its name.
+        name: GroupName,
+    },
+    /// A group was renamed.
+    GroupRenamed {
+        /// The group.
+        group: GroupId,
+        /// The name before.
+        from: GroupName,
+        /// The name after.
+        to: GroupName,
+    },
+    /// A group was deleted, with its memberships.
+    GroupDeleted {
+        /// The group.
+        group: GroupId,
+        /// Its name.
+        name: GroupName,
+    },
+    /// A user was put into a group (*Add to Group*).
+    MemberAdded {
+        /// The group.
+        group: GroupId,
+        /// The user.
+        email: Email,
+    },
+    /// A user was taken out of a group.
+    MemberRemoved {
+        /// The group.
+        group: GroupId,
+        /// The user.
+        email: Email,
+    },
+}
+
+/// A change as the directory records it; the store gives it its sequence number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: Actor,
+    /// On which account.
+    pub account: AccountNumber,
+    /// What.
+    pub action: Action,
+}
+
+/// A recorded change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Position in the trail: later changes have higher numbers.
+    pub sequence: u64,
+    /// The change.
+    #[serde(flatten)]
+    pub record: AuditRecord,
+}

@@ -1,0 +1,406 @@
+//! The in-memory store: the default, for tests and for services that keep
+//! their own persistence.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, PoisonError, RwLock};
+
+use chrono::{DateTime, Utc};
+
+use crate::Error;
+use crate::model::{
+    Account, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId, GroupName,
+    GroupSummary, User,
+};
+use crate::store::{Reader, Store, StoreError, Transaction};
+
+/// A [`Store`] in memory, behind one reader-writer lock.
+///
+/// Reads run in parallel. A write transaction holds the write lock while its
+/// closure runs; the directory does everything slow (password hashing,
+/// input checks) before it opens one, so writers hold the lock for
+/// microseconds. Every change made inside a transaction is journalled and
+/// undone if the closure fails or panics (R12).
+///
+/// Membership is indexed both ways, so *is this user an Account
+/// Administrator of that account?* and *Add to Group* cost one hash lookup
+/// whatever the number of accounts and users.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: RwLock<State>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+}
+
+impl Store for MemoryStore {
+    fn read(&self, f: &mut dyn FnMut(&dyn Reader) -> Result<(), Error>) -> Result<(), Error> {
+        // A panic inside a transaction undoes its changes before the lock is
+        // released, so a poisoned lock still guards a consistent state.
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        f(&*state)
+    }
+
+    fn write(
+        &self,
+        f: &mut dyn FnMut(&mut dyn Transaction) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        let mut tx = MemoryTransaction {
+            state: &mut state,
+            undo: Vec::new(),
+        };
+        let result = f(&mut tx);
+        if result.is_ok() {
+            tx.undo.clear();
+        }
+        result
+    }
+}
+
+type Identity = Arc<str>;
+
+#[derive(Debug, Default)]
+struct State {
+    accounts: HashMap<AccountNumber, AccountEntry>,
+    users: HashMap<Identity, UserEntry>,
+    audit: HashMap<AccountNumber, Vec<AuditEntry>>,
+    last_sequence: u64,
+}
+
+#[derive(Debug, Clone)]
+struct AccountEntry {
+    account: Account,
+    groups: BTreeMap<u32, GroupEntry>,
+    next_group: u32,
+}
+
+#[derive(Debug, Clone)]
+struct GroupEntry {
+    group: Group,
+    members: HashSet<Identity>,
+}
+
+#[derive(Debug)]
+struct UserEntry {
+    user: User,
+    /// The groups the user is in: few, so a vector beats a set.
+    groups: Vec<GroupId>,
+}
+
+impl State {
+    fn group_entry(&self, id: GroupId) -> Option<&GroupEntry> {
+        self.accounts.get(&id.account)?.groups.get(&id.number)
+    }
+
+    fn group_entry_mut(&mut self, id: GroupId) -> Result<&mut GroupEntry, StoreError> {
+        self.accounts
+            .get_mut(&id.account)
+            .and_then(|entry| entry.groups.get_mut(&id.number))
+            .ok_or(StoreError::NotFound)
+    }
+
+    fn name_taken(&self, account: AccountNumber, name: &GroupName, except: Option<u32>) -> bool {
+        let key = name.key();
+        self.accounts.get(&account).is_some_and(|entry| {
+            entry
+                .groups
+                .iter()
+                .any(|(number, g)| Some(*number) != except && g.group.name.key() == key)
+        })
+    }
+
+    fn link(&mut self, group: GroupId, identity: &Identity) {
+        if let Ok(entry) = self.group_entry_mut(group) {
+            entry.members.insert(identity.clone());
+        }
+        if let Some(user) = self.users.get_mut(identity) {
+            user.groups.push(group);
+        }
+    }
+
+    fn unlink(&mut self, group: GroupId, identity: &Identity) {
+        if let Ok(entry) = self.group_entry_mut(group) {
+            entry.members.remove(identity);
+        }
+        if let Some(user) = self.users.get_mut(identity) {
+            user.groups.retain(|g| *g != group);
+        }
+    }
+}
+
+impl Reader for State {
+    fn account(&self, number: AccountNumber) -> Result<Option<Account>, StoreError> {
+        Ok(self.accounts.get(&number).map(|e| e.account.clone()))
+    }
+
+    fn user(&self, email: &Email) -> Result<Option<User>, StoreError> {
+        Ok(self.users.get(email.identity()).map(|e| e.user.clone()))
+    }
+
+    fn group(&self, id: GroupId) -> Result<Option<Group>, StoreError> {
+        Ok(self.group_entry(id).map(|e| e.group.clone()))
+    }
+
+    fn groups(&self, account: AccountNumber) -> Result<Vec<GroupSummary>, StoreError> {
+        Ok(self.accounts.get(&account).map_or_else(Vec::new, |entry| {
+            entry
+                .groups
+                .values()
+                .map(|g| GroupSummary {
+                    group: g.group.clone(),
+                    members: g.members.len(),
+                })
+                .collect()
+        }))
+    }
+
+    fn is_member(&self, group: GroupId, email: &Email) -> Result<bool, StoreError> {
+        Ok(self
+            .users
+            .get(email.identity())
+            .is_some_and(|user| user.groups.contains(&group)))
+    }
+
+    fn member_count(&self, group: GroupId) -> Result<usize, StoreError> {
+        Ok(self.group_entry(group).map_or(0, |g| g.members.len()))
+    }
+
+    fn members(&self, group: GroupId) -> Result<Vec<Email>, StoreError> {
+        let mut members: Vec<Email> = self.group_entry(group).map_or_else(Vec::new, |g| {
+            g.members
+                .iter()
+                .filter_map(|identity| self.users.get(identity))
+                .map(|u| u.user.email.clone())
+                .collect()
+        });
+        members.sort();
+        Ok(members)
+    }
+
+    fn audit(&self, account: AccountNumber, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(self.audit.get(&account).map_or_else(Vec::new, |entries| {
+            entries.iter().rev().take(limit).cloned().collect()
+        }))
+    }
+}
+
+/// A write transaction: changes go straight to the locked state, and each
+/// pushes the step that reverts it. Dropping the transaction with steps left
+/// (an error, or a panic unwinding) replays them newest first.
+struct MemoryTransaction<'a> {
+    state: &'a mut State,
+    undo: Vec<Box<dyn FnOnce(&mut State)>>,
+}
+
+impl Drop for MemoryTransaction<'_> {
+    fn drop(&mut self) {
+        while let Some(step) = self.undo.pop() {
+            step(self.state);
+        }
+    }
+}
+
+impl Reader for MemoryTransaction<'_> {
+    fn account(&self, number: AccountNumber) -> Result<Option<Account>, StoreError> {
+        self.state.account(number)
+    }
+
+    fn user(&self, email: &Email) -> Result<Option<User>, StoreError> {
+        self.state.user(email)
+    }
+
+    fn group(&self, id: GroupId) -> Result<Option<Group>, StoreError> {
+        self.state.group(id)
+    }
+
+    fn groups(&self, account: AccountNumber) -> Result<Vec<GroupSummary>, StoreError> {
+        self.state.groups(account)
+    }
+
+    fn is_member(&self, group: GroupId, email: &Email) -> Result<bool, StoreError> {
+        self.state.is_member(group, email)
+    }
+
+    fn member_count(&self, group: GroupId) -> Result<usize, StoreError> {
+        self.state.member_count(group)
+    }
+
+    fn members(&self, group: GroupId) -> Result<Vec<Email>, StoreError> {
+        self.state.members(group)
+    }
+
+    fn audit(&self, account: AccountNumber, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        self.state.audit(account, limit)
+    }
+}
+
+impl Transaction for MemoryTransaction<'_> {
+    fn insert_account(&mut self, account: &Account) -> Result<(), StoreError> {
+        if self.state.accounts.contains_key(&account.number) {
+            return Err(StoreError::Conflict);
+        }
+        let entry = AccountEntry {
+            account: account.clone(),
+            groups: BTreeMap::new(),
+            next_group: GroupId::ADMINISTRATORS_NUMBER,
+        };
+        self.state.accounts.insert(account.number, entry);
+        let number = account.number;
+        self.undo.push(Box::new(move |state| {
+            state.accounts.remove(&number);
+        }));
+        Ok(())
+    }
+
+    fn insert_group(
+        &mut self,
+        account: AccountNumber,
+        name: &GroupName,
+        created_at: DateTime<Utc>,
+    ) -> Result<Group, StoreError> {
+        if self.state.name_taken(account, name, None) {
+            return Err(StoreError::Conflict);
+        }
+        let entry = self
+            .state
+            .accounts
+            .get_mut(&account)
+            .ok_or(StoreError::NotFound)?;
+        let group = Group {
+            id: GroupId {
+                account,
+                number: entry.next_group,
+            },
+            name: name.clone(),
+            created_at,
+        };
+        entry.next_group += 1;
+        entry.groups.insert(
+            group.id.number,
+            GroupEntry {
+                group: group.clone(),
+                members: HashSet::new(),
+            },
+        );
+        let id = group.id;
+        self.undo.push(Box::new(move |state| {
+            if let Some(entry) = state.accounts.get_mut(&id.account) {
+                entry.groups.remove(&id.number);
+                entry.next_group = id.number;
+            }
+        }));
+        Ok(group)
+    }
+
+    fn rename_group(&mut self, id: GroupId, name: &GroupName) -> Result<(), StoreError> {
+        if self.state.name_taken(id.account, name, Some(id.number)) {
+            return Err(StoreError::Conflict);
+        }
+        let entry = self.state.group_entry_mut(id)?;
+        let previous = std::mem::replace(&mut entry.group.name, name.clone());
+        self.undo.push(Box::new(move |state| {
+            if let Ok(entry) = state.group_entry_mut(id) {
+                entry.group.name = previous;
+            }
+        }));
+        Ok(())
+    }
+
+    fn delete_group(&mut self, id: GroupId) -> Result<(), StoreError> {
+        let removed = self
+            .state
+            .accounts
+            .get_mut(&id.account)
+            .and_then(|entry| entry.groups.remove(&id.number))
+            .ok_or(StoreError::NotFound)?;
+        for identity in &removed.members {
+            if let Some(user) = self.state.users.get_mut(identity) {
+                user.groups.retain(|g| *g != id);
+            }
+        }
+        self.undo.push(Box::new(move |state| {
+            let members: Vec<Identity> = removed.members.iter().cloned().collect();
+            if let Some(entry) = state.accounts.get_mut(&id.account) {
+                entry.groups.insert(id.number, removed);
+            }
+            for identity in members {
+                if let Some(user) = state.users.get_mut(&identity) {
+                    user.groups.push(id);
+                }
+            }
+        }));
+        Ok(())
+    }
+
+    fn insert_user(&mut self, user: &User) -> Result<(), StoreError> {
+        let identity: Identity = user.email.identity().into();
+        if self.state.users.contains_key(&identity) {
+            return Err(StoreError::Conflict);
+        }
+        let entry = UserEntry {
+            user: user.clone(),
+            groups: Vec::new(),
+        };
+        self.state.users.insert(identity.clone(), entry);
+        self.undo.push(Box::new(move |state| {
+            state.users.remove(&identity);
+        }));
+        Ok(())
+    }
+
+    fn add_member(&mut self, group: GroupId, email: &Email) -> Result<(), StoreError> {
+        let (identity, user) = self
+            .state
+            .users
+            .get_key_value(email.identity())
+            .ok_or(StoreError::NotFound)?;
+        if self.state.group_entry(group).is_none() {
+            return Err(StoreError::NotFound);
+        }
+        if user.groups.contains(&group) {
+            return Err(StoreError::Conflict);
+        }
+        let identity = identity.clone();
+        self.state.link(group, &identity);
+        self.undo
+            .push(Box::new(move |state| state.unlink(group, &identity)));
+        Ok(())
+    }
+
+    fn remove_member(&mut self, group: GroupId, email: &Email) -> Result<(), StoreError> {
+        let identity = match self.state.users.get_key_value(email.identity()) {
+            Some((identity, user)) if user.groups.contains(&group) => identity.clone(),
+            _ => return Err(StoreError::NotFound),
+        };
+        self.state.unlink(group, &identity);
+        self.undo
+            .push(Box::new(move |state| state.link(group, &identity)));
+        Ok(())
+    }
+
+    fn append_audit(&mut self, record: &AuditRecord) -> Result<u64, StoreError> {
+        let previous = self.state.last_sequence;
+        let sequence = previous + 1;
+        self.state.last_sequence = sequence;
+        self.state
+            .audit
+            .entry(record.account)
+            .or_default()
+            .push(AuditEntry {
+                sequence,
+                record: record.clone(),
+            });
+        let account = record.account;
+        self.undo.push(Box::new(move |state| {
+            state.last_sequence = previous;
+            if let Some(entries) = state.audit.get_mut(&account) {
+                entries.pop();
+            }
+        }));
+        Ok(sequence)
+    }
+}

@@ -1,0 +1,224 @@
+//! Where the directory keeps its data: the [`Store`] trait and the stores
+//! that ship with the crate.
+//!
+//! # The contract
+//!
+//! A store offers read snapshots ([`Store::read`]) and all-or-nothing write
+//! transactions ([`Store::write`]). The directory runs each operation as one
+//! closure: it reads, decides, and writes through the [`Transaction`] it is
+//! handed. The store must guarantee:
+//!
+//! - **Isolation.** Write transactions are serializable: the closure sees
+//!   the effects of every transaction committed before it and of its own
+//!   writes, and no other transaction's writes meanwhile. A SQL store gets
+//!   this from `BEGIN IMMEDIATE` (or `SERIALIZABLE`); the memory store holds
+//!   its write lock.
+//! - **Atomicity (R12).** If the closure returns `Err` or panics, or the
+//!   commit fails, nothing it wrote is visible, ever.
+//! - **Retry.** The store may run the closure again (after a serialization
+//!   failure, say), so the closure must have no effect outside the
+//!   transaction; the directory's closures have none.
+//! - **Uniqueness.** Inserting what already exists fails with
+//!   [`StoreError::Conflict`]: an account number, a user's email identity
+//!   (ignoring case), a group name within an account (ignoring case, see
+//!   [`GroupName::key`]), a membership. Changing what does not exist fails
+//!   with [`StoreError::NotFound`].
+//! - **Group numbers** are given per account in creation order, starting at
+//!   1 (so the first group of an account is [`GroupId::administrators`]),
+//!   and never reused after a deletion.
+//! - **Audit sequence numbers** grow with every appended record, across
+//!   accounts.
+//!
+//! Everything here is object safe: `Box<dyn Store>` and `Arc<dyn Store>` are
+//! stores too.
+
+mod memory;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+pub use memory::MemoryStore;
+
+use crate::Error;
+use crate::model::{
+    Account, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId, GroupName,
+    GroupSummary, User,
+};
+
+/// A failure of the store, as distinct from a refusal by the directory.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// What was inserted already exists (see the uniqueness contract).
+    #[error("the record already exists")]
+    Conflict,
+    /// What was to be changed does not exist.
+    #[error("the record does not exist")]
+    NotFound,
+    /// The store is busy or unreachable right now; trying again may succeed.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Any other failure of the backend.
+    #[error("the store failed: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// A backend failure from any error.
+    pub fn backend(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
+        StoreError::Backend(error.into())
+    }
+
+    /// `true` for [`StoreError::Conflict`].
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::Conflict)
+    }
+
+    /// `true` for [`StoreError::NotFound`].
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, StoreError::NotFound)
+    }
+}
+
+/// Reads, inside a snapshot or a write transaction.
+pub trait Reader {
+    /// The account with this number.
+    fn account(&self, number: AccountNumber) -> Result<Option<Account>, StoreError>;
+
+    /// The user whose email identity equals `email`'s, ignoring case.
+    fn user(&self, email: &Email) -> Result<Option<User>, StoreError>;
+
+    /// The group with this id.
+    fn group(&self, id: GroupId) -> Result<Option<Group>, StoreError>;
+
+    /// The groups of an account with their member counts, in group-number order.
+    fn groups(&self, account: AccountNumber) -> Result<Vec<GroupSummary>, StoreError>;
+
+    /// Whether the user is a member of the group.
+    fn is_member(&self, group: GroupId, email: &Email) -> Result<bool, StoreError>;
+
+    /// How many members the group has (0 for a group that does not exist).
+    fn member_count(&self, group: GroupId) -> Result<usize, StoreError>;
+
+    /// The group's members, ordered by email identity.
+    fn members(&self, group: GroupId) -> Result<Vec<Email>, StoreError>;
+
+    /// The account's most recent audit entries, newest first, at most `limit`.
+    fn audit(&self, account: AccountNumber, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Whether the user is in the account's *Account Administrators* group.
+    /// The directory asks this on every operation: keep it cheap.
+    fn is_account_admin(&self, account: AccountNumber, email: &Email) -> Result<bool, StoreError> {
+        self.is_member(GroupId::administrators(account), email)
+    }
+}
+
+/// Writes, inside a write transaction. See the [module docs](self) for the contract.
+pub trait Transaction: Reader {
+    /// Inserts an account; [`StoreError::Conflict`] if the number is taken.
+    fn insert_account(&mut self, account: &Account) -> Result<(), StoreError>;
+
+    /// Creates a group in an account with the account's next group number.
+    /// [`StoreError::NotFound`] without the account, [`StoreError::Conflict`]
+    /// if the account has a group of the same [`GroupName::key`].
+    fn insert_group(
+        &mut self,
+        account: AccountNumber,
+        name: &GroupName,
+        created_at: DateTime<Utc>,
+    ) -> Result<Group, StoreError>;
+
+    /// Renames a group; `NotFound` or `Conflict` as for [`Transaction::insert_group`].
+    fn rename_group(&mut self, id: GroupId, name: &GroupName) -> Result<(), StoreError>;
+
+    /// Deletes a group and its memberships; `NotFound` if it does not exist.
+    fn delete_group(&mut self, id: GroupId) -> Result<(), StoreError>;
+
+    /// Inserts a user; [`StoreError::Conflict`] if the email identity is taken.
+    fn insert_user(&mut self, user: &User) -> Result<(), StoreError>;
+
+    /// Puts a user into a group: `NotFound` without the group or the user,
+    /// `Conflict` if already a member.
+    fn add_member(&mut self, group: GroupId, email: &Email) -> Result<(), StoreError>;
+
+    /// Takes a user out of a group: `NotFound` if not a member.
+    fn remove_member(&mut self, group: GroupId, email: &Email) -> Result<(), StoreError>;
+
+    /// Appends an audit record and returns its sequence number.
+    fn append_audit(&mut self, record: &AuditRecord) -> Result<u64, StoreError>;
+}
+
+/// A place to keep the directory: see the [module docs](self) for the contract.
+///
+/// The closures return the crate's [`Error`] so that a domain refusal found
+/// inside a transaction (the last administrator, say) rolls it back like any
+/// failure. A store returns the closure's error unchanged, and its own
+/// failures as [`Error::Store`].
+pub trait Store: Send + Sync {
+    /// Runs `f` on a consistent snapshot.
+    fn read(&self, f: &mut dyn FnMut(&dyn Reader) -> Result<(), Error>) -> Result<(), Error>;
+
+    /// Runs `f` in a write transaction, committed if `f` returns `Ok` and
+    /// rolled back otherwise.
+    fn write(
+        &self,
+        f: &mut dyn FnMut(&mut dyn Transaction) -> Result<(), Error>,
+    ) -> Result<(), Error>;
+}
+
+/// Conveniences over [`Store`] for closures that return a value.
+pub trait StoreExt: Store {
+    /// [`Store::read`], returning what `f` returns.
+    fn read_with<T>(&self, mut f: impl FnMut(&dyn Reader) -> Result<T, Error>) -> Result<T, Error> {
+        let mut output = None;
+        self.read(&mut |reader| {
+            output = Some(f(reader)?);
+            Ok(())
+        })?;
+        output.ok_or_else(not_run)
+    }
+
+    /// [`Store::write`], returning what `f` returns.
+    fn write_with<T>(
+        &self,
+        mut f: impl FnMut(&mut dyn Transaction) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut output = None;
+        self.write(&mut |tx| {
+            output = Some(f(tx)?);
+            Ok(())
+        })?;
+        output.ok_or_else(not_run)
+    }
+}
+
+impl<S: Store + ?Sized> StoreExt for S {}
+
+fn not_run() -> Error {
+    Error::Store(StoreError::backend(
+        "the store returned success without running the transaction",
+    ))
+}
+
+macro_rules! forward_store {
+    ($($wrapper:ident),*) => {$(
+        impl<S: Store + ?Sized> Store for $wrapper<S> {
+            fn read(
+                &self,
+                f: &mut dyn FnMut(&dyn Reader) -> Result<(), Error>,
+            ) -> Result<(), Error> {
+                (**self).read(f)
+            }
+
+            fn write(
+                &self,
+                f: &mut dyn FnMut(&mut dyn Transaction) -> Result<(), Error>,
+            ) -> Result<(), Error> {
+                (**self).write(f)
+            }
+        }
+    )*};
+}
+
+forward_store!(Arc, Box);
