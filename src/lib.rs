@@ -9,6 +9,8 @@ mod error;
 mod i18n;
 mod model;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use confirmation::{
@@ -23,4 +25,6 @@ pub use model::{
     Account, AccountNumber, Action, Actor, AuditEntry, AuditRecord, Credential, Email, Group,
     GroupId, GroupName, GroupSummary, Name, User, UserStatus,
 };
-pub use store::{MemoryStore, Store, StoreError};
+pub use store::{MemoryStore, Store, StoreError, StoreExt};
+#[cfg(feature = "sqlite")]
+pub use store::SqliteStore;

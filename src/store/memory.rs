@@ -204,39 +204,7 @@ impl Drop for MemoryTransaction<'_> {
     }
 }
 
-impl Reader for MemoryTransaction<'_> {
-    fn account(&self, number: AccountNumber) -> Result<Option<Account>, StoreError> {
-        self.state.account(number)
-    }
-
-    fn user(&self, email: &Email) -> Result<Option<User>, StoreError> {
-        self.state.user(email)
-    }
-
-    fn group(&self, id: GroupId) -> Result<Option<Group>, StoreError> {
-        self.state.group(id)
-    }
-
-    fn groups(&self, account: AccountNumber) -> Result<Vec<GroupSummary>, StoreError> {
-        self.state.groups(account)
-    }
-
-    fn is_member(&self, group: GroupId, email: &Email) -> Result<bool, StoreError> {
-        self.state.is_member(group, email)
-    }
-
-    fn member_count(&self, group: GroupId) -> Result<usize, StoreError> {
-        self.state.member_count(group)
-    }
-
-    fn members(&self, group: GroupId) -> Result<Vec<Email>, StoreError> {
-        self.state.members(group)
-    }
-
-    fn audit(&self, account: AccountNumber, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
-        self.state.audit(account, limit)
-    }
-}
+super::forward_reader!(['a] MemoryTransaction<'a>, self => self.state);
 
 impl Transaction for MemoryTransaction<'_> {
     fn insert_account(&mut self, account: &Account) -> Result<(), StoreError> {

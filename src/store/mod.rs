@@ -33,12 +33,16 @@
 //! stores too.
 
 mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 pub use memory::MemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
 
 use crate::Error;
 use crate::model::{
@@ -201,6 +205,77 @@ fn not_run() -> Error {
     ))
 }
 
+/// Implements [`Reader`] for a wrapper by forwarding every read to `$inner`.
+macro_rules! forward_reader {
+    ([$($generics:tt)*] $type:ty, $this:ident => $inner:expr) => {
+        impl<$($generics)*> $crate::store::Reader for $type {
+            fn account(
+                &$this,
+                number: $crate::AccountNumber,
+            ) -> Result<Option<$crate::Account>, $crate::StoreError> {
+                $inner.account(number)
+            }
+
+            fn user(
+                &$this,
+                email: &$crate::Email,
+            ) -> Result<Option<$crate::User>, $crate::StoreError> {
+                $inner.user(email)
+            }
+
+            fn group(
+                &$this,
+                id: $crate::GroupId,
+            ) -> Result<Option<$crate::Group>, $crate::StoreError> {
+                $inner.group(id)
+            }
+
+            fn groups(
+                &$this,
+                account: $crate::AccountNumber,
+            ) -> Result<Vec<$crate::GroupSummary>, $crate::StoreError> {
+                $inner.groups(account)
+            }
+
+            fn is_member(
+                &$this,
+                group: $crate::GroupId,
+                email: &$crate::Email,
+            ) -> Result<bool, $crate::StoreError> {
+                $inner.is_member(group, email)
+            }
+
+            fn member_count(&$this, group: $crate::GroupId) -> Result<usize, $crate::StoreError> {
+                $inner.member_count(group)
+            }
+
+            fn members(
+                &$this,
+                group: $crate::GroupId,
+            ) -> Result<Vec<$crate::Email>, $crate::StoreError> {
+                $inner.members(group)
+            }
+
+            fn audit(
+                &$this,
+                account: $crate::AccountNumber,
+                limit: usize,
+            ) -> Result<Vec<$crate::AuditEntry>, $crate::StoreError> {
+                $inner.audit(account, limit)
+            }
+
+            fn is_account_admin(
+                &$this,
+                account: $crate::AccountNumber,
+                email: &$crate::Email,
+            ) -> Result<bool, $crate::StoreError> {
+                $inner.is_account_admin(account, email)
+            }
+        }
+    };
+}
+pub(crate) use forward_reader;
+
 macro_rules! forward_store {
     ($($wrapper:ident),*) => {$(
         impl<S: Store + ?Sized> Store for $wrapper<S> {
@@ -222,3 +297,16 @@ macro_rules! forward_store {
 }
 
 forward_store!(Arc, Box);
+
+impl<S: Store + ?Sized> Store for &S {
+    fn read(&self, f: &mut dyn FnMut(&dyn Reader) -> Result<(), Error>) -> Result<(), Error> {
+        (**self).read(f)
+    }
+
+    fn write(
+        &self,
+        f: &mut dyn FnMut(&mut dyn Transaction) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        (**self).write(f)
+    }
+}
