@@ -5,6 +5,8 @@
 ## The built-in group
 
 group-account-administrators = Account Administrators
+# A group name an administrator chose: shown as typed, in every language.
+group-custom-name = { $name }
 
 ## Form and page labels
 
@@ -50,8 +52,16 @@ member-removed = { $email } removed from { $group }.
 ## Errors: input
 
 error-field-empty = { $field } is required.
-error-field-too-long = { $field } must be at most { $max } characters long.
-error-field-too-short = { $field } must be at least { $min } characters long.
+error-field-too-long =
+    { $field } must be at most { $max } { $max ->
+        [one] character
+       *[other] characters
+    } long.
+error-field-too-short =
+    { $field } must be at least { $min } { $min ->
+        [one] character
+       *[other] characters
+    } long.
 error-field-control-character = { $field } must not contain control characters such as line breaks.
 error-field-invisible-character = { $field } must not contain invisible or text-direction characters.
 error-field-whitespace = { $field } must not contain spaces.
@@ -76,3 +86,8 @@ error-last-administrator = { $email } is the last Account Administrator of accou
 error-support-only = Only Customer Support can do this.
 error-not-account-administrator = Only an Account Administrator of account { $account } can do this.
 error-store = The account directory could not be reached. Nothing was changed; please try again.
+error-store-cannot-open = The account directory could not be opened. Check its path and permissions.
+error-store-not-a-database = This file is not an account directory. It was left unchanged.
+error-store-newer-schema = The account directory was written by a newer version (schema { $found }; this version knows up to { $supported }). It was left unchanged; please upgrade.
+error-store-corrupt = The account directory is damaged and cannot be read. Nothing was changed; restore it from a backup.
+error-store-full = The disk of the account directory is full. Nothing was changed; free some space and try again.

@@ -5,6 +5,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::{Arg, Localize, Message};
 use crate::model::{AccountNumber, Name};
 
 /// Identifies a group: its account and its number inside that account.
@@ -57,6 +58,19 @@ impl GroupName {
         match self {
             GroupName::AccountAdministrators => "account administrators".to_owned(),
             GroupName::Custom(name) => name.key(),
+        }
+    }
+}
+
+/// Built-in names render in the reader's language; names administrators gave
+/// render exactly as typed, never translated.
+impl Localize for GroupName {
+    fn message(&self) -> Message {
+        match self {
+            GroupName::AccountAdministrators => Message::new("group-account-administrators"),
+            GroupName::Custom(name) => {
+                Message::new("group-custom-name").arg("name", Arg::Text(name.as_str().to_owned()))
+            }
         }
     }
 }
