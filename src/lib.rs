@@ -1,5 +1,64 @@
-#![doc = "Placeholder"]
+//! Account administration for CRES, the encrypted-envelope mail service:
+//! customer **accounts**, the **groups** inside them (above all the built-in
+//! *Account Administrators*), and the **users** put into those groups — as
+//! described by the guide *Add Account Administrators to CRES*.
+//!
+//! A [`Directory`] carries out every operation of the guide on a pluggable
+//! [`Store`]: it checks the input, checks that the [`Actor`] may act, and
+//! reads, decides and writes in one transaction, so a refused or failed
+//! operation changes nothing. Errors and confirmations are values with a
+//! Fluent message id; a [`Localizer`] renders them for a reader, and
+//! `Display` gives the English text.
+//!
+//! # Example: the guide's flow
+//!
+//! ```
+//! use cres_admin::{AccountNumber, Actor, Directory, Email, Error, GroupId, MemoryStore, NewUser, Password};
+//! # use cres_admin::PasswordHashing;
+//!
+//! let directory = Directory::new(MemoryStore::new());
+//! # let directory = directory.with_password_hashing(PasswordHashing::insecure_fast());
+//! let account = AccountNumber::new(12345);
+//! let admins = GroupId::administrators(account);
+//! let new_user = |email: &str| NewUser {
+//!     username: email.into(),
+//!     first_name: "Given".into(),
+//!     last_name: "Family".into(),
+//!     password: Password::new("Temporary-2026"),
+//!     confirm_password: Password::new("Temporary-2026"),
+//!     enforce_password_expiration: true,
+//! };
+//!
+//! // 1. Customer Support creates the account and makes Alice its first administrator.
+//! let support = Actor::Support;
+//! directory.create_account(&support, account, "Example Corp")?;
+//! directory.add_user(&support, account, &new_user("alice@example.com"))?;
+//! directory.add_to_group(&support, admins, "alice@example.com")?;
+//!
+//! // 2. Alice tries to add Bob, who does not exist yet.
+//! let alice = Actor::User(Email::parse("alice@example.com")?);
+//! let refused = directory.add_to_group(&alice, admins, "bob@example.com").unwrap_err();
+//! assert!(matches!(refused, Error::NonExistentUser { .. }));
+//! assert_eq!(refused.to_string(), "Can not add a non existent user.");
+//!
+//! // 3. She adds Bob as a user with a temporary password, then to the group.
+//! let added = directory.add_user(&alice, account, &new_user("bob@example.com"))?;
+//! assert_eq!(added.to_string(), "User bob@example.com added.");
+//! directory.add_to_group(&alice, admins, "bob@example.com")?;
+//! assert!(directory.is_account_admin(account, &Email::parse("Bob@Example.com")?)?);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Modules and features
+//!
+//! - [`store`]: the [`Store`] contract and [`MemoryStore`]; the `sqlite`
+//!   feature adds a persistent store.
+//! - `testing` feature: the `testing` module, with tools any store
+//!   implementation can use to test itself.
+//!
+//! See `ARCHITECTURE.md` in the repository for the data flow and invariants.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod clock;
 mod confirmation;
@@ -20,7 +79,10 @@ pub use confirmation::{
 pub use credentials::{Password, PasswordHash, PasswordHashing, PasswordPolicy};
 pub use directory::{Directory, NewUser};
 pub use error::{Error, Field, Forbidden, InvalidInput, Problem};
-pub use i18n::{Arg, Label, Localize, Localizer, Message, RenderError, ShowingGroups};
+pub use i18n::{
+    Arg, Label, LocaleCoverage, LocaleError, Localize, Localizer, LocalizerBuilder, Message,
+    RenderError, ShowingGroups,
+};
 pub use model::{
     Account, AccountNumber, Action, Actor, AuditEntry, AuditRecord, Credential, Email, Group,
     GroupId, GroupName, GroupSummary, Name, User, UserStatus,
