@@ -87,6 +87,11 @@ pub use model::{
     Account, AccountNumber, Action, Actor, AuditEntry, AuditRecord, Credential, Email, Group,
     GroupId, GroupName, GroupSummary, Name, User, UserStatus,
 };
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use store::{MemoryStore, Store, StoreError, StoreExt};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;

@@ -9,17 +9,9 @@ use crate::credentials::{Password, PasswordHash};
 ///
 /// The default is OWASP's recommended argon2id setting (19 MiB, 2 passes,
 /// 1 lane). [`PasswordHashing::insecure_fast`] exists for tests.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PasswordHashing {
     params: Params,
-}
-
-impl Default for PasswordHashing {
-    fn default() -> Self {
-        PasswordHashing {
-            params: Params::default(),
-        }
-    }
 }
 
 impl PasswordHashing {

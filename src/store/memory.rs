@@ -193,8 +193,10 @@ impl Reader for State {
 /// (an error, or a panic unwinding) replays them newest first.
 struct MemoryTransaction<'a> {
     state: &'a mut State,
-    undo: Vec<Box<dyn FnOnce(&mut State)>>,
+    undo: Vec<UndoStep>,
 }
+
+type UndoStep = Box<dyn FnOnce(&mut State)>;
 
 impl Drop for MemoryTransaction<'_> {
     fn drop(&mut self) {

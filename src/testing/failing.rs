@@ -8,9 +8,10 @@ use crate::model::{AccountNumber, AuditRecord, Email, Group, GroupId, GroupName,
 use crate::store::{Reader, Store, StoreError, Transaction, forward_reader};
 use crate::{Account, Error};
 
-/// Wraps a store and fails one chosen write: the `n`-th call (counting from
-/// 1) to any [`Transaction`] write method after [`FailingStore::fail_write`]
-/// returns [`StoreError::Backend`]. Reads are never affected.
+/// Wraps a store and fails one chosen write: after
+/// [`FailingStore::fail_write`]`(n)`, the `n`-th call (counting from 1) to
+/// any [`Transaction`] write method returns [`StoreError::Backend`]. Reads
+/// are never affected.
 ///
 /// ```
 /// use cres_admin::testing::FailingStore;
