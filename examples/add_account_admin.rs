@@ -3,7 +3,12 @@
 //! ```text
 //! cargo run --example add_account_admin                 # English
 //! cargo run --example add_account_admin -- --lang fr    # any BCP 47 tag or Accept-Language value
+//! cargo run --features sqlite --example add_account_admin -- --store cres.db
 //! ```
+//!
+//! With `--store`, the directory lives in a SQLite file: run it twice and the
+//! second run shows what the first one kept (the account exists, Bob is
+//! already an administrator).
 //!
 //! Every step prints what a person would see: the confirmation or the
 //! refusal, in the chosen language. Refusals are part of the story; the
@@ -21,15 +26,22 @@ const OTHER_ACCOUNT: AccountNumber = AccountNumber::new(67890);
 
 struct Options {
     lang: Option<String>,
+    store: Option<String>,
 }
 
 fn parse_options() -> Result<Options, String> {
-    let mut options = Options { lang: None };
+    let mut options = Options {
+        lang: None,
+        store: None,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--lang" => options.lang = Some(args.next().ok_or("--lang needs a language tag")?),
-            "-h" | "--help" => return Err("usage: add_account_admin [--lang TAG]".to_owned()),
+            "--store" => options.store = Some(args.next().ok_or("--store needs a file path")?),
+            "-h" | "--help" => {
+                return Err("usage: add_account_admin [--lang TAG] [--store FILE.db]".to_owned());
+            }
             other => return Err(format!("unknown argument {other:?}; try --help")),
         }
     }
@@ -48,17 +60,36 @@ fn main() -> ExitCode {
         Some(lang) => Localizer::from_accept_language(lang),
         None => Localizer::english(),
     };
-    let directory = Directory::new(MemoryStore::new());
-    match run(&directory, &Guide { localizer }) {
+    let guide = Guide { localizer };
+    let result = match &options.store {
+        None => run(&Directory::new(MemoryStore::new()), &guide),
+        Some(path) => run_on_file(path, &guide),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!(
-                "{error} ({})",
-                std::error::Error::source(&error).map_or_else(String::new, ToString::to_string)
-            );
+            eprintln!("{}", guide.localizer.render(&error));
+            if let Some(cause) = std::error::Error::source(&error) {
+                eprintln!("  ({cause})");
+            }
             ExitCode::FAILURE
         }
     }
+}
+
+#[cfg(feature = "sqlite")]
+fn run_on_file(path: &str, guide: &Guide) -> Result<(), Error> {
+    let store = cres_admin::SqliteStore::open(path)?;
+    run(&Directory::new(store), guide)
+}
+
+#[cfg(not(feature = "sqlite"))]
+fn run_on_file(_path: &str, _guide: &Guide) -> Result<(), Error> {
+    eprintln!(
+        "--store needs the sqlite feature: \
+         cargo run --features sqlite --example add_account_admin -- --store FILE.db"
+    );
+    std::process::exit(2);
 }
 
 /// Prints each step and its outcome in the reader's language.
