@@ -257,6 +257,15 @@ impl Localize for Error {
             Error::LastAdministrator { email, account } => Message::new("error-last-administrator")
                 .arg("email", email)
                 .arg("account", account),
+            Error::Store(StoreError::CannotOpen(_)) => Message::new("error-store-cannot-open"),
+            Error::Store(StoreError::NotADatabase) => Message::new("error-store-not-a-database"),
+            Error::Store(StoreError::NewerSchema { found, supported }) => {
+                Message::new("error-store-newer-schema")
+                    .arg("found", Arg::Count(u64::from(*found)))
+                    .arg("supported", Arg::Count(u64::from(*supported)))
+            }
+            Error::Store(StoreError::Corrupt(_)) => Message::new("error-store-corrupt"),
+            Error::Store(StoreError::StorageFull) => Message::new("error-store-full"),
             Error::Store(_) => Message::new("error-store"),
         }
     }

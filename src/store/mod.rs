@@ -66,6 +66,36 @@ pub enum StoreError {
     /// Any other failure of the backend.
     #[error("the store failed: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The store could not be opened: its path names a missing folder or a
+    /// folder rather than a file, or this process may not read and write it.
+    /// The cause is the source.
+    #[error("the store could not be opened: {0}")]
+    CannotOpen(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The file is not a database of this crate: not a SQLite database at
+    /// all, or one that belongs to another application. It was left untouched.
+    #[error("the file is not a database of this crate")]
+    NotADatabase,
+    /// The database was written by a newer version of this crate, with a
+    /// schema this version does not know. It was left untouched: upgrade the
+    /// crate to use it.
+    #[error(
+        "the database has schema version {found}, newer than the version {supported} this crate knows"
+    )]
+    NewerSchema {
+        /// The schema version found in the database.
+        found: u32,
+        /// The newest schema version this crate knows.
+        supported: u32,
+    },
+    /// The stored data is damaged: a page of the file, or a value that can
+    /// no longer be read back. What the source says names neither values nor
+    /// file contents.
+    #[error("the stored data is damaged")]
+    Corrupt(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The disk (or a size limit of the store) is full; the write was rolled
+    /// back. Freeing space and trying again may succeed.
+    #[error("the storage is full")]
+    StorageFull,
 }
 
 impl StoreError {

@@ -3,7 +3,11 @@
 //!
 //! - [`FailingStore`] wraps any store and makes a chosen write fail, to
 //!   prove that an operation interrupted halfway changes nothing (R12).
+//! - [`conformance`] is the suite of checks that every [`Store`](crate::Store)
+//!   must pass: uniqueness, atomicity, isolation, membership, audit order and
+//!   the concurrent last-administrator race. Run it against your own store.
 
+pub mod conformance;
 mod failing;
 
 pub use failing::FailingStore;

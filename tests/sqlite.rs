@@ -1,0 +1,475 @@
+//! SqliteStore on real files: durability, two stores on one file, bad files,
+//! and a process killed while it writes.
+#![cfg(feature = "sqlite")]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Barrier;
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use cres_admin::{
+    AccountNumber, Actor, Directory, Email, Error, Forbidden, GroupId, Localize, NewUser,
+    PasswordHashing, SqliteStore, Store, StoreError, StoreExt,
+};
+
+fn email(address: &str) -> Email {
+    Email::parse(address).expect("a valid address")
+}
+
+fn form(username: &str, temporary: bool) -> NewUser {
+    NewUser {
+        username: username.to_owned(),
+        first_name: "Ada".to_owned(),
+        last_name: "Lovelace".to_owned(),
+        password: "Temporary-Pass-1".into(),
+        confirm_password: "Temporary-Pass-1".into(),
+        enforce_password_expiration: temporary,
+    }
+}
+
+fn directory_on<S: Store>(store: S) -> Directory<S> {
+    Directory::new(store).with_password_hashing(PasswordHashing::insecure_fast())
+}
+
+fn open(path: &Path) -> SqliteStore {
+    SqliteStore::open(path).expect("opening the store")
+}
+
+/// Creates account `number` with `admins` as its administrators.
+fn account_with_admins<S: Store>(directory: &Directory<S>, number: u64, admins: &[&str]) {
+    let account = AccountNumber::new(number);
+    directory
+        .create_account(&Actor::Support, account, "Acme")
+        .expect("creating the account");
+    for admin in admins {
+        directory
+            .add_user(&Actor::Support, account, &form(admin, false))
+            .expect("adding the user");
+        directory
+            .add_to_group(&Actor::Support, GroupId::administrators(account), admin)
+            .expect("making the user an administrator");
+    }
+}
+
+fn open_error(path: &Path) -> StoreError {
+    SqliteStore::open(path).expect_err("the file must be refused")
+}
+
+#[test]
+fn everything_is_still_there_after_reopening() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("cres.db");
+    let account = AccountNumber::new(12345);
+    let alice = Actor::User(email("alice@example.com"));
+    let before = {
+        let directory = directory_on(open(&path));
+        account_with_admins(&directory, 12345, &["alice@example.com"]);
+        directory
+            .add_user(&alice, account, &form("Bob@Example.com", true))
+            .unwrap();
+        let sales = directory.create_group(&alice, account, "Sales").unwrap();
+        directory
+            .add_to_group(&alice, sales.group.id, "bob@example.com")
+            .unwrap();
+        (
+            directory.groups(&alice, account).unwrap(),
+            directory.members(&alice, sales.group.id).unwrap(),
+            directory.audit_trail(&alice, account, 100).unwrap(),
+            directory
+                .store()
+                .read_with(|r| Ok(r.user(&email("bob@example.com"))?))
+                .unwrap(),
+        )
+    };
+    let directory = directory_on(open(&path));
+    let after = (
+        directory.groups(&alice, account).unwrap(),
+        directory
+            .members(&alice, GroupId { account, number: 2 })
+            .unwrap(),
+        directory.audit_trail(&alice, account, 100).unwrap(),
+        directory
+            .store()
+            .read_with(|r| Ok(r.user(&email("bob@example.com"))?))
+            .unwrap(),
+    );
+    assert_eq!(
+        after, before,
+        "everything written must be read back after reopening"
+    );
+    assert_eq!(after.2.len(), 6, "six changes were recorded");
+    let bob = after.3.expect("bob was stored");
+    assert!(bob.credential.expect("bob has a password").temporary);
+    directory.store().check_integrity().unwrap();
+}
+
+#[test]
+fn two_stores_on_one_file_never_lose_the_last_admin() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("race.db");
+    let first = directory_on(open(&path));
+    let second = directory_on(open(&path));
+    for trial in 0..16u64 {
+        let account = AccountNumber::new(100 + trial);
+        let admins = GroupId::administrators(account);
+        let (a, b) = (
+            format!("a{trial}@race.example"),
+            format!("b{trial}@race.example"),
+        );
+        account_with_admins(&first, 100 + trial, &[&a, &b]);
+        let barrier = Barrier::new(2);
+        let results = thread::scope(|scope| {
+            let one = scope.spawn(|| {
+                barrier.wait();
+                first.remove_from_group(&Actor::User(email(&a)), admins, &b)
+            });
+            let two = scope.spawn(|| {
+                barrier.wait();
+                second.remove_from_group(&Actor::User(email(&b)), admins, &a)
+            });
+            [one.join().unwrap(), two.join().unwrap()]
+        });
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "trial {trial}: exactly one removal must succeed: {results:?}"
+        );
+        for result in &results {
+            if let Err(error) = result {
+                assert!(
+                    matches!(
+                        error,
+                        Error::Forbidden(Forbidden::NotAccountAdministrator { .. })
+                            | Error::LastAdministrator { .. }
+                    ),
+                    "trial {trial}: the other removal must be refused: {error:?}"
+                );
+            }
+        }
+        for store in [first.store(), second.store()] {
+            let count = store.read_with(|r| Ok(r.member_count(admins)?)).unwrap();
+            assert_eq!(count, 1, "trial {trial}: one administrator must remain");
+        }
+    }
+}
+
+#[test]
+fn uniqueness_holds_between_two_stores() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("unique.db");
+    let first = directory_on(open(&path));
+    let second = directory_on(open(&path));
+    account_with_admins(&first, 1, &["bob@example.com"]);
+    let error = second
+        .add_user(
+            &Actor::Support,
+            AccountNumber::new(1),
+            &form("BOB@example.com", false),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::UserExists { .. }),
+        "the other store must see the user: {error:?}"
+    );
+    let error = second
+        .create_account(&Actor::Support, AccountNumber::new(1), "Again")
+        .unwrap_err();
+    assert!(matches!(error, Error::AccountExists { .. }), "{error:?}");
+}
+
+#[test]
+fn reads_do_not_wait_behind_a_writer() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("reads.db");
+    let directory = directory_on(open(&path));
+    account_with_admins(&directory, 1, &["alice@example.com"]);
+    let (done, reader_done) = mpsc::channel();
+    let waited = thread::scope(|scope| {
+        let store = directory.store();
+        let writer = scope.spawn(move || {
+            let mut waited = None;
+            store
+                .write(&mut |_tx| {
+                    // Hold the write transaction open until the read is done.
+                    waited = Some(reader_done.recv_timeout(Duration::from_secs(10)).is_ok());
+                    Ok(())
+                })
+                .unwrap();
+            waited
+        });
+        thread::sleep(Duration::from_millis(50));
+        let admin = directory
+            .is_account_admin(AccountNumber::new(1), &email("alice@example.com"))
+            .unwrap();
+        done.send(()).unwrap();
+        assert!(admin, "the read must see committed data");
+        writer.join().unwrap()
+    });
+    assert_eq!(
+        waited,
+        Some(true),
+        "a read must complete while a write transaction is open"
+    );
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_left_untouched() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("newer.db");
+    drop(open(&path));
+    let newer = SqliteStore::SCHEMA_VERSION + 1;
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", newer).unwrap();
+        conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    let error = open_error(&path);
+    assert!(
+        matches!(
+            error,
+            StoreError::NewerSchema { found, supported }
+                if found == newer && supported == SqliteStore::SCHEMA_VERSION
+        ),
+        "a newer schema must be refused as such: {error:?}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "a refused database must be left byte for byte as it was"
+    );
+    let message = Error::Store(error).message();
+    assert_eq!(message.id(), "error-store-newer-schema");
+    assert_eq!(message.args().len(), 2, "the message names both versions");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_and_left_untouched() {
+    let folder = tempfile::tempdir().unwrap();
+    for (name, contents) in [
+        (
+            "notes.txt",
+            "Meeting notes: nothing to see here.\n".repeat(200),
+        ),
+        ("tiny.txt", "hello".to_owned()),
+    ] {
+        let path = folder.path().join(name);
+        std::fs::write(&path, &contents).unwrap();
+        let error = open_error(&path);
+        assert!(
+            matches!(error, StoreError::NotADatabase),
+            "{name}: expected NotADatabase, got {error:?}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            contents,
+            "{name} must be left as it was"
+        );
+        assert_eq!(
+            Error::Store(error).message().id(),
+            "error-store-not-a-database"
+        );
+    }
+}
+
+#[test]
+fn a_database_of_another_application_is_refused() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("other.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('soup');",
+        )
+        .unwrap();
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    let error = open_error(&path);
+    assert!(matches!(error, StoreError::NotADatabase), "{error:?}");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "it must be left untouched"
+    );
+}
+
+#[test]
+fn an_unopenable_path_is_a_clear_error() {
+    let folder = tempfile::tempdir().unwrap();
+    for path in [
+        folder.path().join("no such folder").join("cres.db"),
+        folder.path().to_path_buf(),
+    ] {
+        let error = open_error(&path);
+        assert!(
+            matches!(error, StoreError::CannotOpen(_)),
+            "{}: expected CannotOpen, got {error:?}",
+            path.display()
+        );
+        assert_eq!(
+            Error::Store(error).message().id(),
+            "error-store-cannot-open"
+        );
+    }
+}
+
+#[test]
+fn an_empty_file_is_given_the_schema() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("empty.db");
+    std::fs::write(&path, b"").unwrap();
+    let directory = directory_on(open(&path));
+    account_with_admins(&directory, 7, &["alice@example.com"]);
+    drop(directory);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: u32 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, SqliteStore::SCHEMA_VERSION);
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |row| row.get(0))
+        .unwrap();
+    assert_eq!(
+        mode, "wal",
+        "the store keeps its file in write-ahead-log mode"
+    );
+    // Opening again migrates nothing and keeps the data.
+    let directory = directory_on(open(&path));
+    assert!(
+        directory
+            .is_account_admin(AccountNumber::new(7), &email("alice@example.com"))
+            .unwrap()
+    );
+}
+
+#[test]
+fn a_damaged_file_is_a_clear_error() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("damaged.db");
+    {
+        let directory = directory_on(open(&path));
+        account_with_admins(&directory, 1, &["alice@example.com"]);
+        for i in 0..40 {
+            directory
+                .create_group(
+                    &Actor::Support,
+                    AccountNumber::new(1),
+                    &format!("A group with a rather long name, number {i}"),
+                )
+                .unwrap();
+        }
+    }
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 3 * 4096, "the file spans several pages");
+    let end = bytes.len() - 10;
+    for byte in &mut bytes[4096..end] {
+        *byte = 0xA5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let damaged = match SqliteStore::open(&path) {
+        Err(error) => matches!(error, StoreError::Corrupt(_) | StoreError::NotADatabase),
+        Ok(store) => {
+            let integrity = store.check_integrity();
+            let read = directory_on(store).groups(&Actor::Support, AccountNumber::new(1));
+            matches!(integrity, Err(StoreError::Corrupt(_)))
+                && matches!(read, Err(Error::Store(StoreError::Corrupt(_))))
+        }
+    };
+    assert!(damaged, "a damaged file must be reported as damaged");
+}
+
+/// Set in the child process of [`acknowledged_writes_survive_a_kill`]: the
+/// path it writes to.
+const CRASH_CHILD: &str = "CRES_ADMIN_SQLITE_CRASH_CHILD";
+
+/// The child: writes forever, printing `ACK:N` after write N returned `Ok`.
+fn write_until_killed(path: &Path) -> ! {
+    let directory = directory_on(open(path));
+    let account = AccountNumber::new(1);
+    directory
+        .create_account(&Actor::Support, account, "Crash")
+        .expect("creating the account");
+    println!("ACK:account");
+    for i in 0u64.. {
+        directory
+            .create_group(&Actor::Support, account, &format!("Group {i}"))
+            .expect("creating a group");
+        directory
+            .add_user(
+                &Actor::Support,
+                account,
+                &form(&format!("user{i}@crash.example"), true),
+            )
+            .expect("adding a user");
+        println!("ACK:{i}");
+    }
+    unreachable!("the loop writes until the process is killed")
+}
+
+#[test]
+fn acknowledged_writes_survive_a_kill() {
+    if let Some(path) = std::env::var_os(CRASH_CHILD) {
+        write_until_killed(Path::new(&path));
+    }
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("crash.db");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "acknowledged_writes_survive_a_kill",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CRASH_CHILD, &path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting the child");
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut acknowledged = Vec::new();
+    let mut account = false;
+    let mut killed = false;
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        // libtest may print its own words before ours on the first line.
+        match line.rsplit_once("ACK:").map(|(_, ack)| ack) {
+            Some("account") => account = true,
+            Some(n) => acknowledged.push(n.parse::<u64>().unwrap()),
+            None => continue,
+        }
+        if acknowledged.len() == 200 && !killed {
+            child.kill().unwrap();
+            killed = true;
+        }
+    }
+    child.wait().unwrap();
+    assert!(killed, "the child stopped writing before it was killed");
+    assert!(account && acknowledged.len() >= 200);
+
+    let store = open(&path);
+    store.check_integrity().expect("the file must be intact");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let groups = directory_on(store)
+        .groups(&Actor::Support, AccountNumber::new(1))
+        .unwrap();
+    let directory = directory_on(open(&path));
+    for i in acknowledged {
+        let name = format!("Group {i}");
+        assert!(
+            groups.iter().any(|g| g.group.name.to_string() == name),
+            "acknowledged {name} is missing"
+        );
+        let user = directory
+            .store()
+            .read_with(|r| Ok(r.user(&email(&format!("user{i}@crash.example")))?))
+            .unwrap();
+        assert!(user.is_some(), "acknowledged user {i} is missing");
+    }
+}
