@@ -99,7 +99,8 @@ struct Guide {
 
 impl Guide {
     fn step(&self, actor: &Actor, action: Label, detail: &str) {
-        println!("\n{actor} › {}: {detail}", self.localizer.render(&action));
+        let (who, what) = (self.localizer.render(actor), self.localizer.render(&action));
+        println!("\n{who} › {what} › {detail}");
     }
 
     /// Prints the outcome; only a failure of the store stops the program.
@@ -180,7 +181,7 @@ fn run<S: Store>(dir: &Directory<S>, guide: &Guide) -> Result<(), Error> {
     // Flow 5: what is refused, and changes nothing.
     dir.create_account(&support, OTHER_ACCOUNT, "Other Corp")
         .ok();
-    guide.step(&alice, Label::AddToGroup, "alice@example.com → 67890");
+    guide.step(&alice, Label::AddToGroup, "alice@example.com (67890)");
     guide.outcome(dir.add_to_group(
         &alice,
         GroupId::administrators(OTHER_ACCOUNT),
@@ -192,13 +193,13 @@ fn run<S: Store>(dir: &Directory<S>, guide: &Guide) -> Result<(), Error> {
         ACCOUNT,
         &temporary_user("not-an-email", "Eve", "Doe"),
     ))?;
-    guide.step(&support, Label::Accounts, "67890: -alice@example.com");
+    guide.step(&support, Label::RemoveFromGroup, "alice@example.com");
     guide.outcome(dir.remove_from_group(
         &support,
         GroupId::administrators(ACCOUNT),
         "alice@example.com",
     ))?;
-    guide.step(&bob, Label::Users, "-bob@example.com");
+    guide.step(&bob, Label::RemoveFromGroup, "bob@example.com");
     guide.outcome(dir.remove_from_group(&bob, admins, "bob@example.com"))?;
     Ok(())
 }

@@ -92,6 +92,6 @@ pub use model::{
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
-pub use store::{MemoryStore, Store, StoreError, StoreExt};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
+pub use store::{MemoryStore, Store, StoreError, StoreExt};

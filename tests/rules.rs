@@ -439,7 +439,8 @@ fn r6_every_field_is_required_and_checked_with_an_error_naming_it() {
     let dir = setup();
     let alice = user("alice@example.com");
     let before = snapshot(&dir, ACCOUNT);
-    let cases: Vec<(fn(&mut NewUser), Field, Problem, &str)> = vec![
+    type Case = (fn(&mut NewUser), Field, Problem, &'static str);
+    let cases: Vec<Case> = vec![
         (
             |f| f.username = " ".into(),
             Field::Username,

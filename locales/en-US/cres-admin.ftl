@@ -7,6 +7,7 @@
 group-account-administrators = Account Administrators
 # A group name an administrator chose: shown as typed, in every language.
 group-custom-name = { $name }
+actor-user = { $email }
 
 ## Form and page labels
 
@@ -29,6 +30,8 @@ label-name = Name
 label-email = Email
 label-account-number = Account Number
 label-account-name = Account Name
+label-remove-from-group = Remove from Group
+label-customer-support = Customer Support
 
 ## Lists
 

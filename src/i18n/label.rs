@@ -44,11 +44,15 @@ pub enum Label {
     AccountNumber,
     /// "Account Name"
     AccountName,
+    /// "Remove from Group"
+    RemoveFromGroup,
+    /// "Customer Support": the operator who creates accounts.
+    CustomerSupport,
 }
 
 impl Label {
     /// Every label.
-    pub const ALL: [Label; 19] = [
+    pub const ALL: [Label; 21] = [
         Label::Accounts,
         Label::Groups,
         Label::Users,
@@ -68,6 +72,8 @@ impl Label {
         Label::Email,
         Label::AccountNumber,
         Label::AccountName,
+        Label::RemoveFromGroup,
+        Label::CustomerSupport,
     ];
 
     /// The label's Fluent message id.
@@ -92,6 +98,8 @@ impl Label {
             Label::Email => "label-email",
             Label::AccountNumber => "label-account-number",
             Label::AccountName => "label-account-name",
+            Label::RemoveFromGroup => "label-remove-from-group",
+            Label::CustomerSupport => "label-customer-support",
         }
     }
 }

@@ -39,6 +39,14 @@ impl From<&GroupName> for Arg {
 
 /// A message ready to be rendered in any language: a stable Fluent id and
 /// its arguments.
+///
+/// ```
+/// use cres_admin::{Arg, Localizer, Message};
+/// let footer = Message::new("groups-showing").arg("count", Arg::Count(3));
+/// assert_eq!(footer.id(), "groups-showing");
+/// assert_eq!(footer.args(), [("count", Arg::Count(3))]);
+/// assert_eq!(Localizer::new(&["de"]).render(&footer), "Es werden 3 Gruppen angezeigt.");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     id: &'static str,

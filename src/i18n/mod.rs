@@ -3,27 +3,34 @@
 //! Errors, confirmations and labels are values that carry a message id and
 //! arguments ([`Localize`]); a [`Localizer`] turns them into text for one
 //! reader. The bundles are compiled into the crate: a service needs no files
-//! at run time.
+//! at run time. A service that wants more languages, or its own wording,
+//! adds Fluent text at run time through a [`LocalizerBuilder`].
+//!
+//! # Language negotiation
+//!
+//! The requested languages are matched with fluent-langneg's *filtering*
+//! strategy against the available locales, and the chain always ends in
+//! en-US: `fr-CA` gives fr → en-US, `de-AT` and `de-CH` give de → en-US, and
+//! a tag that is unknown or does not parse adds nothing. Negotiation never
+//! fails.
 
 mod label;
+mod locales;
 mod message;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use fluent::concurrent::FluentBundle;
 use fluent::{FluentArgs, FluentResource, FluentValue};
-use fluent_langneg::{NegotiationStrategy, negotiate_languages};
-use unic_langid::{LanguageIdentifier, langid};
+use unic_langid::LanguageIdentifier;
 
 pub use label::{Label, ShowingGroups};
+pub use locales::{LocaleCoverage, LocaleError, LocalizerBuilder};
 pub use message::{Arg, Localize, Message};
 
-type Bundle = FluentBundle<FluentResource>;
-
-/// The locales compiled into the crate: tag and Fluent source.
-const EMBEDDED: &[(&str, &str)] = &[("en-US", include_str!("../../locales/en-US/cres-admin.ftl"))];
-
-const FALLBACK: LanguageIdentifier = langid!("en-US");
+/// One locale's messages, ready to format. Resources are shared, not copied,
+/// between the localizers built from the same locales.
+type Bundle = FluentBundle<Arc<FluentResource>>;
 
 /// Why a message could not be rendered. [`Localizer::render`] never fails;
 /// [`Localizer::try_render`] reports this so tests can insist on perfection.
@@ -51,12 +58,28 @@ pub enum RenderError {
 /// Renders messages in one reader's language, falling back along a chain
 /// that ends in English (en-US).
 ///
-/// Build it once per language and share it: it is `Send + Sync`.
+/// Build it once per language and share it: it is `Send + Sync`. Arguments
+/// are plain text by default; [`Localizer::with_isolation`] wraps them in
+/// Unicode isolation marks for user interfaces that mix writing directions.
 ///
 /// ```
-/// use cres_admin::{Label, Localizer};
+/// use cres_admin::{Email, Error, Label, Localizer, UserAdded};
+///
 /// let english = Localizer::english();
 /// assert_eq!(english.render(&Label::AddToGroup), "Add to Group");
+///
+/// // fr-CA is served by French, then English.
+/// let french = Localizer::new(&["fr-CA"]);
+/// let email = Email::parse("bob@example.com")?;
+/// assert_eq!(
+///     french.render(&Error::NonExistentUser { email: email.clone() }),
+///     "Impossible d'ajouter un utilisateur inexistant."
+/// );
+///
+/// // Accept-Language values are ordered by their q-values.
+/// let german = Localizer::from_accept_language("fr;q=0.1, de;q=0.9");
+/// assert_eq!(german.render(&UserAdded { email }), "Benutzer bob@example.com hinzugefügt.");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Localizer {
     chain: Vec<Bundle>,
@@ -70,58 +93,79 @@ impl std::fmt::Debug for Localizer {
     }
 }
 
+// A Localizer is built once and shared between threads.
+const _: fn() = || {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Localizer>();
+    assert_send_sync::<LocalizerBuilder>();
+};
+
 impl Localizer {
     /// English only.
     pub fn english() -> Localizer {
-        Localizer::negotiate(&[])
+        locales::negotiate(locales::embedded(), &[], false)
     }
 
     /// The best chain for the requested languages (BCP 47 tags, most wanted
-    /// first). Tags that do not parse or that no locale serves are skipped;
-    /// English closes every chain, so this never fails.
+    /// first), among the embedded locales. Tags that do not parse or that no
+    /// locale serves are skipped; English closes every chain, so this never
+    /// fails.
+    ///
+    /// ```
+    /// use cres_admin::Localizer;
+    /// let chain = |tags: &[&str]| -> Vec<String> {
+    ///     Localizer::new(tags).languages().iter().map(|l| l.to_string()).collect()
+    /// };
+    /// assert_eq!(chain(&["de-CH"]), ["de", "en-US"]);
+    /// assert_eq!(chain(&["!!!", "fr-CA"]), ["fr", "en-US"]);
+    /// assert_eq!(chain(&["xx-invalid"]), ["en-US"]);
+    /// ```
     pub fn new<S: AsRef<str>>(requested: &[S]) -> Localizer {
-        let requested: Vec<LanguageIdentifier> = requested
-            .iter()
-            .filter_map(|tag| tag.as_ref().trim().parse().ok())
-            .collect();
-        Localizer::negotiate(&requested)
+        locales::negotiate(locales::embedded(), &parse_tags(requested), false)
     }
 
-    /// The best chain for an HTTP `Accept-Language` header value.
+    /// The best chain for an HTTP `Accept-Language` header value, among the
+    /// embedded locales.
+    ///
+    /// Languages are taken by decreasing q-value (equal ones in the order
+    /// written). Entries with `q=0`, a malformed q-value, a wildcard or a tag
+    /// that does not parse are skipped, so any header value gives a
+    /// localizer, English at worst.
     pub fn from_accept_language(header: &str) -> Localizer {
-        Localizer::negotiate(&fluent_langneg::parse_accepted_languages(header))
+        locales::negotiate(locales::embedded(), &parse_accept_language(header), false)
     }
 
-    fn negotiate(requested: &[LanguageIdentifier]) -> Localizer {
-        let available: Vec<LanguageIdentifier> = EMBEDDED
-            .iter()
-            .map(|(tag, _)| tag.parse().expect("embedded locale tags are valid"))
-            .collect();
-        let fallback = FALLBACK;
-        let chosen = negotiate_languages(
-            requested,
-            &available,
-            Some(&fallback),
-            NegotiationStrategy::Filtering,
-        );
-        let chain = chosen
-            .into_iter()
-            .map(|language| {
-                let (_, source) = EMBEDDED
-                    .iter()
-                    .zip(&available)
-                    .find(|(_, tag)| *tag == language)
-                    .map(|(embedded, _)| *embedded)
-                    .expect("negotiation picks among the embedded locales");
-                bundle(language.clone(), source)
-            })
-            .collect();
-        Localizer { chain }
+    /// A builder starting from the embedded locales, to which a service can
+    /// add locales or its own wording from Fluent text.
+    pub fn builder() -> LocalizerBuilder {
+        LocalizerBuilder::new()
     }
 
-    /// Marks every argument with Unicode isolation marks (U+2068 … U+2069),
-    /// for user interfaces that mix writing directions. Off by default, so
-    /// texts are plain in e-mails, logs and terminals.
+    /// How completely each embedded locale covers the en-US messages (see
+    /// [`LocalizerBuilder::coverage`] for locales added at run time).
+    ///
+    /// ```
+    /// use cres_admin::Localizer;
+    /// for locale in Localizer::coverage() {
+    ///     assert!(locale.is_complete(), "{locale}");
+    /// }
+    /// ```
+    pub fn coverage() -> Vec<LocaleCoverage> {
+        locales::coverage(locales::embedded())
+    }
+
+    /// Marks every argument with Unicode isolation marks (U+2068 … U+2069)
+    /// when `isolate` is `true`, for user interfaces that mix writing
+    /// directions. Off by default, so texts are plain in e-mails, logs and
+    /// terminals.
+    ///
+    /// ```
+    /// use cres_admin::{Email, Localizer, UserAdded};
+    /// let added = UserAdded { email: Email::parse("bob@example.com")? };
+    /// let marked = Localizer::english().with_isolation(true).render(&added);
+    /// assert_eq!(marked, "User \u{2068}bob@example.com\u{2069} added.");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_isolation(mut self, isolate: bool) -> Localizer {
         for bundle in &mut self.chain {
@@ -140,35 +184,41 @@ impl Localizer {
 
     /// Renders `item` in the first language of the chain that renders it
     /// cleanly.
+    ///
+    /// Every message of the crate is in en-US, so the crate's own errors,
+    /// confirmations and labels always render. Only a [`Message`] whose id no
+    /// locale has (a service's own, say) renders as its bare id.
     pub fn render(&self, item: &(impl Localize + ?Sized)) -> String {
         let message = item.message();
-        self.chain
-            .iter()
-            .find_map(|bundle| self.format_in(bundle, message.id(), message.args()).ok())
-            // Unreachable while every message is in en-US, which the tests prove.
+        (0..self.chain.len())
+            .find_map(|link| self.format_at(link, message.id(), message.args()).ok())
             .unwrap_or_else(|| message.id().to_owned())
     }
 
     /// Renders `item` in the chain's first language that has the message,
     /// reporting any formatting problem instead of working around it.
+    ///
+    /// A label or group name passed as an argument ([`Arg::Message`]) is
+    /// taken from the same language, or from the next one of the chain that
+    /// has it.
     pub fn try_render(&self, item: &(impl Localize + ?Sized)) -> Result<String, RenderError> {
         let message = item.message();
-        let bundle = self
-            .chain
-            .iter()
-            .find(|bundle| bundle.has_message(message.id()))
+        let link = (0..self.chain.len())
+            .find(|&link| has_value(&self.chain[link], message.id()))
             .ok_or_else(|| RenderError::MissingMessage {
                 id: message.id().to_owned(),
             })?;
-        self.format_in(bundle, message.id(), message.args())
+        self.format_at(link, message.id(), message.args())
     }
 
-    fn format_in(
+    /// Formats `id` with the bundle at position `link` of the chain.
+    fn format_at(
         &self,
-        bundle: &Bundle,
+        link: usize,
         id: &str,
         args: &[(&'static str, Arg)],
     ) -> Result<String, RenderError> {
+        let bundle = &self.chain[link];
         let pattern = bundle
             .get_message(id)
             .and_then(|message| message.value())
@@ -178,7 +228,7 @@ impl Localizer {
             let value = match arg {
                 Arg::Text(text) => FluentValue::from(text.as_str()),
                 Arg::Count(count) => FluentValue::from(*count),
-                Arg::Message(nested) => FluentValue::from(self.format_in(bundle, nested, &[])?),
+                Arg::Message(nested) => FluentValue::from(self.nested(link, nested)?),
             };
             fluent_args.set(*name, value);
         }
@@ -198,17 +248,96 @@ impl Localizer {
             })
         }
     }
+
+    /// A message used as an argument (a label, the built-in group's name):
+    /// from the language at `link` if it has it, else from the rest of the
+    /// chain, so a locale added at run time with only a few messages still
+    /// renders those.
+    fn nested(&self, link: usize, id: &str) -> Result<String, RenderError> {
+        let mut first_error = None;
+        for next in link..self.chain.len() {
+            if !has_value(&self.chain[next], id) {
+                continue;
+            }
+            match self.format_at(next, id, &[]) {
+                Ok(text) => return Ok(text),
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        Err(first_error.unwrap_or_else(|| RenderError::MissingMessage { id: id.to_owned() }))
+    }
 }
 
-fn bundle(language: LanguageIdentifier, source: &str) -> Bundle {
-    let resource =
-        FluentResource::try_new(source.to_owned()).expect("embedded locales parse (tested)");
-    let mut bundle = Bundle::new_concurrent(vec![language]);
-    bundle.set_use_isolating(false);
+/// `true` when the bundle has the message with a value (not only attributes).
+fn has_value(bundle: &Bundle, id: &str) -> bool {
     bundle
-        .add_resource(resource)
-        .expect("embedded locales have no duplicate ids (tested)");
-    bundle
+        .get_message(id)
+        .is_some_and(|message| message.value().is_some())
+}
+
+/// Parses one requested language tag, or `None` when it is not usable: it
+/// does not parse, or it names no language (`und`, and the empty tag).
+fn parse_tag(tag: &str) -> Option<LanguageIdentifier> {
+    let tag = tag.trim();
+    if tag.is_empty() {
+        return None;
+    }
+    let language: LanguageIdentifier = tag.parse().ok()?;
+    (!language.language.is_empty()).then_some(language)
+}
+
+fn parse_tags<S: AsRef<str>>(requested: &[S]) -> Vec<LanguageIdentifier> {
+    requested
+        .iter()
+        .filter_map(|tag| parse_tag(tag.as_ref()))
+        .collect()
+}
+
+/// The languages of an `Accept-Language` value, by decreasing q-value.
+/// fluent-langneg's own parser ignores q-values, so this one reads them.
+fn parse_accept_language(header: &str) -> Vec<LanguageIdentifier> {
+    let mut weighted: Vec<(u16, LanguageIdentifier)> = header
+        .split(',')
+        .filter_map(|entry| {
+            let mut parts = entry.split(';');
+            let tag = parts.next()?;
+            let mut quality = 1000;
+            // Parameters other than q (and fragments that are no parameter
+            // at all) do not matter for the choice of a language.
+            for (name, value) in parts.filter_map(|parameter| parameter.split_once('=')) {
+                if name.trim().eq_ignore_ascii_case("q") {
+                    quality = parse_quality(value.trim())?;
+                }
+            }
+            if quality == 0 {
+                return None;
+            }
+            Some((quality, parse_tag(tag)?))
+        })
+        .collect();
+    // Stable: equal weights keep the order of the header.
+    weighted.sort_by_key(|(quality, _)| std::cmp::Reverse(*quality));
+    weighted.into_iter().map(|(_, language)| language).collect()
+}
+
+/// A q-value in thousandths: `0` to `1` with at most three decimals (RFC 9110).
+fn parse_quality(value: &str) -> Option<u16> {
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths = fraction
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(3)
+        .fold(0u16, |acc, digit| acc * 10 + u16::from(digit - b'0'));
+    match whole {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
+    }
 }
 
 /// The English text of `item`: what `Display` shows for the crate's errors
@@ -229,3 +358,448 @@ macro_rules! english_display {
     )*};
 }
 pub(crate) use english_display;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::confirmation::{
+        AccountCreated, AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, RemovedFromGroup,
+        UserAdded,
+    };
+    use crate::error::{Error, Field, Forbidden, InvalidInput, Problem};
+    use crate::model::{Account, AccountNumber, Actor, Email, Group, GroupId, GroupName, Name};
+    use crate::store::StoreError;
+    use std::collections::BTreeSet;
+
+    // Exhaustive matches, no wildcard: a new variant does not compile until
+    // it is numbered here, and then `every_variant_has_a_sample` fails until
+    // it has a sample below, which must render in every locale.
+    fn error_variant(error: &Error) -> usize {
+        match error {
+            Error::Invalid(_) => 0,
+            Error::NonExistentUser { .. } => 1,
+            Error::UserExists { .. } => 2,
+            Error::AccountExists { .. } => 3,
+            Error::AccountNotFound { .. } => 4,
+            Error::GroupExists { .. } => 5,
+            Error::GroupNotFound => 6,
+            Error::NotAMember { .. } => 7,
+            Error::BuiltInGroup => 8,
+            Error::LastAdministrator { .. } => 9,
+            Error::Forbidden(_) => 10,
+            Error::Store(_) => 11,
+        }
+    }
+    const ERROR_VARIANTS: usize = 12;
+
+    fn forbidden_variant(forbidden: &Forbidden) -> usize {
+        match forbidden {
+            Forbidden::SupportOnly => 0,
+            Forbidden::NotAccountAdministrator { .. } => 1,
+        }
+    }
+    const FORBIDDEN_VARIANTS: usize = 2;
+
+    fn problem_variant(problem: &Problem) -> usize {
+        match problem {
+            Problem::Empty => 0,
+            Problem::TooLong { .. } => 1,
+            Problem::TooShort { .. } => 2,
+            Problem::ControlCharacter => 3,
+            Problem::InvisibleCharacter => 4,
+            Problem::Whitespace => 5,
+            Problem::NonAscii => 6,
+            Problem::AtSign => 7,
+            Problem::LocalPart => 8,
+            Problem::Domain => 9,
+            Problem::NotANumber => 10,
+            Problem::Mismatch => 11,
+        }
+    }
+    const PROBLEM_VARIANTS: usize = 12;
+
+    fn field_variant(field: &Field) -> usize {
+        match field {
+            Field::UserId => 0,
+            Field::Username => 1,
+            Field::Email => 2,
+            Field::FirstName => 3,
+            Field::LastName => 4,
+            Field::Password => 5,
+            Field::ConfirmPassword => 6,
+            Field::GroupName => 7,
+            Field::AccountNumber => 8,
+            Field::AccountName => 9,
+            Field::Name => 10,
+        }
+    }
+    const FIELD_VARIANTS: usize = 11;
+
+    fn store_variant(error: &StoreError) -> usize {
+        match error {
+            StoreError::Conflict => 0,
+            StoreError::NotFound => 1,
+            StoreError::Unavailable(_) => 2,
+            StoreError::Backend(_) => 3,
+            StoreError::CannotOpen(_) => 4,
+            StoreError::NotADatabase => 5,
+            StoreError::NewerSchema { .. } => 6,
+            StoreError::Corrupt(_) => 7,
+            StoreError::StorageFull => 8,
+        }
+    }
+    const STORE_VARIANTS: usize = 9;
+
+    fn label_variant(label: &Label) -> usize {
+        match label {
+            Label::Accounts => 0,
+            Label::Groups => 1,
+            Label::Users => 2,
+            Label::UserId => 3,
+            Label::AddToGroup => 4,
+            Label::AddUser => 5,
+            Label::Username => 6,
+            Label::FirstName => 7,
+            Label::LastName => 8,
+            Label::Password => 9,
+            Label::ConfirmPassword => 10,
+            Label::EnforcePasswordExpiration => 11,
+            Label::Save => 12,
+            Label::GroupName => 13,
+            Label::AddGroup => 14,
+            Label::Name => 15,
+            Label::Email => 16,
+            Label::AccountNumber => 17,
+            Label::AccountName => 18,
+            Label::RemoveFromGroup => 19,
+            Label::CustomerSupport => 20,
+        }
+    }
+    const LABEL_VARIANTS: usize = 21;
+
+    fn cause() -> Box<dyn std::error::Error + Send + Sync> {
+        "disk on fire".into()
+    }
+
+    fn store_samples() -> Vec<StoreError> {
+        vec![
+            StoreError::Conflict,
+            StoreError::NotFound,
+            StoreError::Unavailable(cause()),
+            StoreError::Backend(cause()),
+            StoreError::CannotOpen(cause()),
+            StoreError::NotADatabase,
+            StoreError::NewerSchema {
+                found: 9,
+                supported: 1,
+            },
+            StoreError::Corrupt(cause()),
+            StoreError::StorageFull,
+        ]
+    }
+
+    const FIELDS: [Field; FIELD_VARIANTS] = [
+        Field::UserId,
+        Field::Username,
+        Field::Email,
+        Field::FirstName,
+        Field::LastName,
+        Field::Password,
+        Field::ConfirmPassword,
+        Field::GroupName,
+        Field::AccountNumber,
+        Field::AccountName,
+        Field::Name,
+    ];
+
+    const PROBLEMS: [Problem; PROBLEM_VARIANTS + 2] = [
+        Problem::Empty,
+        Problem::TooLong { max: 1 },
+        Problem::TooLong { max: 100 },
+        Problem::TooShort { min: 1 },
+        Problem::TooShort { min: 8 },
+        Problem::ControlCharacter,
+        Problem::InvisibleCharacter,
+        Problem::Whitespace,
+        Problem::NonAscii,
+        Problem::AtSign,
+        Problem::LocalPart,
+        Problem::Domain,
+        Problem::NotANumber,
+        Problem::Mismatch,
+    ];
+
+    fn email() -> Email {
+        Email::parse("bob@example.com").expect("valid email")
+    }
+
+    fn account() -> AccountNumber {
+        AccountNumber::parse("12345").expect("valid account number")
+    }
+
+    fn group_names() -> [GroupName; 2] {
+        [
+            GroupName::AccountAdministrators,
+            GroupName::Custom(Name::parse("Sales", Field::GroupName).expect("valid name")),
+        ]
+    }
+
+    fn group(name: GroupName) -> Group {
+        Group {
+            id: GroupId {
+                account: account(),
+                number: 2,
+            },
+            name,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn errors() -> Vec<Error> {
+        let mut errors = Vec::new();
+        for field in FIELDS {
+            for problem in PROBLEMS {
+                errors.push(Error::Invalid(InvalidInput::new(field, problem)));
+            }
+        }
+        errors.push(Error::NonExistentUser { email: email() });
+        errors.push(Error::UserExists { email: email() });
+        errors.push(Error::AccountExists { account: account() });
+        errors.push(Error::AccountNotFound { account: account() });
+        for group in group_names() {
+            errors.push(Error::GroupExists {
+                group: group.clone(),
+            });
+            errors.push(Error::NotAMember {
+                email: email(),
+                group,
+            });
+        }
+        errors.push(Error::GroupNotFound);
+        errors.push(Error::BuiltInGroup);
+        errors.push(Error::LastAdministrator {
+            email: email(),
+            account: account(),
+        });
+        errors.push(Error::Forbidden(Forbidden::SupportOnly));
+        errors.push(Error::Forbidden(Forbidden::NotAccountAdministrator {
+            account: account(),
+        }));
+        errors.extend(store_samples().into_iter().map(Error::Store));
+        errors
+    }
+
+    fn samples() -> Vec<Box<dyn Localize>> {
+        let mut samples: Vec<Box<dyn Localize>> = Vec::new();
+        for error in errors() {
+            samples.push(Box::new(error.message()));
+        }
+        samples.push(Box::new(AccountCreated {
+            account: Account {
+                number: account(),
+                name: Name::parse("Example Corp", Field::AccountName).expect("valid name"),
+                created_at: chrono::DateTime::UNIX_EPOCH,
+            },
+        }));
+        samples.push(Box::new(UserAdded { email: email() }));
+        for name in group_names() {
+            samples.push(Box::new(name.clone()));
+            samples.push(Box::new(GroupCreated {
+                group: group(name.clone()),
+            }));
+            samples.push(Box::new(GroupDeleted {
+                group: group(name.clone()),
+            }));
+            samples.push(Box::new(GroupRenamed {
+                group: group(name.clone()),
+                previous: GroupName::Custom(Name::parse("Old", Field::GroupName).expect("valid")),
+            }));
+            for already_member in [false, true] {
+                samples.push(Box::new(AddedToGroup {
+                    email: email(),
+                    group: group(name.clone()),
+                    already_member,
+                }));
+            }
+            samples.push(Box::new(RemovedFromGroup {
+                email: email(),
+                group: group(name),
+            }));
+        }
+        for label in Label::ALL {
+            samples.push(Box::new(label));
+        }
+        for count in [0, 1, 2, 5, 21, 1000] {
+            samples.push(Box::new(ShowingGroups { count }));
+        }
+        samples.push(Box::new(Actor::Support));
+        samples.push(Box::new(Actor::User(email())));
+        samples
+    }
+
+    #[test]
+    fn every_variant_has_a_sample() {
+        let errors = errors();
+        let covered = |indices: Vec<usize>, count: usize, what: &str| {
+            let indices: BTreeSet<usize> = indices.into_iter().collect();
+            assert_eq!(indices, (0..count).collect(), "{what} without a sample");
+        };
+        covered(
+            errors.iter().map(error_variant).collect(),
+            ERROR_VARIANTS,
+            "Error",
+        );
+        covered(
+            errors
+                .iter()
+                .filter_map(|e| match e {
+                    Error::Forbidden(f) => Some(forbidden_variant(f)),
+                    _ => None,
+                })
+                .collect(),
+            FORBIDDEN_VARIANTS,
+            "Forbidden",
+        );
+        covered(
+            PROBLEMS.iter().map(problem_variant).collect(),
+            PROBLEM_VARIANTS,
+            "Problem",
+        );
+        covered(
+            FIELDS.iter().map(field_variant).collect(),
+            FIELD_VARIANTS,
+            "Field",
+        );
+        covered(
+            store_samples().iter().map(store_variant).collect(),
+            STORE_VARIANTS,
+            "StoreError",
+        );
+        covered(
+            Label::ALL.iter().map(label_variant).collect(),
+            LABEL_VARIANTS,
+            "Label::ALL",
+        );
+        let ids: BTreeSet<&str> = Label::ALL.iter().map(|label| label.id()).collect();
+        assert_eq!(ids.len(), Label::ALL.len(), "two labels share an id");
+    }
+
+    /// The ids a message uses: its own and those of its message arguments.
+    fn ids(message: &Message, into: &mut BTreeSet<&'static str>) {
+        into.insert(message.id());
+        for (_, arg) in message.args() {
+            if let Arg::Message(nested) = arg {
+                into.insert(nested);
+            }
+        }
+    }
+
+    #[test]
+    fn every_sample_renders_cleanly_in_every_embedded_locale() {
+        for language in ["en-US", "fr", "de"] {
+            let localizer = Localizer::new(&[language]);
+            assert_eq!(localizer.languages()[0].to_string(), language);
+            for isolate in [false, true] {
+                let localizer = Localizer::new(&[language]).with_isolation(isolate);
+                for sample in samples() {
+                    let message = sample.message();
+                    // The message itself, not a fallback: the first bundle has it.
+                    assert!(
+                        has_value(&localizer.chain[0], message.id()),
+                        "{language} lacks {}",
+                        message.id()
+                    );
+                    let text = localizer
+                        .try_render(sample.as_ref())
+                        .unwrap_or_else(|e| panic!("{language}: {e}"));
+                    assert!(!text.is_empty());
+                    assert!(
+                        !text.contains('{') && !text.contains('}'),
+                        "{language}: {text}"
+                    );
+                    assert_ne!(text, message.id());
+                    assert_eq!(text, localizer.render(sample.as_ref()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_english_message_is_used_and_every_used_message_exists() {
+        let mut used = BTreeSet::new();
+        for sample in samples() {
+            ids(&sample.message(), &mut used);
+        }
+        let defined = locales::reference_ids();
+        let used: BTreeSet<String> = used.into_iter().map(str::to_owned).collect();
+        assert_eq!(
+            used.difference(&defined).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "used by the crate but not in en-US"
+        );
+        assert_eq!(
+            defined.difference(&used).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "in en-US but used by no sample"
+        );
+    }
+
+    #[test]
+    fn display_stays_english() {
+        let localizer = Localizer::english();
+        for error in errors() {
+            assert_eq!(error.to_string(), localizer.render(&error));
+        }
+        assert_eq!(
+            Error::NonExistentUser { email: email() }.to_string(),
+            "Can not add a non existent user."
+        );
+    }
+
+    fn tags(languages: &[LanguageIdentifier]) -> Vec<String> {
+        languages.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn quality_values_parse_strictly() {
+        assert_eq!(parse_quality("1"), Some(1000));
+        assert_eq!(parse_quality("1.000"), Some(1000));
+        assert_eq!(parse_quality("0.9"), Some(900));
+        assert_eq!(parse_quality("0.125"), Some(125));
+        assert_eq!(parse_quality("0"), Some(0));
+        assert_eq!(parse_quality("1.5"), None);
+        assert_eq!(parse_quality("2"), None);
+        assert_eq!(parse_quality("0.1234"), None);
+        assert_eq!(parse_quality("-0.5"), None);
+        assert_eq!(parse_quality("abc"), None);
+        assert_eq!(parse_quality(""), None);
+    }
+
+    #[test]
+    fn accept_language_orders_by_quality_and_skips_junk() {
+        assert_eq!(
+            tags(&parse_accept_language("fr;q=0.1, de;q=0.9, en")),
+            ["en", "de", "fr"]
+        );
+        assert_eq!(
+            tags(&parse_accept_language(
+                "*, fr;q=0, de;q=x, it;level=1, !!!, es"
+            )),
+            ["it", "es"]
+        );
+        assert!(parse_accept_language("").is_empty());
+        assert!(parse_accept_language(";;,,;q=1").is_empty());
+    }
+
+    #[test]
+    fn tags_without_a_language_are_skipped() {
+        assert_eq!(parse_tag("und"), None);
+        assert_eq!(parse_tag(""), None);
+        assert_eq!(parse_tag("  "), None);
+        assert_eq!(parse_tag("!!!"), None);
+        assert_eq!(
+            parse_tag(" de-CH ").map(|l| l.to_string()),
+            Some("de-CH".into())
+        );
+    }
+}

@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::{Label, Localize, Message};
 use crate::model::Email;
 
 /// Who performs an operation. The service authenticates its callers; the
@@ -25,6 +26,16 @@ impl fmt::Display for Actor {
         match self {
             Actor::Support => f.write_str("Customer Support"),
             Actor::User(email) => fmt::Display::fmt(email, f),
+        }
+    }
+}
+
+/// Customer Support by its localized name; a user by their email.
+impl Localize for Actor {
+    fn message(&self) -> Message {
+        match self {
+            Actor::Support => Label::CustomerSupport.message(),
+            Actor::User(email) => Message::new("actor-user").arg("email", email),
         }
     }
 }

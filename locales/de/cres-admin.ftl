@@ -1,0 +1,88 @@
+# cres-admin — Deutsch
+# Die Texte der Anleitung werden wörtlich übernommen: error-non-existent-user,
+# user-added, group-account-administrators. Anrede: „Sie“.
+
+## Die vordefinierte Gruppe
+
+group-account-administrators = Kontoadministratoren
+# Ein von Administratoren vergebener Gruppenname: unverändert, nie übersetzt.
+group-custom-name = { $name }
+actor-user = { $email }
+
+## Beschriftungen der Formulare und Seiten
+
+label-accounts = Konten
+label-groups = Gruppen
+label-users = Benutzer
+label-user-id = Benutzer-ID
+label-add-to-group = Zu Gruppe hinzufügen
+label-add-user = Benutzer hinzufügen
+label-username = Benutzername
+label-first-name = Vorname
+label-last-name = Nachname
+label-password = Kennwort
+label-confirm-password = Kennwort bestätigen
+label-enforce-password-expiration = Kennwortablauf erzwingen
+label-save = Speichern
+label-group-name = Gruppenname
+label-add-group = Gruppe hinzufügen
+label-name = Name
+label-email = E-Mail-Adresse
+label-account-number = Kontonummer
+label-account-name = Kontoname
+label-remove-from-group = Aus Gruppe entfernen
+label-customer-support = Kundensupport
+
+## Listen
+
+groups-showing =
+    { $count ->
+        [one] Es wird { $count } Gruppe angezeigt.
+       *[other] Es werden { $count } Gruppen angezeigt.
+    }
+
+## Bestätigungen
+
+account-created = Konto { $account } erstellt.
+user-added = Benutzer { $email } hinzugefügt.
+group-created = Gruppe „{ $group }“ hinzugefügt.
+group-renamed = Gruppe „{ $previous }“ in „{ $group }“ umbenannt.
+group-deleted = Gruppe „{ $group }“ gelöscht.
+member-added = Benutzer { $email } zur Gruppe „{ $group }“ hinzugefügt.
+member-already = Benutzer { $email } ist bereits Mitglied der Gruppe „{ $group }“.
+member-removed = Benutzer { $email } aus der Gruppe „{ $group }“ entfernt.
+
+## Fehler: Eingaben
+
+error-field-empty = Bitte füllen Sie das Feld „{ $field }“ aus.
+error-field-too-long = Das Feld „{ $field }“ darf höchstens { $max } Zeichen enthalten.
+error-field-too-short = Das Feld „{ $field }“ muss mindestens { $min } Zeichen enthalten.
+error-field-control-character = Das Feld „{ $field }“ darf keine Steuerzeichen wie Zeilenumbrüche enthalten.
+error-field-invisible-character = Das Feld „{ $field }“ darf weder unsichtbare Zeichen noch Textrichtungszeichen enthalten.
+error-field-whitespace = Das Feld „{ $field }“ darf keine Leerzeichen enthalten.
+error-field-non-ascii = Das Feld „{ $field }“ darf nur ASCII-Zeichen enthalten; geben Sie eine internationale Domain in ihrer „xn--“-Form ein.
+error-field-not-a-number = Das Feld „{ $field }“ muss eine Zahl mit 1 bis 12 Ziffern enthalten.
+error-email-at-sign = Das Feld „{ $field }“ muss genau ein @-Zeichen enthalten.
+error-email-local-part = Das Feld „{ $field }“ enthält vor dem @-Zeichen einen ungültigen Teil.
+error-email-domain = Das Feld „{ $field }“ enthält nach dem @-Zeichen eine ungültige Domain.
+error-password-mismatch = Die Felder „Kennwort“ und „{ $field }“ stimmen nicht überein.
+
+## Fehler: Regeln
+
+error-non-existent-user = Es kann kein nicht vorhandener Benutzer hinzugefügt werden.
+error-user-exists = Ein Benutzer mit der E-Mail-Adresse { $email } ist bereits vorhanden.
+error-account-exists = Das Konto { $account } ist bereits vorhanden.
+error-account-not-found = Das Konto { $account } ist nicht vorhanden.
+error-group-exists = Dieses Konto hat bereits eine Gruppe namens „{ $group }“.
+error-group-not-found = Diese Gruppe ist nicht vorhanden.
+error-not-a-member = Benutzer { $email } ist kein Mitglied der Gruppe „{ $group }“.
+error-built-in-group = Die Gruppe „{ $group }“ ist vordefiniert und kann weder gelöscht noch umbenannt werden.
+error-last-administrator = Benutzer { $email } ist der letzte Kontoadministrator des Kontos { $account } und kann nicht entfernt werden.
+error-support-only = Nur der Kundensupport kann diese Aktion ausführen.
+error-not-account-administrator = Nur ein Kontoadministrator des Kontos { $account } kann diese Aktion ausführen.
+error-store = Das Kontoverzeichnis ist nicht erreichbar. Es wurde nichts geändert; bitte versuchen Sie es erneut.
+error-store-cannot-open = Das Kontoverzeichnis konnte nicht geöffnet werden. Bitte prüfen Sie den Pfad und die Zugriffsrechte.
+error-store-not-a-database = Diese Datei ist kein Kontoverzeichnis. Sie wurde nicht verändert.
+error-store-newer-schema = Das Kontoverzeichnis wurde von einer neueren Version geschrieben (Schema { $found }; diese Version unterstützt höchstens Schema { $supported }). Es wurde nicht verändert; bitte aktualisieren Sie die Software.
+error-store-corrupt = Das Kontoverzeichnis ist beschädigt und kann nicht gelesen werden. Es wurde nichts geändert; bitte stellen Sie es aus einer Sicherung wieder her.
+error-store-full = Der Datenträger des Kontoverzeichnisses ist voll. Es wurde nichts geändert; bitte geben Sie Speicherplatz frei und versuchen Sie es erneut.

@@ -1,0 +1,99 @@
+# cres-admin — français
+# Les textes du guide sont repris mot pour mot : error-non-existent-user,
+# user-added, group-account-administrators.
+# Typographie : espace insécable (U+00A0) avant « : ; ! ? » et à l'intérieur
+# des guillemets « … ».
+
+## Le groupe prédéfini
+
+group-account-administrators = Administrateurs de compte
+# Un nom de groupe choisi par un administrateur : affiché tel quel, jamais traduit.
+group-custom-name = { $name }
+actor-user = { $email }
+
+## Libellés des formulaires et des pages
+
+label-accounts = Comptes
+label-groups = Groupes
+label-users = Utilisateurs
+label-user-id = ID utilisateur
+label-add-to-group = Ajouter au groupe
+label-add-user = Ajouter un utilisateur
+label-username = Nom d'utilisateur
+label-first-name = Prénom
+label-last-name = Nom
+label-password = Mot de passe
+label-confirm-password = Confirmer le mot de passe
+label-enforce-password-expiration = Appliquer l'expiration du mot de passe
+label-save = Enregistrer
+label-group-name = Nom du groupe
+label-add-group = Ajouter un groupe
+label-name = Nom
+label-email = Adresse e-mail
+label-account-number = Numéro de compte
+label-account-name = Nom du compte
+label-remove-from-group = Retirer du groupe
+label-customer-support = Service d'assistance à la clientèle
+
+## Listes
+
+# En français, 0 et 1 prennent le singulier (catégorie CLDR « one »).
+groups-showing =
+    { $count ->
+        [one] { $count } groupe affiché.
+       *[other] { $count } groupes affichés.
+    }
+
+## Confirmations
+
+account-created = Compte { $account } créé.
+user-added = Utilisateur { $email } ajouté.
+group-created = Groupe « { $group } » ajouté.
+group-renamed = Groupe « { $previous } » renommé en « { $group } ».
+group-deleted = Groupe « { $group } » supprimé.
+member-added = Utilisateur { $email } ajouté au groupe « { $group } ».
+member-already = L'utilisateur { $email } fait déjà partie du groupe « { $group } ».
+member-removed = Utilisateur { $email } retiré du groupe « { $group } ».
+
+## Erreurs : saisie
+
+error-field-empty = Le champ « { $field } » est obligatoire.
+error-field-too-long =
+    Le champ « { $field } » ne doit pas dépasser { $max } { $max ->
+        [one] caractère
+       *[other] caractères
+    }.
+error-field-too-short =
+    Le champ « { $field } » doit contenir au moins { $min } { $min ->
+        [one] caractère
+       *[other] caractères
+    }.
+error-field-control-character = Le champ « { $field } » ne doit pas contenir de caractères de contrôle, comme des sauts de ligne.
+error-field-invisible-character = Le champ « { $field } » ne doit contenir ni caractères invisibles ni caractères de direction du texte.
+error-field-whitespace = Le champ « { $field } » ne doit pas contenir d'espaces.
+error-field-non-ascii = Le champ « { $field } » ne doit contenir que des caractères ASCII ; saisissez un nom de domaine international sous sa forme xn--.
+error-field-not-a-number = Le champ « { $field } » doit contenir un nombre de 1 à 12 chiffres.
+error-email-at-sign = Le champ « { $field } » doit contenir exactement un signe @.
+error-email-local-part = Le champ « { $field } » contient une partie non valide avant le signe @.
+error-email-domain = Le champ « { $field } » contient un domaine non valide après le signe @.
+error-password-mismatch = Les champs « Mot de passe » et « { $field } » ne correspondent pas.
+
+## Erreurs : règles
+
+error-non-existent-user = Impossible d'ajouter un utilisateur inexistant.
+error-user-exists = Un utilisateur possède déjà l'adresse e-mail { $email }.
+error-account-exists = Le compte { $account } existe déjà.
+error-account-not-found = Le compte { $account } n'existe pas.
+error-group-exists = Ce compte possède déjà un groupe nommé « { $group } ».
+error-group-not-found = Ce groupe n'existe pas.
+error-not-a-member = L'utilisateur { $email } ne fait pas partie du groupe « { $group } ».
+error-built-in-group = Le groupe « { $group } » est prédéfini : il ne peut être ni supprimé ni renommé.
+error-last-administrator = L'utilisateur { $email } est le dernier administrateur du compte { $account } et ne peut pas être retiré.
+error-support-only = Seul le service d'assistance à la clientèle peut effectuer cette opération.
+error-not-account-administrator = Seul un administrateur du compte { $account } peut effectuer cette opération.
+error-store = L'annuaire des comptes est inaccessible. Aucune modification n'a été effectuée ; veuillez réessayer.
+error-store-cannot-open = Impossible d'ouvrir l'annuaire des comptes. Vérifiez son chemin et ses droits d'accès.
+error-store-not-a-database = Ce fichier n'est pas un annuaire des comptes. Il n'a pas été modifié.
+error-store-newer-schema = L'annuaire des comptes a été écrit par une version plus récente (schéma { $found } ; cette version prend en charge jusqu'au schéma { $supported }). Il n'a pas été modifié ; veuillez mettre à jour l'application.
+error-store-corrupt = L'annuaire des comptes est endommagé et illisible. Aucune modification n'a été effectuée ; restaurez-le à partir d'une sauvegarde.
+error-store-full = Le disque de l'annuaire des comptes est plein. Aucune modification n'a été effectuée ; libérez de l'espace et réessayez.
