@@ -1,5 +1,6 @@
 //! argon2id hashing of passwords.
 
+use argon2::password_hash::phc::PasswordHash as Phc;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 
@@ -54,6 +55,26 @@ impl PasswordHashing {
     }
 }
 
+impl PasswordHashing {
+    /// Whether `hash` was made otherwise than this configuration would make
+    /// it now (another algorithm or version, or other memory, pass or lane
+    /// counts), so that a successful sign-in should store a fresh hash.
+    /// Compared field by field: the output length is not part of the cost.
+    pub fn needs_rehash(&self, hash: &PasswordHash) -> bool {
+        let Ok(phc) = Phc::new(hash.as_phc()) else {
+            return true;
+        };
+        let Ok(params) = Params::try_from(&phc) else {
+            return true;
+        };
+        phc.algorithm != Algorithm::Argon2id.ident()
+            || phc.version != Some(Version::V0x13.into())
+            || params.m_cost() != self.params.m_cost()
+            || params.t_cost() != self.params.t_cost()
+            || params.p_cost() != self.params.p_cost()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +90,23 @@ mod tests {
         assert!(hashing.verify(&password, &first));
         assert!(!hashing.verify(&Password::new("Temporary-Pass-2"), &first));
         assert!(!hashing.verify(&password, &PasswordHash::from_phc("garbage")));
+    }
+
+    #[test]
+    fn weaker_or_other_hashes_need_rehashing() {
+        let fast = PasswordHashing::insecure_fast();
+        let stronger = PasswordHashing::new(Params::MIN_M_COST * 2, 1, 1).unwrap();
+        let hash = fast.hash(&Password::new("long enough"));
+        assert!(!fast.needs_rehash(&hash));
+        assert!(stronger.needs_rehash(&hash));
+        assert!(
+            PasswordHashing::new(Params::MIN_M_COST, 2, 1)
+                .unwrap()
+                .needs_rehash(&hash)
+        );
+        let argon2i = hash.as_phc().replacen("$argon2id$", "$argon2i$", 1);
+        assert!(fast.needs_rehash(&PasswordHash::from_phc(argon2i)));
+        assert!(fast.needs_rehash(&PasswordHash::from_phc("not a hash")));
     }
 
     #[test]
