@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use cres_admin::{
     Account, AccountNumber, Actor, Credential, Directory, Email, Field, GroupId, GroupName, Name,
-    PasswordHash, PasswordHashing, SqliteStore, StoreExt, User, UserStatus,
+    PasswordHash, PasswordHashing, SignInState, SqliteStore, StoreExt, User, UserStatus,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -52,6 +52,7 @@ fn user(address: &str) -> User {
         created_at: now,
         created_by: Actor::Support,
         created_in: ACCOUNT,
+        sign_in: SignInState::default(),
     }
 }
 

@@ -41,6 +41,7 @@ macro_rules! every_check {
                 audit_trail_order,
                 last_admin_race,
                 stored_values_round_trip,
+                users_are_updated,
             ]
         );
     };

@@ -10,9 +10,11 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use cres_admin::{
-    AccountNumber, Actor, Directory, Email, Error, Forbidden, GroupId, Localize, NewUser,
-    PasswordHashing, SqliteStore, Store, StoreError, StoreExt,
+    AccountNumber, Action, Actor, Credential, Directory, Email, Error, Field, Forbidden, GroupId,
+    Localize, Name, NewUser, PasswordHash, PasswordHashing, SignInState, SqliteStore, Store,
+    StoreError, StoreExt, User, UserStatus,
 };
 
 fn email(address: &str) -> Email {
@@ -472,4 +474,272 @@ fn acknowledged_writes_survive_a_kill() {
             .unwrap();
         assert!(user.is_some(), "acknowledged user {i} is missing");
     }
+}
+
+/// The schema of version 1 exactly as it shipped (migration 1 of the store),
+/// to build the databases that older versions of the crate wrote. Migrations
+/// are append-only, so this copy never changes;
+/// `a_version_1_database_is_migrated_to_the_current_schema` checks that it
+/// still matches the store's migration 1.
+const SCHEMA_V1: &str = "
+    PRAGMA application_id = 1129465171; -- 0x43524553, \"CRES\"
+
+    CREATE TABLE accounts (
+        number     INTEGER PRIMARY KEY,
+        name       TEXT    NOT NULL,
+        created_at TEXT    NOT NULL,
+        next_group INTEGER NOT NULL CHECK (next_group >= 1)
+    ) STRICT;
+
+    CREATE TABLE users (
+        identity           TEXT    PRIMARY KEY CHECK (identity = lower(email)),
+        email              TEXT    NOT NULL,
+        first_name         TEXT    NOT NULL,
+        last_name          TEXT    NOT NULL,
+        status             TEXT    NOT NULL,
+        password_hash      TEXT,
+        password_temporary INTEGER CHECK (password_temporary IN (0, 1)),
+        password_set_at    TEXT,
+        created_at         TEXT    NOT NULL,
+        created_by         TEXT    NOT NULL,
+        created_in         INTEGER NOT NULL,
+        CHECK ((password_hash IS NULL) = (password_temporary IS NULL)
+           AND (password_hash IS NULL) = (password_set_at IS NULL))
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE account_groups (
+        account    INTEGER NOT NULL REFERENCES accounts (number),
+        number     INTEGER NOT NULL CHECK (number >= 1),
+        name       TEXT    NOT NULL,
+        name_key   TEXT    NOT NULL,
+        created_at TEXT    NOT NULL,
+        PRIMARY KEY (account, number),
+        UNIQUE (account, name_key)
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE memberships (
+        account  INTEGER NOT NULL,
+        number   INTEGER NOT NULL,
+        identity TEXT    NOT NULL REFERENCES users (identity),
+        PRIMARY KEY (account, number, identity),
+        FOREIGN KEY (account, number)
+            REFERENCES account_groups (account, number) ON DELETE CASCADE
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE INDEX memberships_by_user ON memberships (identity, account, number);
+
+    CREATE TABLE audit (
+        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+        account  INTEGER NOT NULL,
+        at       TEXT    NOT NULL,
+        actor    TEXT    NOT NULL,
+        action   TEXT    NOT NULL
+    ) STRICT;
+
+    CREATE INDEX audit_by_account ON audit (account, sequence);
+    ";
+
+/// Rows as version 1 of the store wrote them: account 12345 with its
+/// administrators group, Alice (an administrator with a permanent password)
+/// and Bob (pending registration, no password), and one audit entry.
+const ROWS_V1: &str = r#"
+    INSERT INTO accounts VALUES (12345, 'Acme', '2023-11-14T22:13:20.123456789Z', 2);
+    INSERT INTO account_groups
+        VALUES (12345, 1, '"account_administrators"', 'account administrators',
+                '2023-11-14T22:13:20.123456789Z');
+    INSERT INTO users VALUES
+        ('alice@example.com', 'Alice@Example.com', 'Alice', 'Liddell', 'active',
+         '$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g', 0,
+         '2023-11-14T22:13:21.000000001Z', '2023-11-14T22:13:21.000000001Z', '"support"',
+         12345),
+        ('bob@example.com', 'Bob@Example.com', 'Bob', 'Builder', 'pending_registration',
+         NULL, NULL, NULL, '2023-11-14T22:13:22.5Z', '{"user":"Alice@Example.com"}', 12345);
+    INSERT INTO memberships VALUES (12345, 1, 'alice@example.com');
+    INSERT INTO audit (account, at, actor, action)
+        VALUES (12345, '2023-11-14T22:13:20.123456789Z', '"support"',
+                '{"action":"account_created"}');
+"#;
+
+/// Writes a version 1 database with [`ROWS_V1`] at `path`.
+fn write_version_1(path: &Path) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(&format!(
+        "BEGIN; {SCHEMA_V1} {ROWS_V1} PRAGMA user_version = 1; COMMIT;"
+    ))
+    .unwrap();
+}
+
+fn user_version(path: &Path) -> u32 {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+        .unwrap()
+}
+
+/// The `sqlite_schema` rows of the file, in a stable order.
+fn schema_of(path: &Path) -> Vec<(String, String, Option<String>)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut statement = conn
+        .prepare("SELECT type, name, sql FROM sqlite_schema ORDER BY type, name")
+        .unwrap();
+    statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn time(seconds: i64, nanos: u32) -> DateTime<Utc> {
+    DateTime::from_timestamp(seconds, nanos).expect("a valid time")
+}
+
+fn name(text: &str) -> Name {
+    Name::parse(text, Field::Name).expect("a valid name")
+}
+
+/// Alice and Bob as [`ROWS_V1`] stores them.
+fn users_v1() -> [User; 2] {
+    let acme = AccountNumber::new(12345);
+    [
+        User {
+            email: email("Alice@Example.com"),
+            first_name: name("Alice"),
+            last_name: name("Liddell"),
+            status: UserStatus::Active,
+            credential: Some(Credential {
+                hash: PasswordHash::from_phc("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"),
+                temporary: false,
+                set_at: time(1_700_000_001, 1),
+            }),
+            created_at: time(1_700_000_001, 1),
+            created_by: Actor::Support,
+            created_in: acme,
+            sign_in: SignInState::default(),
+        },
+        User {
+            email: email("Bob@Example.com"),
+            first_name: name("Bob"),
+            last_name: name("Builder"),
+            status: UserStatus::PendingRegistration,
+            credential: None,
+            created_at: time(1_700_000_002, 500_000_000),
+            created_by: Actor::User(email("Alice@Example.com")),
+            created_in: acme,
+            sign_in: SignInState::default(),
+        },
+    ]
+}
+
+/// Reads the users with these addresses (`None` for a missing one).
+fn read_users(store: &SqliteStore, emails: &[Email]) -> Vec<Option<User>> {
+    store
+        .read_with(|r| Ok(emails.iter().map(|e| r.user(e)).collect::<Result<_, _>>()?))
+        .expect("reading the users")
+}
+
+#[test]
+fn a_version_1_database_is_migrated_to_the_current_schema() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("v1.db");
+    write_version_1(&path);
+    assert_eq!(user_version(&path), 1, "the fixture is a version 1 file");
+    let acme = AccountNumber::new(12345);
+    let [alice, bob] = users_v1();
+    let emails = [alice.email.clone(), bob.email.clone()];
+
+    let store = open(&path);
+    assert_eq!(
+        read_users(&store, &emails),
+        vec![Some(alice.clone()), Some(bob.clone())],
+        "the users of a version 1 database must be kept, with no failed \
+         sign-ins, no lock-outs and no lock"
+    );
+    let (admin, members, audit) = store
+        .read_with(|r| {
+            let admins = GroupId::administrators(acme);
+            Ok((
+                r.is_account_admin(acme, &alice.email)?,
+                r.members(admins)?,
+                r.audit(acme, 10)?,
+            ))
+        })
+        .unwrap();
+    assert!(admin, "Alice must still be an administrator");
+    assert_eq!(members, vec![alice.email.clone()], "and the only member");
+    assert_eq!(audit.len(), 1, "the audit trail must be kept");
+    assert_eq!(audit[0].record.action, Action::AccountCreated);
+    drop(store);
+
+    assert_eq!(
+        user_version(&path),
+        SqliteStore::SCHEMA_VERSION,
+        "opening must migrate the file to the current schema version"
+    );
+    let fresh = folder.path().join("fresh.db");
+    drop(open(&fresh));
+    assert_eq!(
+        schema_of(&path),
+        schema_of(&fresh),
+        "a migrated version 1 database must have the schema of a new one (if not, \
+         SCHEMA_V1 no longer matches the store's migration 1, which must never change)"
+    );
+}
+
+#[test]
+fn a_migrated_database_keeps_sign_in_updates_after_reopening() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("v1.db");
+    write_version_1(&path);
+    let [alice, bob] = users_v1();
+    let emails = [alice.email.clone(), bob.email.clone()];
+
+    let mut locked = alice.clone();
+    locked.sign_in = SignInState {
+        failures: 5,
+        lockouts: 2,
+        locked_until: Some(time(1_800_000_120, 999_999_999)),
+    };
+    let mut registered = bob.clone();
+    registered.status = UserStatus::Active;
+    registered.credential = Some(Credential {
+        hash: PasswordHash::from_phc("$argon2id$v=19$m=8,t=1,p=1$YWJjZGVmZ2g$MTIzNA"),
+        temporary: true,
+        set_at: time(1_800_000_000, 42),
+    });
+    registered.sign_in.failures = 1;
+    {
+        let store = open(&path);
+        store
+            .write_with(|tx| {
+                tx.update_user(&locked)?;
+                tx.update_user(&registered)?;
+                Ok(())
+            })
+            .expect("updating the migrated users");
+    }
+    let store = open(&path);
+    assert_eq!(
+        read_users(&store, &emails),
+        vec![Some(locked.clone()), Some(registered.clone())],
+        "updates of credential, status and sign-in state must survive reopening"
+    );
+
+    // And back: unlocking clears the lock in the file too.
+    let mut unlocked = locked.clone();
+    unlocked.sign_in = SignInState::default();
+    store
+        .write_with(|tx| Ok(tx.update_user(&unlocked)?))
+        .expect("unlocking Alice");
+    drop(store);
+    let store = open(&path);
+    assert_eq!(
+        read_users(&store, &emails),
+        vec![Some(unlocked), Some(registered)],
+        "an unlock must survive reopening"
+    );
+    assert!(
+        store
+            .read_with(|r| Ok(r.is_account_admin(AccountNumber::new(12345), &alice.email)?))
+            .unwrap(),
+        "updates must leave memberships as they were"
+    );
 }

@@ -49,6 +49,30 @@ pub enum Action {
         /// The user.
         email: Email,
     },
+    /// A user set a new password (the permanent one after a temporary one,
+    /// or a change).
+    PasswordChanged {
+        /// The user.
+        email: Email,
+    },
+    /// An administrator gave a user a new temporary password.
+    PasswordReset {
+        /// The user.
+        email: Email,
+    },
+    /// Too many failed sign-ins locked the user. Recorded with the locked
+    /// user as actor: the attempts were made in their name.
+    UserLocked {
+        /// The user.
+        email: Email,
+        /// Sign-in is refused until then.
+        until: DateTime<Utc>,
+    },
+    /// An administrator lifted a user's lock.
+    UserUnlocked {
+        /// The user.
+        email: Email,
+    },
     /// A user was taken out of a group.
     MemberRemoved {
         /// The group.

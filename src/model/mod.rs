@@ -15,4 +15,4 @@ pub use audit::{Action, AuditEntry, AuditRecord};
 pub use email::Email;
 pub use group::{Group, GroupId, GroupName, GroupSummary};
 pub use name::Name;
-pub use user::{Credential, User, UserStatus};
+pub use user::{Credential, SignInState, User, UserStatus};

@@ -32,6 +32,24 @@ pub struct Credential {
     pub set_at: DateTime<Utc>,
 }
 
+/// Consecutive failed sign-ins and the lock they lead to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInState {
+    /// Failed sign-ins since the last success or lock.
+    pub failures: u32,
+    /// Locks since the last successful sign-in: each doubles the next lock.
+    pub lockouts: u32,
+    /// Sign-in is refused until then.
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+impl SignInState {
+    /// Whether sign-in is refused at `now`.
+    pub fn is_locked(&self, now: DateTime<Utc>) -> bool {
+        self.locked_until.is_some_and(|until| now < until)
+    }
+}
+
 /// A user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
@@ -49,8 +67,12 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     /// Who created the user.
     pub created_by: Actor,
-    /// The account in whose administration the user was created.
+    /// The account in whose administration the user was created: its
+    /// administrators may reset the user's password and unlock the user.
     pub created_in: AccountNumber,
+    /// Failed sign-ins and lock-out.
+    #[serde(default)]
+    pub sign_in: SignInState,
 }
 
 impl User {

@@ -322,6 +322,21 @@ impl Transaction for MemoryTransaction<'_> {
         Ok(())
     }
 
+    fn update_user(&mut self, user: &User) -> Result<(), StoreError> {
+        let entry = self
+            .state
+            .users
+            .get_mut(user.email.identity())
+            .ok_or(StoreError::NotFound)?;
+        let previous = std::mem::replace(&mut entry.user, user.clone());
+        self.undo.push(Box::new(move |state| {
+            if let Some(entry) = state.users.get_mut(previous.email.identity()) {
+                entry.user = previous;
+            }
+        }));
+        Ok(())
+    }
+
     fn add_member(&mut self, group: GroupId, email: &Email) -> Result<(), StoreError> {
         let (identity, user) = self
             .state

@@ -172,6 +172,11 @@ pub trait Transaction: Reader {
     /// Inserts a user; [`StoreError::Conflict`] if the email identity is taken.
     fn insert_user(&mut self, user: &User) -> Result<(), StoreError>;
 
+    /// Replaces everything stored about the user of the same email identity
+    /// (credential, status, sign-in state, names, the email's typed form);
+    /// [`StoreError::NotFound`] if there is none. Memberships are untouched.
+    fn update_user(&mut self, user: &User) -> Result<(), StoreError>;
+
     /// Puts a user into a group: `NotFound` without the group or the user,
     /// `Conflict` if already a member.
     fn add_member(&mut self, group: GroupId, email: &Email) -> Result<(), StoreError>;

@@ -12,7 +12,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, Transac
 use crate::Error;
 use crate::model::{
     Account, AccountNumber, Actor, AuditEntry, AuditRecord, Credential, Email, Group, GroupId,
-    GroupName, GroupSummary, Name, User, UserStatus,
+    GroupName, GroupSummary, Name, SignInState, User, UserStatus,
 };
 use crate::store::{Reader, Store, StoreError, Transaction};
 use crate::{Action, PasswordHash};
@@ -78,6 +78,15 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
 
     CREATE INDEX audit_by_account ON audit (account, sequence);
+    ",
+    // Version 2: each user's sign-in state (consecutive failures, lock-out).
+    // Existing users start with none.
+    "
+    ALTER TABLE users ADD COLUMN failed_sign_ins INTEGER NOT NULL DEFAULT 0
+        CHECK (failed_sign_ins BETWEEN 0 AND 4294967295);
+    ALTER TABLE users ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0
+        CHECK (lockouts BETWEEN 0 AND 4294967295);
+    ALTER TABLE users ADD COLUMN locked_until TEXT;
     ",
 ];
 
@@ -514,7 +523,24 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
         created_at: decoded(row, 7, "creation time", parse_time)?,
         created_by: decoded(row, 8, "actor", json::<Actor>)?,
         created_in: account_number(row.get(9)?),
+        sign_in: SignInState {
+            failures: row.get(10)?,
+            lockouts: row.get(11)?,
+            locked_until: optional_time(row, 12, "lock-out time")?,
+        },
     })
+}
+
+/// Reads column `index` as an optional time.
+fn optional_time(
+    row: &Row<'_>,
+    index: usize,
+    what: &'static str,
+) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    match row.get_ref(index)? {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        _ => decoded(row, index, what, parse_time).map(Some),
+    }
 }
 
 fn group_from_row(account: AccountNumber, row: &Row<'_>) -> rusqlite::Result<Group> {
@@ -526,6 +552,45 @@ fn group_from_row(account: AccountNumber, row: &Row<'_>) -> rusqlite::Result<Gro
         name: decoded(row, 1, "group name", json::<GroupName>)?,
         created_at: decoded(row, 2, "creation time", parse_time)?,
     })
+}
+
+/// The `users` columns of a user, in table order from `identity` to
+/// `locked_until`: the parameters `?1` to `?14` of the insert and the update.
+type UserColumns<'u> = (
+    &'u str,
+    &'u str,
+    &'u str,
+    &'u str,
+    &'static str,
+    Option<&'u str>,
+    Option<bool>,
+    Option<String>,
+    String,
+    String,
+    i64,
+    u32,
+    u32,
+    Option<String>,
+);
+
+fn user_columns(user: &User) -> Result<UserColumns<'_>, StoreError> {
+    let credential = user.credential.as_ref();
+    Ok((
+        user.email.identity(),
+        user.email.as_str(),
+        user.first_name.as_str(),
+        user.last_name.as_str(),
+        status_text(user.status),
+        credential.map(|c| c.hash.as_phc()),
+        credential.map(|c| c.temporary),
+        credential.map(|c| time(&c.set_at)),
+        time(&user.created_at),
+        to_json(&user.created_by)?,
+        account_key(user.created_in),
+        user.sign_in.failures,
+        user.sign_in.lockouts,
+        user.sign_in.locked_until.as_ref().map(time),
+    ))
 }
 
 /// The store's reads and writes on one connection: a read connection inside
@@ -588,7 +653,8 @@ impl Reader for Db<'_> {
     fn user(&self, email: &Email) -> Result<Option<User>, StoreError> {
         self.query_one(
             "SELECT email, first_name, last_name, status, password_hash, password_temporary,
-                    password_set_at, created_at, created_by, created_in
+                    password_set_at, created_at, created_by, created_in,
+                    failed_sign_ins, lockouts, locked_until
              FROM users WHERE identity = ?1",
             [email.identity()],
             user_from_row,
@@ -762,27 +828,33 @@ impl Transaction for Db<'_> {
     }
 
     fn insert_user(&mut self, user: &User) -> Result<(), StoreError> {
-        let credential = user.credential.as_ref();
+        let columns = user_columns(user)?;
         self.execute(
             "INSERT INTO users (identity, email, first_name, last_name, status, password_hash,
                                 password_temporary, password_set_at, created_at, created_by,
-                                created_in)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            (
-                user.email.identity(),
-                user.email.as_str(),
-                user.first_name.as_str(),
-                user.last_name.as_str(),
-                status_text(user.status),
-                credential.map(|c| c.hash.as_phc()),
-                credential.map(|c| c.temporary),
-                credential.map(|c| time(&c.set_at)),
-                time(&user.created_at),
-                to_json(&user.created_by)?,
-                account_key(user.created_in),
-            ),
+                                created_in, failed_sign_ins, lockouts, locked_until)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            columns,
         )
         .map(drop)
+    }
+
+    fn update_user(&mut self, user: &User) -> Result<(), StoreError> {
+        let columns = user_columns(user)?;
+        // Everything but the identity, which selects the row.
+        let changed = self.execute(
+            "UPDATE users SET email = ?2, first_name = ?3, last_name = ?4, status = ?5,
+                              password_hash = ?6, password_temporary = ?7,
+                              password_set_at = ?8, created_at = ?9, created_by = ?10,
+                              created_in = ?11, failed_sign_ins = ?12, lockouts = ?13,
+                              locked_until = ?14
+             WHERE identity = ?1",
+            columns,
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     fn add_member(&mut self, group: GroupId, email: &Email) -> Result<(), StoreError> {

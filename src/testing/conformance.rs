@@ -64,7 +64,7 @@ use crate::store::{Reader, Store, StoreError, StoreExt, Transaction};
 use crate::{
     Account, AccountNumber, Action, Actor, AuditEntry, AuditRecord, Credential, Directory, Email,
     Error, Field, FixedClock, Forbidden, GroupId, GroupName, GroupSummary, Name, NewUser,
-    PasswordHash, PasswordHashing, User, UserStatus,
+    PasswordHash, PasswordHashing, SignInState, User, UserStatus,
 };
 
 /// How often the concurrent checks repeat their race.
@@ -87,6 +87,7 @@ pub fn run_all<S: Store>(make: &dyn Fn() -> S) {
     audit_trail_order(make);
     last_admin_race(make);
     stored_values_round_trip(make);
+    users_are_updated(make);
 }
 
 // ---------------------------------------------------------------------------
@@ -1223,6 +1224,143 @@ pub fn stored_values_round_trip<S: Store>(make: &dyn Fn() -> S) {
 }
 
 // ---------------------------------------------------------------------------
+// Updates
+// ---------------------------------------------------------------------------
+
+/// [`Transaction::update_user`] replaces everything about a stored user
+/// (names, status, credential, sign-in state with times to the nanosecond)
+/// and nothing else: the identity and the memberships stay as they were, and
+/// so does every other record. Updating a user that does not exist is a
+/// [`StoreError::NotFound`] that creates nothing, and an update in a
+/// transaction whose closure returns `Err` is rolled back.
+pub fn users_are_updated<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let one = AccountNumber::new(1);
+    let admins = GroupId::administrators(one);
+    let ann = email("ann@example.com");
+    let bob = email("bob@example.com");
+    commit(&store, "set up Ann and Bob", |tx| {
+        setup_account(tx, 1)?;
+        tx.insert_user(&user("Ann@Example.com"))?;
+        tx.insert_user(&user("Bob@Example.com"))?;
+        tx.add_member(admins, &ann)?;
+        tx.append_audit(&audit_record(1, Action::AccountCreated))?;
+        Ok(())
+    });
+    let everyone = [ann.clone(), bob.clone()];
+    let mut expected = snapshot(&store, &[one], &everyone);
+
+    // Everything changes at once, to values unlike the inserted ones.
+    let mut changed = user("Ann@Example.com");
+    changed.first_name = name("Annabel");
+    changed.last_name = name("Byron-King");
+    changed.status = UserStatus::Disabled;
+    changed.credential = Some(Credential {
+        hash: PasswordHash::from_phc(
+            "$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdG5ld3NhbHQ$TmV3SGFzaE5ld0hhc2hOZXdIYXNo",
+        ),
+        temporary: true,
+        set_at: DateTime::from_timestamp(1_800_000_000, 987_654_321).expect("a valid time"),
+    });
+    changed.sign_in = SignInState {
+        failures: 4,
+        lockouts: 3,
+        locked_until: Some(DateTime::from_timestamp(1_800_000_480, 1).expect("a valid time")),
+    };
+    commit(&store, "update Ann", |tx| {
+        tx.update_user(&changed)?;
+        assert_eq!(
+            tx.user(&ann)?.as_ref(),
+            Some(&changed),
+            "a transaction must read the user it updated"
+        );
+        Ok(())
+    });
+    let stored = read(&store, |r| r.user(&email("ANN@EXAMPLE.COM")));
+    assert_eq!(
+        stored.as_ref().map(|u| u.sign_in),
+        Some(changed.sign_in),
+        "the sign-in state (failures, lockouts, locked_until to the nanosecond) must read back equal"
+    );
+    assert_eq!(
+        stored
+            .as_ref()
+            .and_then(|u| u.credential.as_ref())
+            .map(|c| (c.hash.as_phc(), c.temporary, c.set_at)),
+        changed
+            .credential
+            .as_ref()
+            .map(|c| (c.hash.as_phc(), c.temporary, c.set_at)),
+        "the new credential (hash byte for byte, temporary flag, time set) must read back equal"
+    );
+    expected.users[0] = Some(changed.clone());
+    assert_eq!(
+        snapshot(&store, &[one], &everyone),
+        expected,
+        "update_user must replace the user, found under the same identity in any case, and \
+         leave memberships, other users, groups and the audit trail as they were"
+    );
+
+    // The other way: no credential, the largest counts, no lock.
+    let mut cleared = changed.clone();
+    cleared.status = UserStatus::PendingRegistration;
+    cleared.credential = None;
+    cleared.sign_in = SignInState {
+        failures: u32::MAX,
+        lockouts: u32::MAX,
+        locked_until: None,
+    };
+    commit(&store, "update Ann again", |tx| {
+        Ok(tx.update_user(&cleared)?)
+    });
+    expected.users[0] = Some(cleared.clone());
+    assert_eq!(
+        snapshot(&store, &[one], &everyone),
+        expected,
+        "a second update must replace the first (credential removed, lock cleared, \
+         counts up to u32::MAX), and still leave everything else as it was"
+    );
+
+    // A user that does not exist.
+    let nobody = email("nobody@example.com");
+    commit(&store, "update a missing user", |tx| {
+        expect_store_error(
+            tx.update_user(&user("nobody@example.com")),
+            StoreError::is_not_found,
+            "updating a user that does not exist must be NotFound",
+        );
+        Ok(())
+    });
+    assert_eq!(
+        read(&store, |r| r.user(&nobody)),
+        None,
+        "updating a user that does not exist must not create one"
+    );
+
+    // An update whose transaction then fails.
+    let refusal = || Error::LastAdministrator {
+        email: ann.clone(),
+        account: one,
+    };
+    let mut unlocked = cleared.clone();
+    unlocked.status = UserStatus::Active;
+    unlocked.sign_in = SignInState::default();
+    let result = store.write_with(|tx| {
+        tx.update_user(&unlocked)?;
+        Err::<(), _>(refusal())
+    });
+    assert!(
+        matches!(result, Err(Error::LastAdministrator { .. })),
+        "the store must return the closure's error unchanged, got {result:?}"
+    );
+    assert_eq!(
+        snapshot(&store, &[one], &everyone),
+        expected,
+        "an update in a transaction whose closure returned Err must be rolled back"
+    );
+}
+
+// ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
 
@@ -1388,6 +1526,7 @@ fn user(address: &str) -> User {
         created_at: at(100),
         created_by: Actor::Support,
         created_in: AccountNumber::new(1),
+        sign_in: SignInState::default(),
     }
 }
 

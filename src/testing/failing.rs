@@ -130,6 +130,11 @@ impl<S: Store> Transaction for FailingTransaction<'_, S> {
         self.inner.insert_user(user)
     }
 
+    fn update_user(&mut self, user: &User) -> Result<(), StoreError> {
+        self.store.check()?;
+        self.inner.update_user(user)
+    }
+
     fn add_member(&mut self, group: GroupId, email: &Email) -> Result<(), StoreError> {
         self.store.check()?;
         self.inner.add_member(group, email)
