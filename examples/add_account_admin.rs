@@ -18,11 +18,13 @@ use std::process::ExitCode;
 
 use cres_admin::{
     AccountNumber, Actor, Directory, Email, Error, GroupId, Label, Localize, Localizer,
-    MemoryStore, NewUser, Password, Store,
+    MemoryStore, NewUser, Password, SignIn, Store,
 };
 
 const ACCOUNT: AccountNumber = AccountNumber::new(12345);
 const OTHER_ACCOUNT: AccountNumber = AccountNumber::new(67890);
+/// The temporary password administrators hand out in this story.
+const TEMPORARY: &str = "Welcome-2026-Temp";
 
 struct Options {
     lang: Option<String>,
@@ -120,7 +122,7 @@ impl Guide {
 }
 
 fn temporary_user(email: &str, first: &str, last: &str) -> NewUser {
-    let temporary = Password::new("Welcome-2026-Temp");
+    let temporary = Password::new(TEMPORARY);
     NewUser {
         username: email.to_owned(),
         first_name: first.to_owned(),
@@ -162,10 +164,30 @@ fn run<S: Store>(dir: &Directory<S>, guide: &Guide) -> Result<(), Error> {
     guide.step(&alice, Label::AddToGroup, "bob@example.com");
     guide.outcome(dir.add_to_group(&alice, admins, "bob@example.com"))?;
 
-    // Bob is an administrator now: he adds a group of his own.
+    // Bob's first sign-in: his temporary password only lets him set a permanent one (R7).
     let bob = Actor::User(Email::parse("bob@example.com")?);
+    let permanent = Password::new("a long and personal passphrase");
+    guide.step(&bob, Label::SignIn, "bob@example.com");
+    if let Some(SignIn::PermanentPasswordRequired(ticket)) =
+        guide.outcome(dir.authenticate("bob@example.com", &Password::new(TEMPORARY)))?
+    {
+        guide.step(&bob, Label::ChangePassword, "********");
+        guide.outcome(dir.set_permanent_password(&ticket, &permanent, &permanent))?;
+    }
+    guide.step(&bob, Label::SignIn, "bob@example.com");
+    guide.outcome(dir.authenticate("bob@example.com", &permanent))?;
+
+    // Bob is an administrator: he adds a group and an administrator himself.
     guide.step(&bob, Label::AddGroup, "Sales");
     guide.outcome(dir.create_group(&bob, ACCOUNT, "Sales"))?;
+    guide.step(&bob, Label::AddUser, "dave@example.com");
+    guide.outcome(dir.add_user(
+        &bob,
+        ACCOUNT,
+        &temporary_user("dave@example.com", "Dave", "Kim"),
+    ))?;
+    guide.step(&bob, Label::AddToGroup, "dave@example.com");
+    guide.outcome(dir.add_to_group(&bob, admins, "dave@example.com"))?;
     let groups = dir.groups(&bob, ACCOUNT)?;
     for summary in &groups {
         let name = guide.localizer.render(&summary.group.name);
@@ -201,5 +223,8 @@ fn run<S: Store>(dir: &Directory<S>, guide: &Guide) -> Result<(), Error> {
     ))?;
     guide.step(&bob, Label::RemoveFromGroup, "bob@example.com");
     guide.outcome(dir.remove_from_group(&bob, admins, "bob@example.com"))?;
+    let dave = Actor::User(Email::parse("dave@example.com")?);
+    guide.step(&dave, Label::RemoveFromGroup, "dave@example.com");
+    guide.outcome(dir.remove_from_group(&dave, admins, "dave@example.com"))?;
     Ok(())
 }

@@ -1,18 +1,19 @@
 //! The operations of the guide, with their authorization and validation.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::clock::{Clock, SystemClock};
 use crate::confirmation::{
     AccountCreated, AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, RemovedFromGroup,
     UserAdded,
 };
-use crate::credentials::{Password, PasswordHashing, PasswordPolicy};
+use crate::credentials::{Password, PasswordHash, PasswordHashing, PasswordPolicy};
 use crate::error::{Error, Field, Forbidden};
 use crate::model::{
     Account, AccountNumber, Action, Actor, AuditEntry, AuditRecord, Credential, Email, Group,
-    GroupId, GroupName, GroupSummary, Name, User, UserStatus,
+    GroupId, GroupName, GroupSummary, Name, SignInState, User, UserStatus,
 };
+use crate::sign_in::SignInPolicy;
 use crate::store::{Reader, Store, StoreError, StoreExt};
 
 /// The *Add User* form (R6). Every field is required.
@@ -43,10 +44,14 @@ pub struct NewUser {
 ///
 /// `Directory` is `Send + Sync` when its store is: share one between threads.
 pub struct Directory<S> {
-    store: S,
-    clock: Arc<dyn Clock>,
-    hashing: PasswordHashing,
-    policy: PasswordPolicy,
+    pub(crate) store: S,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) hashing: PasswordHashing,
+    pub(crate) policy: PasswordPolicy,
+    pub(crate) sign_in: SignInPolicy,
+    /// A hash of nothing, verified against when there is no user to verify,
+    /// so that an unknown address costs as much as a wrong password.
+    pub(crate) dummy_hash: OnceLock<PasswordHash>,
 }
 
 impl<S> std::fmt::Debug for Directory<S> {
@@ -67,6 +72,8 @@ impl<S: Store> Directory<S> {
             clock: Arc::new(SystemClock),
             hashing: PasswordHashing::default(),
             policy: PasswordPolicy::default(),
+            sign_in: SignInPolicy::default(),
+            dummy_hash: OnceLock::new(),
         }
     }
 
@@ -81,6 +88,14 @@ impl<S: Store> Directory<S> {
     #[must_use]
     pub fn with_password_hashing(mut self, hashing: PasswordHashing) -> Directory<S> {
         self.hashing = hashing;
+        self.dummy_hash = OnceLock::new();
+        self
+    }
+
+    /// Applies `policy` to sign-in: lock-out and temporary password lifetime.
+    #[must_use]
+    pub fn with_sign_in_policy(mut self, policy: SignInPolicy) -> Directory<S> {
+        self.sign_in = policy;
         self
     }
 
@@ -101,7 +116,12 @@ impl<S: Store> Directory<S> {
         &self.hashing
     }
 
-    fn record(&self, actor: &Actor, account: AccountNumber, action: Action) -> AuditRecord {
+    pub(crate) fn record(
+        &self,
+        actor: &Actor,
+        account: AccountNumber,
+        action: Action,
+    ) -> AuditRecord {
         AuditRecord {
             at: self.clock.now(),
             actor: actor.clone(),
@@ -156,7 +176,11 @@ impl<S: Store> Directory<S> {
         let email = Email::parse_field(&form.username, Field::Username)?;
         let first_name = Name::parse(&form.first_name, Field::FirstName)?;
         let last_name = Name::parse(&form.last_name, Field::LastName)?;
-        self.policy.check(&form.password, &form.confirm_password)?;
+        self.policy.check(
+            &form.password,
+            &form.confirm_password,
+            &[email.local_part(), first_name.as_str(), last_name.as_str()],
+        )?;
         // Refuse what can be refused before paying for the hash.
         self.store.read_with(|reader| {
             authorize(reader, actor, account)?;
@@ -176,6 +200,7 @@ impl<S: Store> Directory<S> {
             created_at: now,
             created_by: actor.clone(),
             created_in: account,
+            sign_in: SignInState::default(),
         };
         let audit = self.record(
             actor,
@@ -399,7 +424,11 @@ impl<S: Store> Directory<S> {
 
 /// Lets Customer Support act on any existing account, and a user only on the
 /// accounts they actively administer (R2, R3).
-fn authorize(reader: &dyn Reader, actor: &Actor, account: AccountNumber) -> Result<(), Error> {
+pub(crate) fn authorize(
+    reader: &dyn Reader,
+    actor: &Actor,
+    account: AccountNumber,
+) -> Result<(), Error> {
     match actor {
         Actor::Support => match reader.account(account)? {
             Some(_) => Ok(()),

@@ -64,6 +64,19 @@ pub enum Error {
         /// The account.
         account: AccountNumber,
     },
+    /// Sign-in refused: unknown address, wrong password, or a user who may
+    /// not sign in (pending, disabled, locked) — deliberately indistinguishable.
+    SignInRefused,
+    /// The temporary password was right but has expired: an administrator
+    /// must set a new one.
+    TemporaryPasswordExpired,
+    /// The password changed since the ticket was issued: sign in again.
+    PasswordChangeExpired,
+    /// No registered user has this email.
+    UserNotFound {
+        /// The email.
+        email: Email,
+    },
     /// The actor may not do this.
     Forbidden(#[from] Forbidden),
     /// The store failed; nothing was changed. The cause is in [`std::error::Error::source`].
@@ -171,6 +184,12 @@ pub enum Problem {
     NotANumber,
     /// *Confirm Password* differs from *Password*.
     Mismatch,
+    /// A password among the most common ones.
+    CommonPassword,
+    /// A password that is, or contains, the user's name or email.
+    PersonalInformation,
+    /// A new password equal to the current one.
+    SameAsCurrent,
 }
 
 /// A refused input: which field, and what is wrong with it.
@@ -210,6 +229,9 @@ impl Localize for InvalidInput {
             Problem::Domain => "error-email-domain",
             Problem::NotANumber => "error-field-not-a-number",
             Problem::Mismatch => "error-password-mismatch",
+            Problem::CommonPassword => "error-password-common",
+            Problem::PersonalInformation => "error-password-personal",
+            Problem::SameAsCurrent => "error-password-same-as-current",
         };
         let message = Message::new(id).arg("field", self.field.label());
         match self.problem {
@@ -266,6 +288,12 @@ impl Localize for Error {
             }
             Error::Store(StoreError::Corrupt(_)) => Message::new("error-store-corrupt"),
             Error::Store(StoreError::StorageFull) => Message::new("error-store-full"),
+            Error::SignInRefused => Message::new("error-sign-in-refused"),
+            Error::TemporaryPasswordExpired => Message::new("error-temporary-password-expired"),
+            Error::PasswordChangeExpired => Message::new("error-password-change-expired"),
+            Error::UserNotFound { email } => {
+                Message::new("error-user-not-found").arg("email", email)
+            }
             Error::Store(_) => Message::new("error-store"),
         }
     }

@@ -67,6 +67,7 @@ mod directory;
 mod error;
 mod i18n;
 mod model;
+mod sign_in;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -85,7 +86,10 @@ pub use i18n::{
 };
 pub use model::{
     Account, AccountNumber, Action, Actor, AuditEntry, AuditRecord, Credential, Email, Group,
-    GroupId, GroupName, GroupSummary, Name, User, UserStatus,
+    GroupId, GroupName, GroupSummary, Name, SignInState, User, UserStatus,
+};
+pub use sign_in::{
+    PasswordChangeTicket, PasswordChanged, PasswordReset, SignIn, SignInPolicy, UserUnlocked,
 };
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -464,6 +464,9 @@ fn every_error() -> Vec<Error> {
         Problem::Domain,
         Problem::NotANumber,
         Problem::Mismatch,
+        Problem::CommonPassword,
+        Problem::PersonalInformation,
+        Problem::SameAsCurrent,
     ];
     let mut errors: Vec<Error> = fields
         .into_iter()

@@ -32,6 +32,8 @@ label-account-number = Kontonummer
 label-account-name = Kontoname
 label-remove-from-group = Aus Gruppe entfernen
 label-customer-support = Kundensupport
+label-sign-in = Anmelden
+label-change-password = Kennwort ändern
 
 ## Listen
 
@@ -86,3 +88,18 @@ error-store-not-a-database = Diese Datei ist kein Kontoverzeichnis. Sie wurde ni
 error-store-newer-schema = Das Kontoverzeichnis wurde von einer neueren Version geschrieben (Schema { $found }; diese Version unterstützt höchstens Schema { $supported }). Es wurde nicht verändert; bitte aktualisieren Sie die Software.
 error-store-corrupt = Das Kontoverzeichnis ist beschädigt und kann nicht gelesen werden. Es wurde nichts geändert; bitte stellen Sie es aus einer Sicherung wieder her.
 error-store-full = Der Datenträger des Kontoverzeichnisses ist voll. Es wurde nichts geändert; bitte geben Sie Speicherplatz frei und versuchen Sie es erneut.
+
+## Anmeldung
+
+error-password-common = Das Feld „{ $field }“ enthält eines der häufigsten Kennwörter. Bitte wählen Sie ein schwerer zu erratendes.
+error-password-personal = Das Feld „{ $field }“ darf weder Ihren Namen noch den Teil Ihrer E-Mail-Adresse vor dem @ enthalten.
+error-password-same-as-current = Das Feld „{ $field }“ muss sich vom aktuellen Kennwort unterscheiden.
+error-sign-in-refused = Die E-Mail-Adresse oder das Kennwort ist falsch, oder dieser Benutzer kann sich derzeit nicht anmelden.
+error-temporary-password-expired = Dieses temporäre Kennwort ist abgelaufen. Bitten Sie einen Administrator, ein neues festzulegen.
+error-password-change-expired = Das Kennwort wurde seit Ihrer Anmeldung geändert. Bitte melden Sie sich erneut an.
+error-user-not-found = Kein Benutzer hat die E-Mail-Adresse { $email }.
+signed-in = Angemeldet als { $email }.
+permanent-password-required = Ihr Kennwort ist temporär. Legen Sie ein dauerhaftes Kennwort fest, um fortzufahren.
+password-changed = Ihr Kennwort wurde geändert.
+password-reset = Benutzer { $email } hat ein neues temporäres Kennwort, das bei der nächsten Anmeldung geändert werden muss.
+user-unlocked = Benutzer { $email } kann sich wieder anmelden.

@@ -32,6 +32,8 @@ label-account-number = Account Number
 label-account-name = Account Name
 label-remove-from-group = Remove from Group
 label-customer-support = Customer Support
+label-sign-in = Sign In
+label-change-password = Change Password
 
 ## Lists
 
@@ -94,3 +96,18 @@ error-store-not-a-database = This file is not an account directory. It was left 
 error-store-newer-schema = The account directory was written by a newer version (schema { $found }; this version knows up to { $supported }). It was left unchanged; please upgrade.
 error-store-corrupt = The account directory is damaged and cannot be read. Nothing was changed; restore it from a backup.
 error-store-full = The disk of the account directory is full. Nothing was changed; free some space and try again.
+
+## Sign-in
+
+error-password-common = { $field } is one of the most common passwords. Choose one that is harder to guess.
+error-password-personal = { $field } must not be or contain your name or the part of your email address before the @.
+error-password-same-as-current = { $field } must differ from the current password.
+error-sign-in-refused = The email address or password is incorrect, or this user cannot sign in right now.
+error-temporary-password-expired = This temporary password has expired. Ask an administrator to set a new one.
+error-password-change-expired = The password has changed since you signed in. Please sign in again.
+error-user-not-found = No user has the email address { $email }.
+signed-in = Signed in as { $email }.
+permanent-password-required = Your password is temporary. Set a permanent password to continue.
+password-changed = Your password has been changed.
+password-reset = { $email } has a new temporary password, to be changed at the next sign-in.
+user-unlocked = { $email } can sign in again.

@@ -34,6 +34,8 @@ label-account-number = Numéro de compte
 label-account-name = Nom du compte
 label-remove-from-group = Retirer du groupe
 label-customer-support = Service d'assistance à la clientèle
+label-sign-in = Se connecter
+label-change-password = Changer le mot de passe
 
 ## Listes
 
@@ -97,3 +99,18 @@ error-store-not-a-database = Ce fichier n'est pas un annuaire des comptes. Il n'
 error-store-newer-schema = L'annuaire des comptes a été écrit par une version plus récente (schéma { $found } ; cette version prend en charge jusqu'au schéma { $supported }). Il n'a pas été modifié ; veuillez mettre à jour l'application.
 error-store-corrupt = L'annuaire des comptes est endommagé et illisible. Aucune modification n'a été effectuée ; restaurez-le à partir d'une sauvegarde.
 error-store-full = Le disque de l'annuaire des comptes est plein. Aucune modification n'a été effectuée ; libérez de l'espace et réessayez.
+
+## Connexion
+
+error-password-common = Le champ « { $field } » contient un mot de passe trop courant ; choisissez-en un plus difficile à deviner.
+error-password-personal = Le champ « { $field } » ne doit ni être ni contenir votre nom ou la partie de votre adresse e-mail qui précède le signe @.
+error-password-same-as-current = Le champ « { $field } » doit être différent du mot de passe actuel.
+error-sign-in-refused = L'adresse e-mail ou le mot de passe est incorrect, ou cet utilisateur ne peut pas se connecter pour le moment.
+error-temporary-password-expired = Ce mot de passe temporaire a expiré. Demandez à un administrateur d'en définir un nouveau.
+error-password-change-expired = Le mot de passe a changé depuis votre connexion. Veuillez vous reconnecter.
+error-user-not-found = Aucun utilisateur n'a l'adresse e-mail { $email }.
+signed-in = Connecté en tant que { $email }.
+permanent-password-required = Votre mot de passe est temporaire. Définissez un mot de passe permanent pour continuer.
+password-changed = Votre mot de passe a été modifié.
+password-reset = L'utilisateur { $email } a un nouveau mot de passe temporaire, à changer lors de sa prochaine connexion.
+user-unlocked = L'utilisateur { $email } peut de nouveau se connecter.

@@ -48,11 +48,15 @@ pub enum Label {
     RemoveFromGroup,
     /// "Customer Support": the operator who creates accounts.
     CustomerSupport,
+    /// "Sign In"
+    SignIn,
+    /// "Change Password"
+    ChangePassword,
 }
 
 impl Label {
     /// Every label.
-    pub const ALL: [Label; 21] = [
+    pub const ALL: [Label; 23] = [
         Label::Accounts,
         Label::Groups,
         Label::Users,
@@ -74,6 +78,8 @@ impl Label {
         Label::AccountName,
         Label::RemoveFromGroup,
         Label::CustomerSupport,
+        Label::SignIn,
+        Label::ChangePassword,
     ];
 
     /// The label's Fluent message id.
@@ -100,6 +106,8 @@ impl Label {
             Label::AccountName => "label-account-name",
             Label::RemoveFromGroup => "label-remove-from-group",
             Label::CustomerSupport => "label-customer-support",
+            Label::SignIn => "label-sign-in",
+            Label::ChangePassword => "label-change-password",
         }
     }
 }

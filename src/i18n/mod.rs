@@ -388,9 +388,13 @@ mod tests {
             Error::LastAdministrator { .. } => 9,
             Error::Forbidden(_) => 10,
             Error::Store(_) => 11,
+            Error::SignInRefused => 12,
+            Error::TemporaryPasswordExpired => 13,
+            Error::PasswordChangeExpired => 14,
+            Error::UserNotFound { .. } => 15,
         }
     }
-    const ERROR_VARIANTS: usize = 12;
+    const ERROR_VARIANTS: usize = 16;
 
     fn forbidden_variant(forbidden: &Forbidden) -> usize {
         match forbidden {
@@ -414,9 +418,12 @@ mod tests {
             Problem::Domain => 9,
             Problem::NotANumber => 10,
             Problem::Mismatch => 11,
+            Problem::CommonPassword => 12,
+            Problem::PersonalInformation => 13,
+            Problem::SameAsCurrent => 14,
         }
     }
-    const PROBLEM_VARIANTS: usize = 12;
+    const PROBLEM_VARIANTS: usize = 15;
 
     fn field_variant(field: &Field) -> usize {
         match field {
@@ -473,9 +480,11 @@ mod tests {
             Label::AccountName => 18,
             Label::RemoveFromGroup => 19,
             Label::CustomerSupport => 20,
+            Label::SignIn => 21,
+            Label::ChangePassword => 22,
         }
     }
-    const LABEL_VARIANTS: usize = 21;
+    const LABEL_VARIANTS: usize = 23;
 
     fn cause() -> Box<dyn std::error::Error + Send + Sync> {
         "disk on fire".into()
@@ -527,6 +536,9 @@ mod tests {
         Problem::Domain,
         Problem::NotANumber,
         Problem::Mismatch,
+        Problem::CommonPassword,
+        Problem::PersonalInformation,
+        Problem::SameAsCurrent,
     ];
 
     fn email() -> Email {
@@ -586,6 +598,10 @@ mod tests {
             account: account(),
         }));
         errors.extend(store_samples().into_iter().map(Error::Store));
+        errors.push(Error::SignInRefused);
+        errors.push(Error::TemporaryPasswordExpired);
+        errors.push(Error::PasswordChangeExpired);
+        errors.push(Error::UserNotFound { email: email() });
         errors
     }
 
@@ -632,6 +648,11 @@ mod tests {
         for count in [0, 1, 2, 5, 21, 1000] {
             samples.push(Box::new(ShowingGroups { count }));
         }
+        samples.push(Box::new(crate::PasswordChanged { email: email() }));
+        samples.push(Box::new(crate::PasswordReset { email: email() }));
+        samples.push(Box::new(crate::UserUnlocked { email: email() }));
+        samples.push(Box::new(Message::new("signed-in").arg("email", &email())));
+        samples.push(Box::new(Message::new("permanent-password-required")));
         samples.push(Box::new(Actor::Support));
         samples.push(Box::new(Actor::User(email())));
         samples

@@ -1,0 +1,92 @@
+//! The fixture the integration tests share: account 12345 with alice as
+//! its first administrator, a fixed clock and cheap password hashing.
+
+#![allow(dead_code, unreachable_pub)] // each test binary uses part of it
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use cres_admin::store::StoreExt;
+use cres_admin::{
+    AccountNumber, Actor, Directory, Email, FixedClock, GroupId, MemoryStore, NewUser, Password,
+    PasswordHashing, Store, User,
+};
+
+pub const ACCOUNT: AccountNumber = AccountNumber::new(12345);
+pub const OTHER_ACCOUNT: AccountNumber = AccountNumber::new(67890);
+pub const ADMINS: GroupId = GroupId::administrators(ACCOUNT);
+/// The first group an administrator creates in `ACCOUNT`.
+pub const SALES: GroupId = GroupId {
+    account: ACCOUNT,
+    number: 2,
+};
+
+pub fn start() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_790_000_000, 0).unwrap()
+}
+
+pub fn directory<S: Store>(store: S) -> Directory<S> {
+    Directory::new(store)
+        .with_clock(Arc::new(FixedClock::new(start())))
+        .with_password_hashing(PasswordHashing::insecure_fast())
+}
+
+pub fn user(email: &str) -> Actor {
+    Actor::User(Email::parse(email).unwrap())
+}
+
+pub fn form(email: &str) -> NewUser {
+    NewUser {
+        username: email.to_owned(),
+        first_name: "Bob".to_owned(),
+        last_name: "Builder".to_owned(),
+        password: Password::new("Temp-Pass-2026"),
+        confirm_password: Password::new("Temp-Pass-2026"),
+        enforce_password_expiration: true,
+    }
+}
+
+/// Flow 1: Support creates account 12345 and makes alice its first administrator.
+pub fn bootstrap<S: Store>(dir: &Directory<S>) {
+    dir.create_account(&Actor::Support, ACCOUNT, "Example Corp")
+        .unwrap();
+    dir.add_user(&Actor::Support, ACCOUNT, &form("alice@example.com"))
+        .unwrap();
+    dir.add_to_group(&Actor::Support, ADMINS, "alice@example.com")
+        .unwrap();
+}
+
+pub fn setup() -> Directory<MemoryStore> {
+    let dir = directory(MemoryStore::new());
+    bootstrap(&dir);
+    dir
+}
+
+/// Everything an administrator can observe about an account, as text.
+pub fn snapshot<S: Store>(dir: &Directory<S>, account: AccountNumber) -> String {
+    let Ok(groups) = dir.groups(&Actor::Support, account) else {
+        return "no account".to_owned();
+    };
+    let members: Vec<_> = groups
+        .iter()
+        .map(|g| dir.members(&Actor::Support, g.group.id).unwrap())
+        .collect();
+    let audit = dir
+        .audit_trail(&Actor::Support, account, usize::MAX)
+        .unwrap();
+    let users: Vec<Option<User>> = ["alice@example.com", "bob@example.com"]
+        .iter()
+        .map(|e| {
+            dir.store()
+                .read_with(|r| Ok(r.user(&Email::parse(e).unwrap())?))
+                .unwrap()
+        })
+        .collect();
+    serde_json::to_string(&(groups, members, audit, users)).unwrap()
+}
+
+pub fn audit_len<S: Store>(dir: &Directory<S>) -> usize {
+    dir.audit_trail(&Actor::Support, ACCOUNT, usize::MAX)
+        .unwrap()
+        .len()
+}

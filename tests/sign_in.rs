@@ -1,0 +1,447 @@
+//! Sign-in (issue 5): R7's temporary password and first-login change, the
+//! password policy, lock-out, hash upgrades, resets and unlocks.
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+use common::*;
+use cres_admin::store::StoreExt;
+use cres_admin::{
+    Action, Actor, Directory, Email, Error, Field, FixedClock, MemoryStore, Password,
+    PasswordHashing, Problem, SignIn, SignInPolicy, Store, User, UserStatus,
+};
+
+const TEMPORARY: &str = "Temp-Pass-2026";
+const PERMANENT: &str = "correct horse battery staple";
+
+fn pw(secret: &str) -> Password {
+    Password::new(secret)
+}
+
+/// Account 12345 with alice (admin) and bob (temporary password), on a clock
+/// the test can move.
+fn world() -> (Directory<MemoryStore>, Arc<FixedClock>) {
+    let clock = Arc::new(FixedClock::new(start()));
+    let dir = directory(MemoryStore::new()).with_clock(clock.clone());
+    bootstrap(&dir);
+    dir.add_user(
+        &user("alice@example.com"),
+        ACCOUNT,
+        &form("bob@example.com"),
+    )
+    .unwrap();
+    (dir, clock)
+}
+
+fn stored(dir: &Directory<impl Store>, email: &str) -> User {
+    let email = Email::parse(email).unwrap();
+    dir.store()
+        .read_with(|r| Ok(r.user(&email)?))
+        .unwrap()
+        .unwrap()
+}
+
+fn refused(result: Result<SignIn, Error>) {
+    let error = result.unwrap_err();
+    assert!(matches!(error, Error::SignInRefused), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "The email address or password is incorrect, or this user cannot sign in right now."
+    );
+}
+
+/// Signs bob in with his temporary password and sets `PERMANENT`.
+fn make_permanent(dir: &Directory<MemoryStore>) {
+    let SignIn::PermanentPasswordRequired(ticket) =
+        dir.authenticate("bob@example.com", &pw(TEMPORARY)).unwrap()
+    else {
+        panic!("a temporary password must lead to the password change");
+    };
+    dir.set_permanent_password(&ticket, &pw(PERMANENT), &pw(PERMANENT))
+        .unwrap();
+}
+
+#[test]
+fn r7_a_temporary_password_lets_the_user_in_only_to_set_a_permanent_one() {
+    let (dir, _) = world();
+    let outcome = dir.authenticate("Bob@Example.com", &pw(TEMPORARY)).unwrap();
+    assert_eq!(
+        outcome.to_string(),
+        "Your password is temporary. Set a permanent password to continue."
+    );
+    let SignIn::PermanentPasswordRequired(ticket) = outcome else {
+        panic!("expected the password change, got {outcome:?}");
+    };
+    assert_eq!(ticket.email().identity(), "bob@example.com");
+    let changed = dir
+        .set_permanent_password(&ticket, &pw(PERMANENT), &pw(PERMANENT))
+        .unwrap();
+    assert_eq!(changed.to_string(), "Your password has been changed.");
+
+    // The temporary password no longer works; the permanent one signs in.
+    refused(dir.authenticate("bob@example.com", &pw(TEMPORARY)));
+    let signed_in = dir.authenticate("bob@example.com", &pw(PERMANENT)).unwrap();
+    assert_eq!(signed_in.to_string(), "Signed in as bob@example.com.");
+    let SignIn::SignedIn(bob) = signed_in else {
+        panic!("expected to be signed in");
+    };
+    let credential = bob.credential.unwrap();
+    assert!(!credential.temporary);
+    let trail = dir.audit_trail(&Actor::Support, ACCOUNT, 10).unwrap();
+    assert!(
+        matches!(&trail[0].record.action, Action::PasswordChanged { email } if email.identity() == "bob@example.com")
+    );
+    assert_eq!(trail[0].record.actor, user("bob@example.com"));
+}
+
+#[test]
+fn r7_the_new_password_must_differ_from_the_temporary_one_and_follow_the_policy() {
+    let (dir, _) = world();
+    let SignIn::PermanentPasswordRequired(ticket) =
+        dir.authenticate("bob@example.com", &pw(TEMPORARY)).unwrap()
+    else {
+        panic!("expected the password change");
+    };
+    let before = snapshot(&dir, ACCOUNT);
+    let problem = |new: &str, confirm: &str| match dir
+        .set_permanent_password(&ticket, &pw(new), &pw(confirm))
+        .unwrap_err()
+    {
+        Error::Invalid(invalid) => (invalid.field, invalid.problem),
+        other => panic!("expected an input error, got {other:?}"),
+    };
+    assert_eq!(
+        problem(TEMPORARY, TEMPORARY),
+        (Field::Password, Problem::SameAsCurrent)
+    );
+    assert_eq!(
+        problem("password1", "password1"),
+        (Field::Password, Problem::CommonPassword)
+    );
+    assert_eq!(
+        problem("bob-rocks-2026", "bob-rocks-2026"),
+        (Field::Password, Problem::PersonalInformation)
+    );
+    assert_eq!(
+        problem("Builder!Builder!", "Builder!Builder!"),
+        (Field::Password, Problem::PersonalInformation)
+    );
+    assert_eq!(
+        problem(PERMANENT, "something else"),
+        (Field::ConfirmPassword, Problem::Mismatch)
+    );
+    assert_eq!(snapshot(&dir, ACCOUNT), before);
+}
+
+#[test]
+fn r7_a_ticket_stops_working_once_the_password_changes() {
+    let (dir, _) = world();
+    let SignIn::PermanentPasswordRequired(ticket) =
+        dir.authenticate("bob@example.com", &pw(TEMPORARY)).unwrap()
+    else {
+        panic!("expected the password change");
+    };
+    dir.reset_password(
+        &user("alice@example.com"),
+        "bob@example.com",
+        &pw("Another-Temp-77"),
+        &pw("Another-Temp-77"),
+    )
+    .unwrap();
+    let error = dir
+        .set_permanent_password(&ticket, &pw(PERMANENT), &pw(PERMANENT))
+        .unwrap_err();
+    assert!(matches!(error, Error::PasswordChangeExpired));
+    assert_eq!(
+        error.to_string(),
+        "The password has changed since you signed in. Please sign in again."
+    );
+}
+
+#[test]
+fn temporary_passwords_expire_and_an_administrator_resets_them() {
+    let (dir, clock) = world();
+    clock.advance(TimeDelta::days(7));
+    let error = dir
+        .authenticate("bob@example.com", &pw(TEMPORARY))
+        .unwrap_err();
+    assert!(matches!(error, Error::TemporaryPasswordExpired));
+    assert_eq!(
+        error.to_string(),
+        "This temporary password has expired. Ask an administrator to set a new one."
+    );
+    // A wrong password still gets the generic refusal: expiry is only told
+    // to whoever knows the password.
+    refused(dir.authenticate("bob@example.com", &pw("Wrong-Pass-123")));
+    let reset = dir
+        .reset_password(
+            &user("alice@example.com"),
+            "bob@example.com",
+            &pw("Fresh-Temp-4242"),
+            &pw("Fresh-Temp-4242"),
+        )
+        .unwrap();
+    assert_eq!(
+        reset.to_string(),
+        "bob@example.com has a new temporary password, to be changed at the next sign-in."
+    );
+    assert!(matches!(
+        dir.authenticate("bob@example.com", &pw("Fresh-Temp-4242")),
+        Ok(SignIn::PermanentPasswordRequired(_))
+    ));
+    let lifetime = SignInPolicy {
+        temporary_password_lifetime: TimeDelta::days(30),
+        ..SignInPolicy::default()
+    };
+    let (dir, clock) = world();
+    let dir = dir.with_sign_in_policy(lifetime);
+    clock.advance(TimeDelta::days(29));
+    assert!(dir.authenticate("bob@example.com", &pw(TEMPORARY)).is_ok());
+}
+
+#[test]
+fn only_support_or_an_administrator_of_the_creating_account_resets_or_unlocks() {
+    let (dir, _) = world();
+    dir.create_account(&Actor::Support, OTHER_ACCOUNT, "Other")
+        .unwrap();
+    dir.add_user(&Actor::Support, OTHER_ACCOUNT, &form("olga@example.com"))
+        .unwrap();
+    dir.add_to_group(
+        &Actor::Support,
+        cres_admin::GroupId::administrators(OTHER_ACCOUNT),
+        "olga@example.com",
+    )
+    .unwrap();
+    let before = snapshot(&dir, ACCOUNT);
+    let temp = pw("Reset-Temp-9876");
+    for actor in [user("olga@example.com"), user("bob@example.com")] {
+        let error = dir
+            .reset_password(&actor, "bob@example.com", &temp, &temp)
+            .unwrap_err();
+        assert!(matches!(error, Error::Forbidden(_)), "{error:?}");
+        let error = dir.unlock_user(&actor, "bob@example.com").unwrap_err();
+        assert!(matches!(error, Error::Forbidden(_)), "{error:?}");
+    }
+    assert_eq!(snapshot(&dir, ACCOUNT), before);
+    dir.reset_password(&Actor::Support, "bob@example.com", &temp, &temp)
+        .unwrap();
+    let error = dir
+        .reset_password(&Actor::Support, "nobody@example.com", &temp, &temp)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "No user has the email address nobody@example.com."
+    );
+}
+
+#[test]
+fn unknown_wrong_pending_disabled_and_locked_all_get_the_same_refusal() {
+    let (dir, _) = world();
+    make_permanent(&dir);
+    refused(dir.authenticate("nobody@example.com", &pw(PERMANENT)));
+    refused(dir.authenticate("bob@example.com", &pw("Wrong-Pass-123")));
+    for (email, status) in [
+        ("pending@example.com", UserStatus::PendingRegistration),
+        ("disabled@example.com", UserStatus::Disabled),
+    ] {
+        let mut other = stored(&dir, "bob@example.com");
+        other.email = Email::parse(email).unwrap();
+        other.status = status;
+        dir.store()
+            .write(&mut |tx| Ok(tx.insert_user(&other)?))
+            .unwrap();
+        refused(dir.authenticate(email, &pw(PERMANENT)));
+    }
+    for _ in 0..5 {
+        refused(dir.authenticate("bob@example.com", &pw("Wrong-Pass-123")));
+    }
+    refused(dir.authenticate("bob@example.com", &pw(PERMANENT)));
+}
+
+#[test]
+fn five_failures_lock_with_exponential_back_off_and_a_success_resets() {
+    let (dir, clock) = world();
+    make_permanent(&dir);
+    let wrong = pw("Wrong-Pass-123");
+    // Five failures lock bob for `minutes` from now, and the lock is audited.
+    let lock = |minutes: i64| {
+        for _ in 0..5 {
+            refused(dir.authenticate("bob@example.com", &wrong));
+        }
+        let until = stored(&dir, "bob@example.com")
+            .sign_in
+            .locked_until
+            .expect("locked");
+        assert_eq!(until, clock_now(&clock) + TimeDelta::minutes(minutes));
+        let trail = dir.audit_trail(&Actor::Support, ACCOUNT, 1).unwrap();
+        assert!(
+            matches!(&trail[0].record.action, Action::UserLocked { until: audited, .. } if *audited == until)
+        );
+    };
+    lock(1);
+    refused(dir.authenticate("bob@example.com", &pw(PERMANENT)));
+    clock.advance(TimeDelta::minutes(1));
+    // Unlocked by time; five more failures lock for twice as long.
+    lock(2);
+    clock.advance(TimeDelta::minutes(2));
+    assert!(matches!(
+        dir.authenticate("bob@example.com", &pw(PERMANENT)),
+        Ok(SignIn::SignedIn(_))
+    ));
+    assert_eq!(stored(&dir, "bob@example.com").sign_in, Default::default());
+    // After a success the back-off starts over at one minute.
+    lock(1);
+}
+
+fn clock_now(clock: &FixedClock) -> chrono::DateTime<chrono::Utc> {
+    cres_admin::Clock::now(clock)
+}
+
+#[test]
+fn an_administrator_unlocks_a_locked_user_and_it_is_audited() {
+    let (dir, _) = world();
+    make_permanent(&dir);
+    for _ in 0..5 {
+        refused(dir.authenticate("bob@example.com", &pw("Wrong-Pass-123")));
+    }
+    let unlocked = dir
+        .unlock_user(&user("alice@example.com"), "bob@example.com")
+        .unwrap();
+    assert_eq!(unlocked.to_string(), "bob@example.com can sign in again.");
+    let trail = dir.audit_trail(&Actor::Support, ACCOUNT, 1).unwrap();
+    assert!(matches!(
+        &trail[0].record.action,
+        Action::UserUnlocked { .. }
+    ));
+    assert_eq!(trail[0].record.actor, user("alice@example.com"));
+    assert!(dir.authenticate("bob@example.com", &pw(PERMANENT)).is_ok());
+    // Unlocking a user who is not locked changes and records nothing.
+    let entries = audit_len(&dir);
+    dir.unlock_user(&user("alice@example.com"), "bob@example.com")
+        .unwrap();
+    assert_eq!(audit_len(&dir), entries);
+}
+
+#[test]
+fn a_hash_made_with_weaker_parameters_is_upgraded_at_the_next_sign_in() {
+    let (dir, _) = world();
+    make_permanent(&dir);
+    let weak = stored(&dir, "bob@example.com").credential.unwrap().hash;
+    assert!(weak.as_phc().contains("m=8,t=1,p=1"));
+    let stronger = PasswordHashing::new(16, 2, 1).unwrap();
+    let dir = dir.with_password_hashing(stronger);
+    refused(dir.authenticate("bob@example.com", &pw("Wrong-Pass-123")));
+    assert_eq!(
+        stored(&dir, "bob@example.com").credential.unwrap().hash,
+        weak,
+        "a failed sign-in upgrades nothing"
+    );
+    assert!(dir.authenticate("bob@example.com", &pw(PERMANENT)).is_ok());
+    let upgraded = stored(&dir, "bob@example.com").credential.unwrap().hash;
+    assert!(upgraded.as_phc().contains("m=16,t=2,p=1"), "{upgraded:?}");
+    assert!(dir.password_hashing().verify(&pw(PERMANENT), &upgraded));
+    assert!(dir.authenticate("bob@example.com", &pw(PERMANENT)).is_ok());
+}
+
+#[test]
+fn change_password_needs_the_current_one_and_counts_failures() {
+    let (dir, _) = world();
+    make_permanent(&dir);
+    let next = pw("a brand new passphrase");
+    let error = dir
+        .change_password("bob@example.com", &pw("Wrong-Pass-123"), &next, &next)
+        .unwrap_err();
+    assert!(matches!(error, Error::SignInRefused));
+    assert_eq!(stored(&dir, "bob@example.com").sign_in.failures, 1);
+    dir.change_password("bob@example.com", &pw(PERMANENT), &next, &next)
+        .unwrap();
+    refused(dir.authenticate("bob@example.com", &pw(PERMANENT)));
+    assert!(dir.authenticate("bob@example.com", &next).is_ok());
+}
+
+#[test]
+fn add_user_applies_the_same_policy() {
+    let (dir, _) = world();
+    let before = snapshot(&dir, ACCOUNT);
+    let mut new = form("carol@example.com");
+    for (secret, problem) in [
+        ("iloveyou1", Problem::CommonPassword),
+        ("carol-2026-x", Problem::PersonalInformation),
+    ] {
+        new.password = pw(secret);
+        new.confirm_password = pw(secret);
+        let error = dir
+            .add_user(&user("alice@example.com"), ACCOUNT, &new)
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::Invalid(i) if i.problem == problem),
+            "{error:?}"
+        );
+    }
+    assert_eq!(
+        dir.add_user(&user("alice@example.com"), ACCOUNT, &new)
+            .unwrap_err()
+            .to_string(),
+        "Password must not be or contain your name or the part of your email address before the @."
+    );
+    assert_eq!(snapshot(&dir, ACCOUNT), before);
+}
+
+#[test]
+fn bad_sign_in_input_is_a_clear_error_and_changes_nothing() {
+    let (dir, _) = world();
+    let before = snapshot(&dir, ACCOUNT);
+    let invalid = |email: &str, password: Password| match dir.authenticate(email, &password) {
+        Err(Error::Invalid(invalid)) => (invalid.field, invalid.problem),
+        other => panic!("expected an input error, got {other:?}"),
+    };
+    assert_eq!(
+        invalid("bob@example.com", pw("")),
+        (Field::Password, Problem::Empty)
+    );
+    assert_eq!(
+        invalid("bob@example.com", pw(&"x".repeat(1 << 20))),
+        (Field::Password, Problem::TooLong { max: 128 })
+    );
+    assert_eq!(
+        invalid("bob@example.com", pw("Temp\0Pass-2026")),
+        (Field::Password, Problem::ControlCharacter)
+    );
+    assert_eq!(
+        invalid("bob at example.com", pw(TEMPORARY)),
+        (Field::Email, Problem::Whitespace)
+    );
+    assert_eq!(invalid("", pw(TEMPORARY)), (Field::Email, Problem::Empty));
+    assert_eq!(snapshot(&dir, ACCOUNT), before);
+    assert_eq!(stored(&dir, "bob@example.com").sign_in.failures, 0);
+}
+
+#[test]
+fn no_password_or_hash_appears_in_outcomes_errors_or_the_audit_trail() {
+    let (dir, _) = world();
+    let outcome = dir.authenticate("bob@example.com", &pw(TEMPORARY)).unwrap();
+    let hash = stored(&dir, "bob@example.com").credential.unwrap().hash;
+    let digest = hash.as_phc().rsplit('$').next().unwrap().to_owned();
+    let SignIn::PermanentPasswordRequired(ticket) = &outcome else {
+        panic!("expected the password change");
+    };
+    let mut shown = format!("{outcome} {outcome:?} {ticket:?}");
+    dir.set_permanent_password(ticket, &pw(PERMANENT), &pw(PERMANENT))
+        .unwrap();
+    for _ in 0..5 {
+        let error = dir
+            .authenticate("bob@example.com", &pw("Wrong-Pass-123"))
+            .unwrap_err();
+        shown += &format!("{error} {error:?}");
+    }
+    shown += &format!(
+        "{:?}",
+        dir.audit_trail(&Actor::Support, ACCOUNT, usize::MAX)
+            .unwrap()
+    );
+    for secret in [TEMPORARY, PERMANENT, "Wrong-Pass-123", &digest] {
+        assert!(!shown.contains(secret), "{secret} leaked");
+    }
+}
