@@ -445,3 +445,53 @@ fn no_password_or_hash_appears_in_outcomes_errors_or_the_audit_trail() {
         assert!(!shown.contains(secret), "{secret} leaked");
     }
 }
+
+#[test]
+fn r12_sign_in_changes_interrupted_at_any_write_change_nothing() {
+    use cres_admin::testing::FailingStore;
+    let store = FailingStore::new(MemoryStore::new());
+    let dir = directory(&store);
+    bootstrap(&dir);
+    dir.add_user(&Actor::Support, ACCOUNT, &form("bob@example.com"))
+        .unwrap();
+    let SignIn::PermanentPasswordRequired(ticket) =
+        dir.authenticate("bob@example.com", &pw(TEMPORARY)).unwrap()
+    else {
+        panic!("expected the password change");
+    };
+    let alice = user("alice@example.com");
+    let operations: Vec<Box<dyn Fn() -> Result<(), Error>>> = vec![
+        Box::new(|| {
+            dir.set_permanent_password(&ticket, &pw(PERMANENT), &pw(PERMANENT))
+                .map(drop)
+        }),
+        Box::new(|| {
+            dir.reset_password(
+                &alice,
+                "bob@example.com",
+                &pw("Reset-Temp-77"),
+                &pw("Reset-Temp-77"),
+            )
+            .map(drop)
+        }),
+    ];
+    for operation in operations {
+        let before = snapshot(&dir, ACCOUNT);
+        let bob_before = stored(&dir, "bob@example.com");
+        for k in [1, 2] {
+            store.fail_write(k);
+            let error = operation().unwrap_err();
+            assert!(error.is_store_failure(), "write {k}: {error:?}");
+            assert_eq!(snapshot(&dir, ACCOUNT), before, "write {k}");
+            assert_eq!(stored(&dir, "bob@example.com"), bob_before, "write {k}");
+        }
+        store.fail_write(0);
+    }
+    // A failure count that cannot be stored refuses the sign-in all the same.
+    store.fail_write(1);
+    let error = dir
+        .authenticate("bob@example.com", &pw("Wrong-Pass-123"))
+        .unwrap_err();
+    assert!(error.is_store_failure());
+    assert_eq!(stored(&dir, "bob@example.com").sign_in.failures, 0);
+}
