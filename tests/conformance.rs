@@ -42,6 +42,7 @@ macro_rules! every_check {
                 last_admin_race,
                 stored_values_round_trip,
                 users_are_updated,
+                registrations_are_kept,
             ]
         );
     };

@@ -13,8 +13,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use cres_admin::{
     AccountNumber, Action, Actor, Credential, Directory, Email, Error, Field, Forbidden, GroupId,
-    Localize, Name, NewUser, PasswordHash, PasswordHashing, SignInState, SqliteStore, Store,
-    StoreError, StoreExt, User, UserStatus,
+    Localize, Name, NewUser, PasswordHash, PasswordHashing, PendingRegistration, SignInState,
+    SqliteStore, Store, StoreError, StoreExt, User, UserStatus,
 };
 
 fn email(address: &str) -> Email {
@@ -742,4 +742,231 @@ fn a_migrated_database_keeps_sign_in_updates_after_reopening() {
             .unwrap(),
         "updates must leave memberships as they were"
     );
+}
+
+/// Migration 2 exactly as it shipped, to build version 2 databases on top of
+/// [`SCHEMA_V1`]. Migrations are append-only, so this copy never changes;
+/// `a_version_2_database_is_migrated_to_the_current_schema` checks that it
+/// still matches the store's migration 2.
+const MIGRATION_V2: &str = "
+    ALTER TABLE users ADD COLUMN failed_sign_ins INTEGER NOT NULL DEFAULT 0
+        CHECK (failed_sign_ins BETWEEN 0 AND 4294967295);
+    ALTER TABLE users ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0
+        CHECK (lockouts BETWEEN 0 AND 4294967295);
+    ALTER TABLE users ADD COLUMN locked_until TEXT;
+    ";
+
+/// What version 2 of the store wrote on top of [`ROWS_V1`]: Alice has failed
+/// to sign in twice and is locked out for the first time.
+const ROWS_V2: &str = "
+    UPDATE users SET failed_sign_ins = 2, lockouts = 1,
+                     locked_until = '2023-11-14T22:18:21.000000007Z'
+    WHERE identity = 'alice@example.com';
+";
+
+/// Writes a version 2 database with [`ROWS_V1`] and [`ROWS_V2`] at `path`.
+fn write_version_2(path: &Path) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(&format!(
+        "BEGIN; {SCHEMA_V1} {ROWS_V1} {MIGRATION_V2} {ROWS_V2} PRAGMA user_version = 2; COMMIT;"
+    ))
+    .unwrap();
+}
+
+/// Alice and Bob as [`ROWS_V1`] and [`ROWS_V2`] store them.
+fn users_v2() -> [User; 2] {
+    let [mut alice, bob] = users_v1();
+    alice.sign_in = SignInState {
+        failures: 2,
+        lockouts: 1,
+        locked_until: Some(time(1_700_000_301, 7)),
+    };
+    [alice, bob]
+}
+
+/// A pending registration of `address`, sent by `sent_by`.
+fn registration(address: &str, selector: &str, sent_by: Actor) -> PendingRegistration {
+    let issued_at = time(1_800_000_000, 123_456_789);
+    PendingRegistration {
+        email: email(address),
+        selector: selector.to_owned(),
+        verifier_hash: std::array::from_fn(|i| 255 - i as u8 * 3),
+        sent_by,
+        account: AccountNumber::new(12345),
+        issued_at,
+        expires_at: issued_at + chrono::Duration::days(7),
+    }
+}
+
+/// Reads the registrations of these addresses and of these selectors.
+fn read_registrations(
+    store: &SqliteStore,
+    emails: &[Email],
+    selectors: &[&str],
+) -> (
+    Vec<Option<PendingRegistration>>,
+    Vec<Option<PendingRegistration>>,
+) {
+    store
+        .read_with(|r| {
+            let by_email = emails
+                .iter()
+                .map(|e| r.registration(e))
+                .collect::<Result<_, _>>()?;
+            let by_selector = selectors
+                .iter()
+                .map(|s| r.registration_by_selector(s))
+                .collect::<Result<_, _>>()?;
+            Ok((by_email, by_selector))
+        })
+        .expect("reading the registrations")
+}
+
+#[test]
+fn a_version_2_database_is_migrated_to_the_current_schema() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("v2.db");
+    write_version_2(&path);
+    assert_eq!(user_version(&path), 2, "the fixture is a version 2 file");
+    let acme = AccountNumber::new(12345);
+    let [alice, bob] = users_v2();
+    let emails = [alice.email.clone(), bob.email.clone()];
+
+    let store = open(&path);
+    assert_eq!(
+        read_users(&store, &emails),
+        vec![Some(alice.clone()), Some(bob.clone())],
+        "the users of a version 2 database must be kept, with their sign-in state"
+    );
+    let (admin, audit) = store
+        .read_with(|r| Ok((r.is_account_admin(acme, &alice.email)?, r.audit(acme, 10)?)))
+        .unwrap();
+    assert!(admin, "Alice must still be an administrator");
+    assert_eq!(audit.len(), 1, "the audit trail must be kept");
+    assert_eq!(
+        read_registrations(&store, &emails, &[""]),
+        (vec![None, None], vec![None]),
+        "a migrated database starts with no pending registration"
+    );
+    drop(store);
+
+    assert_eq!(
+        user_version(&path),
+        SqliteStore::SCHEMA_VERSION,
+        "opening must migrate the file to the current schema version"
+    );
+    let fresh = folder.path().join("fresh.db");
+    drop(open(&fresh));
+    assert_eq!(
+        schema_of(&path),
+        schema_of(&fresh),
+        "a migrated version 2 database must have the schema of a new one (if not, \
+         MIGRATION_V2 no longer matches the store's migration 2, which must never change)"
+    );
+}
+
+#[test]
+fn registrations_survive_reopening() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("v2.db");
+    write_version_2(&path);
+    let [alice, bob] = users_v2();
+    // Bob is a user still pending; Carol has no user at all.
+    let carol = email("Carol@Example.org");
+    let emails = [alice.email.clone(), bob.email.clone(), carol.clone()];
+    let bobs = registration(
+        "Bob@Example.com",
+        "Ym9iLW9uZQ",
+        Actor::User(alice.email.clone()),
+    );
+    let carols = registration("Carol@Example.org", "Y2Fyb2wtb25l", Actor::Support);
+    let bobs_new = registration(
+        "bob@example.com",
+        "Ym9iLXR3bw",
+        Actor::User(alice.email.clone()),
+    );
+    {
+        let store = open(&path);
+        store
+            .write_with(|tx| {
+                tx.put_registration(&bobs)?;
+                tx.put_registration(&carols)?;
+                Ok(())
+            })
+            .expect("putting the registrations");
+    }
+    let store = open(&path);
+    assert_eq!(
+        read_registrations(&store, &emails, &["Ym9iLW9uZQ", "Y2Fyb2wtb25l"]),
+        (
+            vec![None, Some(bobs.clone()), Some(carols.clone())],
+            vec![Some(bobs.clone()), Some(carols.clone())]
+        ),
+        "registrations must survive reopening, found by email and by selector"
+    );
+    store
+        .write_with(|tx| {
+            tx.put_registration(&bobs_new)?;
+            tx.delete_registration(&carol)?;
+            Ok(())
+        })
+        .expect("replacing Bob's registration and deleting Carol's");
+    drop(store);
+
+    let store = open(&path);
+    let (by_email, by_selector) = read_registrations(
+        &store,
+        &emails,
+        &["Ym9iLW9uZQ", "Ym9iLXR3bw", "Y2Fyb2wtb25l"],
+    );
+    assert_eq!(
+        by_email,
+        vec![None, Some(bobs_new.clone()), None],
+        "a replacement and a deletion must survive reopening"
+    );
+    assert_eq!(
+        by_email[1].as_ref().map(|r| r.email.as_str()),
+        Some("bob@example.com"),
+        "the replacement's email as typed must survive reopening"
+    );
+    assert_eq!(
+        by_selector,
+        vec![None, Some(bobs_new), None],
+        "after reopening, only the current selector must find a registration"
+    );
+    assert_eq!(
+        read_users(&store, &emails),
+        vec![Some(alice), Some(bob), None],
+        "registrations must leave the users as they were"
+    );
+    drop(store);
+    // The file itself keeps the promises, whatever program writes to it.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let insert = "INSERT INTO registrations VALUES (?1, ?2, ?3, ?4, '\"support\"', 12345, \
+                  '2023-11-14T22:13:20Z', '2023-11-21T22:13:20Z')";
+    let refused = |params: (&str, &str, &str, &[u8])| match conn.execute(insert, params) {
+        Err(rusqlite::Error::SqliteFailure(failure, _)) => failure.extended_code,
+        other => panic!("the schema must refuse the row, got {other:?}"),
+    };
+    use rusqlite::ffi::{SQLITE_CONSTRAINT_CHECK, SQLITE_CONSTRAINT_UNIQUE};
+    assert_eq!(
+        refused(("dan@example.com", "dan@example.com", "ZGFu", &[0; 31])),
+        SQLITE_CONSTRAINT_CHECK,
+        "a verifier hash must be 32 bytes"
+    );
+    assert_eq!(
+        refused(("Dan@example.com", "Dan@example.com", "ZGFu", &[0; 32])),
+        SQLITE_CONSTRAINT_CHECK,
+        "the identity must be the email in lower case"
+    );
+    assert_eq!(
+        refused(("dan@example.com", "dan@example.com", "Ym9iLXR3bw", &[0; 32])),
+        SQLITE_CONSTRAINT_UNIQUE,
+        "selectors must be unique"
+    );
+    conn.execute(
+        insert,
+        ("dan@example.com", "dan@example.com", "ZGFu", &[0u8; 32][..]),
+    )
+    .expect("a row that keeps the promises is accepted");
 }

@@ -73,6 +73,24 @@ pub enum Action {
         /// The user.
         email: Email,
     },
+    /// A secure message was sent to an address with no user, issuing a
+    /// registration token (R8).
+    SecureMessageSent {
+        /// The recipient.
+        email: Email,
+        /// Whether it replaced an earlier token for the address.
+        resent: bool,
+    },
+    /// A pending registration was revoked.
+    RegistrationRevoked {
+        /// The recipient.
+        email: Email,
+    },
+    /// The recipient of a secure message registered and became a user.
+    UserRegistered {
+        /// The new user.
+        email: Email,
+    },
     /// A user was taken out of a group.
     MemberRemoved {
         /// The group.

@@ -6,6 +6,7 @@ mod audit;
 mod email;
 mod group;
 mod name;
+mod registration;
 mod text;
 mod user;
 
@@ -15,4 +16,5 @@ pub use audit::{Action, AuditEntry, AuditRecord};
 pub use email::Email;
 pub use group::{Group, GroupId, GroupName, GroupSummary};
 pub use name::Name;
+pub use registration::PendingRegistration;
 pub use user::{Credential, SignInState, User, UserStatus};

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::Error;
 use crate::model::{
     Account, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId, GroupName,
-    GroupSummary, User,
+    GroupSummary, PendingRegistration, User,
 };
 use crate::store::{Reader, Store, StoreError, Transaction};
 
@@ -69,6 +69,9 @@ struct State {
     users: HashMap<Identity, UserEntry>,
     audit: HashMap<AccountNumber, Vec<AuditEntry>>,
     last_sequence: u64,
+    registrations: HashMap<Identity, PendingRegistration>,
+    /// Selector → the registration's identity.
+    selectors: HashMap<String, Identity>,
 }
 
 #[derive(Debug, Clone)]
@@ -132,6 +135,21 @@ impl State {
     }
 }
 
+impl State {
+    fn remove_registration(&mut self, identity: &str) -> Option<PendingRegistration> {
+        let removed = self.registrations.remove(identity)?;
+        self.selectors.remove(&removed.selector);
+        Some(removed)
+    }
+
+    fn insert_registration(&mut self, registration: PendingRegistration) {
+        let identity: Identity = registration.email.identity().into();
+        self.selectors
+            .insert(registration.selector.clone(), identity.clone());
+        self.registrations.insert(identity, registration);
+    }
+}
+
 impl Reader for State {
     fn account(&self, number: AccountNumber) -> Result<Option<Account>, StoreError> {
         Ok(self.accounts.get(&number).map(|e| e.account.clone()))
@@ -185,6 +203,21 @@ impl Reader for State {
         Ok(self.audit.get(&account).map_or_else(Vec::new, |entries| {
             entries.iter().rev().take(limit).cloned().collect()
         }))
+    }
+
+    fn registration(&self, email: &Email) -> Result<Option<PendingRegistration>, StoreError> {
+        Ok(self.registrations.get(email.identity()).cloned())
+    }
+
+    fn registration_by_selector(
+        &self,
+        selector: &str,
+    ) -> Result<Option<PendingRegistration>, StoreError> {
+        Ok(self
+            .selectors
+            .get(selector)
+            .and_then(|identity| self.registrations.get(identity))
+            .cloned())
     }
 }
 
@@ -334,6 +367,39 @@ impl Transaction for MemoryTransaction<'_> {
                 entry.user = previous;
             }
         }));
+        Ok(())
+    }
+
+    fn put_registration(&mut self, registration: &PendingRegistration) -> Result<(), StoreError> {
+        let taken_by_other = self
+            .state
+            .selectors
+            .get(&registration.selector)
+            .is_some_and(|identity| **identity != *registration.email.identity());
+        if taken_by_other {
+            return Err(StoreError::Conflict);
+        }
+        let previous = self
+            .state
+            .remove_registration(registration.email.identity());
+        self.state.insert_registration(registration.clone());
+        let identity = registration.email.identity().to_owned();
+        self.undo.push(Box::new(move |state| {
+            state.remove_registration(&identity);
+            if let Some(previous) = previous {
+                state.insert_registration(previous);
+            }
+        }));
+        Ok(())
+    }
+
+    fn delete_registration(&mut self, email: &Email) -> Result<(), StoreError> {
+        let removed = self
+            .state
+            .remove_registration(email.identity())
+            .ok_or(StoreError::NotFound)?;
+        self.undo
+            .push(Box::new(move |state| state.insert_registration(removed)));
         Ok(())
     }
 

@@ -47,7 +47,7 @@ pub use sqlite::SqliteStore;
 use crate::Error;
 use crate::model::{
     Account, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId, GroupName,
-    GroupSummary, User,
+    GroupSummary, PendingRegistration, User,
 };
 
 /// A failure of the store, as distinct from a refusal by the directory.
@@ -141,6 +141,15 @@ pub trait Reader {
     /// The account's most recent audit entries, newest first, at most `limit`.
     fn audit(&self, account: AccountNumber, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
 
+    /// The pending registration of `email`, if any.
+    fn registration(&self, email: &Email) -> Result<Option<PendingRegistration>, StoreError>;
+
+    /// The pending registration whose token has this selector, if any.
+    fn registration_by_selector(
+        &self,
+        selector: &str,
+    ) -> Result<Option<PendingRegistration>, StoreError>;
+
     /// Whether the user is in the account's *Account Administrators* group.
     /// The directory asks this on every operation: keep it cheap.
     fn is_account_admin(&self, account: AccountNumber, email: &Email) -> Result<bool, StoreError> {
@@ -176,6 +185,16 @@ pub trait Transaction: Reader {
     /// (credential, status, sign-in state, names, the email's typed form);
     /// [`StoreError::NotFound`] if there is none. Memberships are untouched.
     fn update_user(&mut self, user: &User) -> Result<(), StoreError>;
+
+    /// Stores the pending registration of its email, replacing any earlier
+    /// one of the same email (whose token then stops working);
+    /// [`StoreError::Conflict`] if another email's registration has the same
+    /// selector.
+    fn put_registration(&mut self, registration: &PendingRegistration) -> Result<(), StoreError>;
+
+    /// Deletes the pending registration of `email`; [`StoreError::NotFound`]
+    /// if there is none.
+    fn delete_registration(&mut self, email: &Email) -> Result<(), StoreError>;
 
     /// Puts a user into a group: `NotFound` without the group or the user,
     /// `Conflict` if already a member.
@@ -297,6 +316,20 @@ macro_rules! forward_reader {
                 limit: usize,
             ) -> Result<Vec<$crate::AuditEntry>, $crate::StoreError> {
                 $inner.audit(account, limit)
+            }
+
+            fn registration(
+                &$this,
+                email: &$crate::Email,
+            ) -> Result<Option<$crate::PendingRegistration>, $crate::StoreError> {
+                $inner.registration(email)
+            }
+
+            fn registration_by_selector(
+                &$this,
+                selector: &str,
+            ) -> Result<Option<$crate::PendingRegistration>, $crate::StoreError> {
+                $inner.registration_by_selector(selector)
             }
 
             fn is_account_admin(

@@ -12,7 +12,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, Transac
 use crate::Error;
 use crate::model::{
     Account, AccountNumber, Actor, AuditEntry, AuditRecord, Credential, Email, Group, GroupId,
-    GroupName, GroupSummary, Name, SignInState, User, UserStatus,
+    GroupName, GroupSummary, Name, PendingRegistration, SignInState, User, UserStatus,
 };
 use crate::store::{Reader, Store, StoreError, Transaction};
 use crate::{Action, PasswordHash};
@@ -88,6 +88,21 @@ const MIGRATIONS: &[&str] = &[
         CHECK (lockouts BETWEEN 0 AND 4294967295);
     ALTER TABLE users ADD COLUMN locked_until TEXT;
     ",
+    // Version 3: pending registrations, one per email identity, found by
+    // identity or by their token's selector. Independent of `users`: an
+    // address may have a registration and no user.
+    "
+    CREATE TABLE registrations (
+        identity      TEXT    PRIMARY KEY CHECK (identity = lower(email)),
+        email         TEXT    NOT NULL,
+        selector      TEXT    NOT NULL UNIQUE,
+        verifier_hash BLOB    NOT NULL CHECK (length(verifier_hash) = 32),
+        sent_by       TEXT    NOT NULL,
+        account       INTEGER NOT NULL,
+        issued_at     TEXT    NOT NULL,
+        expires_at    TEXT    NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    ",
 ];
 
 /// `PRAGMA application_id` of the databases this crate writes.
@@ -140,8 +155,9 @@ const IDLE_READERS: usize = 8;
 /// that returned `Ok` survives a crash of the process and of the machine.
 /// Foreign keys are enforced, and the database itself enforces the
 /// uniqueness the directory relies on (email identity, group name per
-/// account ignoring case, one membership per user and group), so it holds
-/// between processes too.
+/// account ignoring case, one membership per user and group, one pending
+/// registration per email identity and per selector), so it holds between
+/// processes too.
 ///
 /// Every write transaction is one SQL transaction begun with
 /// `BEGIN IMMEDIATE`: write transactions are serialized, also between
@@ -554,6 +570,28 @@ fn group_from_row(account: AccountNumber, row: &Row<'_>) -> rusqlite::Result<Gro
     })
 }
 
+/// The columns `email, selector, verifier_hash, sent_by, account, issued_at,
+/// expires_at` of `registrations`, in that order.
+fn registration_from_row(row: &Row<'_>) -> rusqlite::Result<PendingRegistration> {
+    let hash: Vec<u8> = row.get(2)?;
+    let verifier_hash = <[u8; 32]>::try_from(hash).map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(
+            2,
+            Type::Blob,
+            Box::new(Undecodable("verifier hash")),
+        )
+    })?;
+    Ok(PendingRegistration {
+        email: decoded(row, 0, "email address", Email::try_from)?,
+        selector: row.get(1)?,
+        verifier_hash,
+        sent_by: decoded(row, 3, "actor", json::<Actor>)?,
+        account: account_number(row.get(4)?),
+        issued_at: decoded(row, 5, "issue time", parse_time)?,
+        expires_at: decoded(row, 6, "expiry time", parse_time)?,
+    })
+}
+
 /// The `users` columns of a user, in table order from `identity` to
 /// `locked_until`: the parameters `?1` to `?14` of the insert and the update.
 type UserColumns<'u> = (
@@ -738,6 +776,27 @@ impl Reader for Db<'_> {
         // One primary-key lookup in `memberships`.
         self.is_member(GroupId::administrators(account), email)
     }
+
+    fn registration(&self, email: &Email) -> Result<Option<PendingRegistration>, StoreError> {
+        self.query_one(
+            "SELECT email, selector, verifier_hash, sent_by, account, issued_at, expires_at
+             FROM registrations WHERE identity = ?1",
+            [email.identity()],
+            registration_from_row,
+        )
+    }
+
+    fn registration_by_selector(
+        &self,
+        selector: &str,
+    ) -> Result<Option<PendingRegistration>, StoreError> {
+        self.query_one(
+            "SELECT email, selector, verifier_hash, sent_by, account, issued_at, expires_at
+             FROM registrations WHERE selector = ?1",
+            [selector],
+            registration_from_row,
+        )
+    }
 }
 
 impl Transaction for Db<'_> {
@@ -852,6 +911,46 @@ impl Transaction for Db<'_> {
             columns,
         )?;
         if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    fn put_registration(&mut self, registration: &PendingRegistration) -> Result<(), StoreError> {
+        // One statement, so a refused put changes nothing even if the
+        // transaction goes on, and no reader ever sees half of a replacement.
+        // The upsert replaces the row of the same identity; a selector held by
+        // another identity's row breaks the UNIQUE constraint (Conflict).
+        // (`INSERT OR REPLACE` would instead delete that other row.)
+        self.execute(
+            "INSERT INTO registrations (identity, email, selector, verifier_hash, sent_by,
+                                        account, issued_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (identity) DO UPDATE SET
+                 email = excluded.email, selector = excluded.selector,
+                 verifier_hash = excluded.verifier_hash, sent_by = excluded.sent_by,
+                 account = excluded.account, issued_at = excluded.issued_at,
+                 expires_at = excluded.expires_at",
+            (
+                registration.email.identity(),
+                registration.email.as_str(),
+                registration.selector.as_str(),
+                &registration.verifier_hash[..],
+                to_json(&registration.sent_by)?,
+                account_key(registration.account),
+                time(&registration.issued_at),
+                time(&registration.expires_at),
+            ),
+        )
+        .map(drop)
+    }
+
+    fn delete_registration(&mut self, email: &Email) -> Result<(), StoreError> {
+        let deleted = self.execute(
+            "DELETE FROM registrations WHERE identity = ?1",
+            [email.identity()],
+        )?;
+        if deleted == 0 {
             return Err(StoreError::NotFound);
         }
         Ok(())

@@ -64,7 +64,7 @@ use crate::store::{Reader, Store, StoreError, StoreExt, Transaction};
 use crate::{
     Account, AccountNumber, Action, Actor, AuditEntry, AuditRecord, Credential, Directory, Email,
     Error, Field, FixedClock, Forbidden, GroupId, GroupName, GroupSummary, Name, NewUser,
-    PasswordHash, PasswordHashing, SignInState, User, UserStatus,
+    PasswordHash, PasswordHashing, PendingRegistration, SignInState, User, UserStatus,
 };
 
 /// How often the concurrent checks repeat their race.
@@ -88,6 +88,7 @@ pub fn run_all<S: Store>(make: &dyn Fn() -> S) {
     last_admin_race(make);
     stored_values_round_trip(make);
     users_are_updated(make);
+    registrations_are_kept(make);
 }
 
 // ---------------------------------------------------------------------------
@@ -1361,6 +1362,259 @@ pub fn users_are_updated<S: Store>(make: &dyn Fn() -> S) {
 }
 
 // ---------------------------------------------------------------------------
+// Pending registrations
+// ---------------------------------------------------------------------------
+
+/// [`Transaction::put_registration`] keeps one pending registration per email
+/// identity, read back equal (every field, times to the nanosecond, the
+/// email as typed) by the email in any case and by its selector, which is
+/// case-sensitive. A second put for the same identity replaces the first,
+/// whose selector then finds nothing and may be reused; putting the same
+/// registration again changes nothing. A selector held by another email's
+/// registration is a [`StoreError::Conflict`] that changes nothing, even when
+/// the transaction goes on and commits. [`Transaction::delete_registration`]
+/// removes it under both keys, and is [`StoreError::NotFound`] without one.
+/// Puts and deletes in a transaction whose closure returns `Err` are rolled
+/// back. Registrations are independent of users: an address may have one
+/// without a user, and neither users nor registrations change the other.
+pub fn registrations_are_kept<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let one = AccountNumber::new(1);
+    let ann = email("ann@example.com");
+    let bob = email("bob@example.com");
+    let carl = email("carl@example.com");
+    commit(&store, "set up account 1 and the user Ann", |tx| {
+        setup_account(tx, 1)?;
+        tx.insert_user(&user("Ann@Example.com"))?;
+        Ok(())
+    });
+    let everyone = [ann.clone(), bob.clone(), carl.clone()];
+    let users = snapshot(&store, &[one], &everyone);
+    let registrations = |store: &S| {
+        read(store, |r| {
+            everyone
+                .iter()
+                .map(|e| r.registration(e))
+                .collect::<Result<Vec<_>, _>>()
+        })
+    };
+    let by_selector =
+        |store: &S, selector: &str| read(store, |r| r.registration_by_selector(selector));
+
+    // Carl has no user: a registration needs none.
+    let first = registration("Carl@Example.com", "c2VsZWN0b3Itb25l", 0);
+    commit(&store, "put Carl's registration", |tx| {
+        tx.put_registration(&first)?;
+        assert_eq!(
+            tx.registration(&carl)?.as_ref(),
+            Some(&first),
+            "a transaction must read the registration it put"
+        );
+        Ok(())
+    });
+    let stored = read(&store, |r| r.registration(&email("CARL@EXAMPLE.COM")));
+    assert_eq!(
+        stored.as_ref(),
+        Some(&first),
+        "a registration must read back equal by its email in any case"
+    );
+    assert_eq!(
+        stored.as_ref().map(|r| r.email.as_str()),
+        Some("Carl@Example.com"),
+        "a registration must keep its email as typed"
+    );
+    assert_eq!(
+        by_selector(&store, "c2VsZWN0b3Itb25l"),
+        Some(first.clone()),
+        "a registration must read back equal by its selector"
+    );
+    assert_eq!(
+        by_selector(&store, "C2VSZWN0B3ITB25L"),
+        None,
+        "selectors are base64url, so case-sensitive: another case must find nothing"
+    );
+    assert_eq!(
+        read(&store, |r| r.user(&carl)),
+        None,
+        "putting a registration must not create a user"
+    );
+
+    commit(&store, "put Carl's registration again, unchanged", |tx| {
+        Ok(tx.put_registration(&first)?)
+    });
+    assert_eq!(
+        registrations(&store),
+        [None, None, Some(first.clone())],
+        "putting the same registration again must keep it, once"
+    );
+
+    // A new token for Carl, every field different, the email in another case.
+    let second = registration("carl@example.com", "c2Vjb25kLXNlbGVjdG9y", 101);
+    commit(&store, "replace Carl's registration", |tx| {
+        Ok(tx.put_registration(&second)?)
+    });
+    let stored = read(&store, |r| r.registration(&carl));
+    assert_eq!(
+        (stored.as_ref(), stored.as_ref().map(|r| r.email.as_str())),
+        (Some(&second), Some("carl@example.com")),
+        "a second put for the same email identity must replace the first entirely"
+    );
+    assert_eq!(
+        by_selector(&store, "c2VsZWN0b3Itb25l"),
+        None,
+        "the selector of a replaced registration must find nothing"
+    );
+    assert_eq!(
+        by_selector(&store, "c2Vjb25kLXNlbGVjdG9y"),
+        Some(second.clone()),
+        "the new selector must find the new registration"
+    );
+
+    // Ann, who is a user, gets one too.
+    let anns = registration("Ann@Example.com", "YW5uJ3Mtc2VsZWN0b3I", 202);
+    commit(&store, "put Ann's registration", |tx| {
+        Ok(tx.put_registration(&anns)?)
+    });
+    let expected = [Some(anns.clone()), None, Some(second.clone())];
+    assert_eq!(registrations(&store), expected);
+
+    // Selectors held by another email's registration.
+    commit(&store, "reuse Carl's selector", |tx| {
+        let mut bobs = registration("bob@example.com", "c2Vjb25kLXNlbGVjdG9y", 7);
+        expect_store_error(
+            tx.put_registration(&bobs),
+            StoreError::is_conflict,
+            "a new registration with a selector another email's registration holds must \
+             be a Conflict",
+        );
+        bobs.email = email("ann@example.com");
+        expect_store_error(
+            tx.put_registration(&bobs),
+            StoreError::is_conflict,
+            "replacing a registration with a selector another email's registration holds \
+             must be a Conflict",
+        );
+        Ok(())
+    });
+    assert_eq!(
+        registrations(&store),
+        expected,
+        "a refused put must change nothing, even when the transaction commits"
+    );
+    assert_eq!(
+        by_selector(&store, "c2Vjb25kLXNlbGVjdG9y"),
+        Some(second.clone()),
+        "a refused put must leave the selector with the registration that held it"
+    );
+
+    // Puts and deletes whose transaction fails.
+    let refusal = || Error::LastAdministrator {
+        email: ann.clone(),
+        account: one,
+    };
+    let result = store.write_with(|tx| {
+        tx.put_registration(&registration("bob@example.com", "Ym9iJ3M", 3))?;
+        tx.put_registration(&registration("carl@example.com", "Y2FybCdzIHRoaXJk", 4))?;
+        tx.delete_registration(&ann)?;
+        Err::<(), _>(refusal())
+    });
+    assert!(
+        matches!(result, Err(Error::LastAdministrator { .. })),
+        "the store must return the closure's error unchanged, got {result:?}"
+    );
+    assert_eq!(
+        registrations(&store),
+        expected,
+        "puts and deletes in a transaction whose closure returned Err must be rolled back"
+    );
+    for selector in ["Ym9iJ3M", "Y2FybCdzIHRoaXJk"] {
+        assert_eq!(
+            by_selector(&store, selector),
+            None,
+            "a rolled-back put must leave its selector finding nothing"
+        );
+    }
+    assert_eq!(
+        by_selector(&store, "c2Vjb25kLXNlbGVjdG9y"),
+        Some(second.clone()),
+        "a rolled-back replacement must leave the replaced selector working"
+    );
+
+    // Delete, by the email in another case.
+    commit(&store, "delete Carl's registration", |tx| {
+        Ok(tx.delete_registration(&email("CARL@example.COM"))?)
+    });
+    assert_eq!(
+        registrations(&store),
+        [Some(anns.clone()), None, None],
+        "delete_registration must remove that email's registration, and only it"
+    );
+    assert_eq!(
+        by_selector(&store, "c2Vjb25kLXNlbGVjdG9y"),
+        None,
+        "a deleted registration's selector must find nothing"
+    );
+    commit(&store, "delete missing registrations", |tx| {
+        expect_store_error(
+            tx.delete_registration(&carl),
+            StoreError::is_not_found,
+            "deleting a registration already deleted must be NotFound",
+        );
+        expect_store_error(
+            tx.delete_registration(&bob),
+            StoreError::is_not_found,
+            "deleting a registration that never existed must be NotFound",
+        );
+        Ok(())
+    });
+
+    // Freed selectors may be used again, by another email.
+    let bobs = registration("bob@example.com", "c2VsZWN0b3Itb25l", 55);
+    let bobs_too = registration("bob@example.com", "c2Vjb25kLXNlbGVjdG9y", 56);
+    commit(&store, "reuse freed selectors", |tx| {
+        tx.put_registration(&bobs)?;
+        tx.put_registration(&bobs_too)?;
+        Ok(())
+    });
+    assert_eq!(
+        by_selector(&store, "c2Vjb25kLXNlbGVjdG9y"),
+        Some(bobs_too.clone()),
+        "the selector of a deleted registration must be free for another email"
+    );
+    assert_eq!(
+        by_selector(&store, "c2VsZWN0b3Itb25l"),
+        None,
+        "a selector replaced in the same transaction must find nothing"
+    );
+
+    // Users and registrations do not touch each other.
+    assert_eq!(
+        snapshot(&store, &[one], &everyone),
+        users,
+        "registrations must leave users, groups, memberships and the audit trail as they were"
+    );
+    let mut renamed = user("Ann@Example.com");
+    renamed.first_name = name("Annabel");
+    commit(&store, "update Ann and delete her registration", |tx| {
+        tx.update_user(&renamed)?;
+        tx.insert_user(&user("Carl@Example.com"))?;
+        tx.delete_registration(&ann)?;
+        Ok(())
+    });
+    assert_eq!(
+        read(&store, |r| Ok((r.user(&ann)?, r.registration(&carl)?))),
+        (Some(renamed), None),
+        "deleting a registration must not delete the user of the same email, nor \
+         inserting a user create a registration"
+    );
+    assert_eq!(
+        registrations(&store),
+        [None, Some(bobs_too), None],
+        "updating and inserting users must leave registrations as they were"
+    );
+}
+
+// ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
 
@@ -1527,6 +1781,26 @@ fn user(address: &str) -> User {
         created_by: Actor::Support,
         created_in: AccountNumber::new(1),
         sign_in: SignInState::default(),
+    }
+}
+
+/// A registration whose every other field derives from `seed`: distinct
+/// seeds give different hashes, senders, accounts and times.
+fn registration(address: &str, selector: &str, seed: u8) -> PendingRegistration {
+    let issued_at = DateTime::from_timestamp(1_800_000_000 + i64::from(seed), 123_456_789)
+        .expect("a valid time");
+    PendingRegistration {
+        email: email(address),
+        selector: selector.to_owned(),
+        verifier_hash: std::array::from_fn(|i| seed.wrapping_add((i as u8).wrapping_mul(37))),
+        sent_by: if seed % 2 == 0 {
+            Actor::User(email(&format!("Sender{seed}@Example.com")))
+        } else {
+            Actor::Support
+        },
+        account: AccountNumber::new(999_999_999_000 + u64::from(seed)),
+        issued_at,
+        expires_at: issued_at + chrono::Duration::nanoseconds(7 * 86_400_000_000_001),
     }
 }
 

@@ -4,7 +4,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{AccountNumber, AuditRecord, Email, Group, GroupId, GroupName, User};
+use crate::model::{
+    AccountNumber, AuditRecord, Email, Group, GroupId, GroupName, PendingRegistration, User,
+};
 use crate::store::{Reader, Store, StoreError, Transaction, forward_reader};
 use crate::{Account, Error};
 
@@ -133,6 +135,16 @@ impl<S: Store> Transaction for FailingTransaction<'_, S> {
     fn update_user(&mut self, user: &User) -> Result<(), StoreError> {
         self.store.check()?;
         self.inner.update_user(user)
+    }
+
+    fn put_registration(&mut self, registration: &PendingRegistration) -> Result<(), StoreError> {
+        self.store.check()?;
+        self.inner.put_registration(registration)
+    }
+
+    fn delete_registration(&mut self, email: &Email) -> Result<(), StoreError> {
+        self.store.check()?;
+        self.inner.delete_registration(email)
     }
 
     fn add_member(&mut self, group: GroupId, email: &Email) -> Result<(), StoreError> {
