@@ -1,4 +1,8 @@
-//! The guide "Add Account Administrators to CRES", flow by flow.
+//! The guide "Add Account Administrators to CRES", flow by flow: Customer
+//! Support makes the first administrator; adding a non-existent user fails;
+//! fix A adds the user with a temporary password, changed at the first
+//! sign-in; fix B sends a secure message through which the user registers;
+//! and what is refused.
 //!
 //! ```text
 //! cargo run --example add_account_admin                 # English
@@ -18,7 +22,7 @@ use std::process::ExitCode;
 
 use cres_admin::{
     AccountNumber, Actor, Directory, Email, Error, GroupId, Label, Localize, Localizer,
-    MemoryStore, NewUser, Password, SignIn, Store,
+    MemoryStore, NewUser, Password, RegistrationForm, SecureMessageSent, SignIn, Store,
 };
 
 const ACCOUNT: AccountNumber = AccountNumber::new(12345);
@@ -200,6 +204,31 @@ fn run<S: Store>(dir: &Directory<S>, guide: &Guide) -> Result<(), Error> {
         })
     );
 
+    // Flow 4 (fix B): a secure message to Carol, who registers through its link.
+    let carol = Actor::User(Email::parse("carol@example.com")?);
+    guide.step(&alice, Label::SendSecureMessage, "carol@example.com");
+    let sent = guide.outcome(dir.send_secure_message(&alice, ACCOUNT, "carol@example.com"))?;
+    guide.step(&alice, Label::AddToGroup, "carol@example.com");
+    guide.outcome(dir.add_to_group(&alice, admins, "carol@example.com"))?;
+    if let Some(SecureMessageSent::RegistrationIssued { token, .. }) = sent {
+        let form = RegistrationForm {
+            first_name: "Carol".into(),
+            last_name: "Jones".into(),
+            password: permanent.clone(),
+            confirm_password: permanent.clone(),
+        };
+        guide.step(&carol, Label::Register, "https://res.example/register#…");
+        guide.outcome(dir.register(token.as_str(), &form))?;
+        guide.step(
+            &carol,
+            Label::Register,
+            "https://res.example/register#… (again)",
+        );
+        guide.outcome(dir.register(token.as_str(), &form))?;
+    }
+    guide.step(&alice, Label::AddToGroup, "carol@example.com");
+    guide.outcome(dir.add_to_group(&alice, admins, "carol@example.com"))?;
+
     // Flow 5: what is refused, and changes nothing.
     dir.create_account(&support, OTHER_ACCOUNT, "Other Corp")
         .ok();
@@ -221,8 +250,11 @@ fn run<S: Store>(dir: &Directory<S>, guide: &Guide) -> Result<(), Error> {
         GroupId::administrators(ACCOUNT),
         "alice@example.com",
     ))?;
-    guide.step(&bob, Label::RemoveFromGroup, "bob@example.com");
-    guide.outcome(dir.remove_from_group(&bob, admins, "bob@example.com"))?;
+    // Each administrator steps down until only Dave is left: he cannot (R10).
+    for admin in [&bob, &carol] {
+        guide.step(admin, Label::RemoveFromGroup, &admin.to_string());
+        guide.outcome(dir.remove_from_group(admin, admins, &admin.to_string()))?;
+    }
     let dave = Actor::User(Email::parse("dave@example.com")?);
     guide.step(&dave, Label::RemoveFromGroup, "dave@example.com");
     guide.outcome(dir.remove_from_group(&dave, admins, "dave@example.com"))?;

@@ -2,6 +2,8 @@
 
 use std::sync::{Arc, OnceLock};
 
+use chrono::TimeDelta;
+
 use crate::clock::{Clock, SystemClock};
 use crate::confirmation::{
     AccountCreated, AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, RemovedFromGroup,
@@ -52,6 +54,8 @@ pub struct Directory<S> {
     /// A hash of nothing, verified against when there is no user to verify,
     /// so that an unknown address costs as much as a wrong password.
     pub(crate) dummy_hash: OnceLock<PasswordHash>,
+    /// How long a registration token works.
+    pub(crate) registration_lifetime: TimeDelta,
 }
 
 impl<S> std::fmt::Debug for Directory<S> {
@@ -74,6 +78,7 @@ impl<S: Store> Directory<S> {
             policy: PasswordPolicy::default(),
             sign_in: SignInPolicy::default(),
             dummy_hash: OnceLock::new(),
+            registration_lifetime: TimeDelta::hours(72),
         }
     }
 
@@ -89,6 +94,13 @@ impl<S: Store> Directory<S> {
     pub fn with_password_hashing(mut self, hashing: PasswordHashing) -> Directory<S> {
         self.hashing = hashing;
         self.dummy_hash = OnceLock::new();
+        self
+    }
+
+    /// Makes registration tokens work for `lifetime` (default 72 hours).
+    #[must_use]
+    pub fn with_registration_lifetime(mut self, lifetime: TimeDelta) -> Directory<S> {
+        self.registration_lifetime = lifetime;
         self
     }
 
@@ -165,7 +177,8 @@ impl<S: Store> Directory<S> {
     }
 
     /// *Add User* (R6): validates the form, hashes the password with
-    /// argon2id and creates an active user. Customer Support or an Account
+    /// argon2id and creates an active user. A pending registration of the
+    /// address (R8) is dropped: its token stops working. Customer Support or an Account
     /// Administrator of `account` may.
     pub fn add_user(
         &self,
@@ -218,6 +231,10 @@ impl<S: Store> Directory<S> {
                 },
                 other => other.into(),
             })?;
+            // The admin's user replaces a pending registration: its token stops working.
+            if tx.registration(&email)?.is_some() {
+                tx.delete_registration(&email)?;
+            }
             tx.append_audit(&audit)?;
             Ok(())
         })?;

@@ -72,6 +72,16 @@ pub enum Error {
     TemporaryPasswordExpired,
     /// The password changed since the ticket was issued: sign in again.
     PasswordChangeExpired,
+    /// A registration link that is unknown, used, revoked or malformed —
+    /// deliberately indistinguishable.
+    RegistrationRefused,
+    /// A registration link past its lifetime: the sender must send again.
+    RegistrationExpired,
+    /// No registration is pending for this email.
+    RegistrationNotFound {
+        /// The email.
+        email: Email,
+    },
     /// No registered user has this email.
     UserNotFound {
         /// The email.
@@ -99,6 +109,12 @@ pub enum Forbidden {
     /// The actor is not an active Account Administrator of the account.
     NotAccountAdministrator {
         /// The account the operation was about.
+        account: AccountNumber,
+    },
+    /// The sender of a secure message neither administers the account nor
+    /// was created by it.
+    NotAccountMember {
+        /// The account the message was to be sent for.
         account: AccountNumber,
     },
 }
@@ -249,6 +265,9 @@ impl Localize for Forbidden {
             Forbidden::NotAccountAdministrator { account } => {
                 Message::new("error-not-account-administrator").arg("account", account)
             }
+            Forbidden::NotAccountMember { account } => {
+                Message::new("error-not-account-member").arg("account", account)
+            }
         }
     }
 }
@@ -291,6 +310,11 @@ impl Localize for Error {
             Error::SignInRefused => Message::new("error-sign-in-refused"),
             Error::TemporaryPasswordExpired => Message::new("error-temporary-password-expired"),
             Error::PasswordChangeExpired => Message::new("error-password-change-expired"),
+            Error::RegistrationRefused => Message::new("error-registration-refused"),
+            Error::RegistrationExpired => Message::new("error-registration-expired"),
+            Error::RegistrationNotFound { email } => {
+                Message::new("error-registration-not-found").arg("email", email)
+            }
             Error::UserNotFound { email } => {
                 Message::new("error-user-not-found").arg("email", email)
             }

@@ -67,6 +67,7 @@ mod directory;
 mod error;
 mod i18n;
 mod model;
+mod registration;
 mod sign_in;
 pub mod store;
 #[cfg(feature = "testing")]
@@ -86,7 +87,10 @@ pub use i18n::{
 };
 pub use model::{
     Account, AccountNumber, Action, Actor, AuditEntry, AuditRecord, Credential, Email, Group,
-    GroupId, GroupName, GroupSummary, Name, SignInState, User, UserStatus,
+    GroupId, GroupName, GroupSummary, Name, PendingRegistration, SignInState, User, UserStatus,
+};
+pub use registration::{
+    Registered, RegistrationForm, RegistrationRevoked, RegistrationToken, SecureMessageSent,
 };
 pub use sign_in::{
     PasswordChangeTicket, PasswordChanged, PasswordReset, SignIn, SignInPolicy, UserUnlocked,

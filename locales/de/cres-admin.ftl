@@ -34,6 +34,8 @@ label-remove-from-group = Aus Gruppe entfernen
 label-customer-support = Kundensupport
 label-sign-in = Anmelden
 label-change-password = Kennwort ändern
+label-send-secure-message = Sichere Nachricht senden
+label-register = Registrieren
 
 ## Listen
 
@@ -103,3 +105,14 @@ permanent-password-required = Ihr Kennwort ist temporär. Legen Sie ein dauerhaf
 password-changed = Ihr Kennwort wurde geändert.
 password-reset = Benutzer { $email } hat ein neues temporäres Kennwort, das bei der nächsten Anmeldung geändert werden muss.
 user-unlocked = Benutzer { $email } kann sich wieder anmelden.
+
+## Registrierung per sicherer Nachricht
+
+secure-message-registration = Sichere Nachricht an { $email } gesendet. Der Empfänger kann sich über den darin enthaltenen Link registrieren.
+secure-message-existing-user = Sichere Nachricht an { $email } gesendet; der Empfänger kann sich anmelden, um sie zu öffnen.
+registered = Registrierung abgeschlossen: { $email } kann sich jetzt anmelden.
+registration-revoked = Die Registrierung von { $email } wurde widerrufen; ihr Link funktioniert nicht mehr.
+error-registration-refused = Dieser Registrierungslink ist ungültig: Er ist unbekannt, wurde bereits verwendet oder widerrufen.
+error-registration-expired = Dieser Registrierungslink ist abgelaufen. Bitten Sie den Absender, die Nachricht erneut zu senden.
+error-registration-not-found = Für { $email } steht keine Registrierung aus.
+error-not-account-member = Nur Benutzer des Kontos { $account } können in seinem Namen sichere Nachrichten senden.

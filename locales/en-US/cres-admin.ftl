@@ -34,6 +34,8 @@ label-remove-from-group = Remove from Group
 label-customer-support = Customer Support
 label-sign-in = Sign In
 label-change-password = Change Password
+label-send-secure-message = Send Secure Message
+label-register = Register
 
 ## Lists
 
@@ -111,3 +113,14 @@ permanent-password-required = Your password is temporary. Set a permanent passwo
 password-changed = Your password has been changed.
 password-reset = { $email } has a new temporary password, to be changed at the next sign-in.
 user-unlocked = { $email } can sign in again.
+
+## Registration by secure message
+
+secure-message-registration = Secure message sent to { $email }. The recipient can register through its link.
+secure-message-existing-user = Secure message sent to { $email }, who can sign in to open it.
+registered = Registration complete: { $email } can now sign in.
+registration-revoked = The registration of { $email } was revoked; its link no longer works.
+error-registration-refused = This registration link is not valid: it is unknown, already used or revoked.
+error-registration-expired = This registration link has expired. Ask the sender to send the message again.
+error-registration-not-found = No registration is pending for { $email }.
+error-not-account-member = Only users of account { $account } can send secure messages for it.

@@ -36,6 +36,8 @@ label-remove-from-group = Retirer du groupe
 label-customer-support = Service d'assistance à la clientèle
 label-sign-in = Se connecter
 label-change-password = Changer le mot de passe
+label-send-secure-message = Envoyer un message sécurisé
+label-register = S'inscrire
 
 ## Listes
 
@@ -114,3 +116,14 @@ permanent-password-required = Votre mot de passe est temporaire. Définissez un 
 password-changed = Votre mot de passe a été modifié.
 password-reset = L'utilisateur { $email } a un nouveau mot de passe temporaire, à changer lors de sa prochaine connexion.
 user-unlocked = L'utilisateur { $email } peut de nouveau se connecter.
+
+## Inscription par message sécurisé
+
+secure-message-registration = Message sécurisé envoyé à { $email }. Le destinataire peut s'inscrire grâce au lien qu'il contient.
+secure-message-existing-user = Message sécurisé envoyé à { $email }, qui peut se connecter pour l'ouvrir.
+registered = Inscription terminée : { $email } peut désormais se connecter.
+registration-revoked = L'inscription de { $email } a été révoquée ; son lien ne fonctionne plus.
+error-registration-refused = Ce lien d'inscription n'est pas valide : il est inconnu, déjà utilisé ou révoqué.
+error-registration-expired = Ce lien d'inscription a expiré. Demandez à l'expéditeur de renvoyer le message.
+error-registration-not-found = Aucune inscription n'est en attente pour { $email }.
+error-not-account-member = Seuls les utilisateurs du compte { $account } peuvent envoyer des messages sécurisés en son nom.

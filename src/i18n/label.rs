@@ -52,11 +52,15 @@ pub enum Label {
     SignIn,
     /// "Change Password"
     ChangePassword,
+    /// "Send Secure Message"
+    SendSecureMessage,
+    /// "Register"
+    Register,
 }
 
 impl Label {
     /// Every label.
-    pub const ALL: [Label; 23] = [
+    pub const ALL: [Label; 25] = [
         Label::Accounts,
         Label::Groups,
         Label::Users,
@@ -80,6 +84,8 @@ impl Label {
         Label::CustomerSupport,
         Label::SignIn,
         Label::ChangePassword,
+        Label::SendSecureMessage,
+        Label::Register,
     ];
 
     /// The label's Fluent message id.
@@ -108,6 +114,8 @@ impl Label {
             Label::CustomerSupport => "label-customer-support",
             Label::SignIn => "label-sign-in",
             Label::ChangePassword => "label-change-password",
+            Label::SendSecureMessage => "label-send-secure-message",
+            Label::Register => "label-register",
         }
     }
 }

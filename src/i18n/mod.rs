@@ -392,17 +392,21 @@ mod tests {
             Error::TemporaryPasswordExpired => 13,
             Error::PasswordChangeExpired => 14,
             Error::UserNotFound { .. } => 15,
+            Error::RegistrationRefused => 16,
+            Error::RegistrationExpired => 17,
+            Error::RegistrationNotFound { .. } => 18,
         }
     }
-    const ERROR_VARIANTS: usize = 16;
+    const ERROR_VARIANTS: usize = 19;
 
     fn forbidden_variant(forbidden: &Forbidden) -> usize {
         match forbidden {
             Forbidden::SupportOnly => 0,
             Forbidden::NotAccountAdministrator { .. } => 1,
+            Forbidden::NotAccountMember { .. } => 2,
         }
     }
-    const FORBIDDEN_VARIANTS: usize = 2;
+    const FORBIDDEN_VARIANTS: usize = 3;
 
     fn problem_variant(problem: &Problem) -> usize {
         match problem {
@@ -482,9 +486,11 @@ mod tests {
             Label::CustomerSupport => 20,
             Label::SignIn => 21,
             Label::ChangePassword => 22,
+            Label::SendSecureMessage => 23,
+            Label::Register => 24,
         }
     }
-    const LABEL_VARIANTS: usize = 23;
+    const LABEL_VARIANTS: usize = 25;
 
     fn cause() -> Box<dyn std::error::Error + Send + Sync> {
         "disk on fire".into()
@@ -602,6 +608,12 @@ mod tests {
         errors.push(Error::TemporaryPasswordExpired);
         errors.push(Error::PasswordChangeExpired);
         errors.push(Error::UserNotFound { email: email() });
+        errors.push(Error::RegistrationRefused);
+        errors.push(Error::RegistrationExpired);
+        errors.push(Error::RegistrationNotFound { email: email() });
+        errors.push(Error::Forbidden(Forbidden::NotAccountMember {
+            account: account(),
+        }));
         errors
     }
 
@@ -653,6 +665,14 @@ mod tests {
         samples.push(Box::new(crate::UserUnlocked { email: email() }));
         samples.push(Box::new(Message::new("signed-in").arg("email", &email())));
         samples.push(Box::new(Message::new("permanent-password-required")));
+        samples.push(Box::new(crate::Registered { email: email() }));
+        samples.push(Box::new(crate::RegistrationRevoked { email: email() }));
+        samples.push(Box::new(crate::SecureMessageSent::RecipientHasUser {
+            email: email(),
+        }));
+        samples.push(Box::new(
+            Message::new("secure-message-registration").arg("email", &email()),
+        ));
         samples.push(Box::new(Actor::Support));
         samples.push(Box::new(Actor::User(email())));
         samples
