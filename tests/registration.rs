@@ -137,16 +137,7 @@ fn r8_sending_again_issues_a_fresh_token_and_the_old_one_stops_working() {
 #[test]
 fn r8_an_administrator_of_the_senders_account_or_support_revokes() {
     let (dir, _) = world();
-    dir.create_account(&Actor::Support, OTHER_ACCOUNT, "Other")
-        .unwrap();
-    dir.add_user(&Actor::Support, OTHER_ACCOUNT, &form("olga@example.com"))
-        .unwrap();
-    dir.add_to_group(
-        &Actor::Support,
-        cres_admin::GroupId::administrators(OTHER_ACCOUNT),
-        "olga@example.com",
-    )
-    .unwrap();
+    other_account_administered_by_olga(&dir);
     let token = send_to_carol(&dir);
     let error = dir
         .revoke_registration(&user("olga@example.com"), "carol@example.com")

@@ -204,16 +204,7 @@ fn temporary_passwords_expire_and_an_administrator_resets_them() {
 #[test]
 fn only_support_or_an_administrator_of_the_creating_account_resets_or_unlocks() {
     let (dir, _) = world();
-    dir.create_account(&Actor::Support, OTHER_ACCOUNT, "Other")
-        .unwrap();
-    dir.add_user(&Actor::Support, OTHER_ACCOUNT, &form("olga@example.com"))
-        .unwrap();
-    dir.add_to_group(
-        &Actor::Support,
-        cres_admin::GroupId::administrators(OTHER_ACCOUNT),
-        "olga@example.com",
-    )
-    .unwrap();
+    other_account_administered_by_olga(&dir);
     let before = snapshot(&dir, ACCOUNT);
     let temp = pw("Reset-Temp-9876");
     for actor in [user("olga@example.com"), user("bob@example.com")] {

@@ -56,6 +56,20 @@ pub fn bootstrap<S: Store>(dir: &Directory<S>) {
         .unwrap();
 }
 
+/// Account 67890, with olga as its administrator.
+pub fn other_account_administered_by_olga<S: Store>(dir: &Directory<S>) {
+    dir.create_account(&Actor::Support, OTHER_ACCOUNT, "Other")
+        .unwrap();
+    dir.add_user(&Actor::Support, OTHER_ACCOUNT, &form("olga@example.com"))
+        .unwrap();
+    dir.add_to_group(
+        &Actor::Support,
+        GroupId::administrators(OTHER_ACCOUNT),
+        "olga@example.com",
+    )
+    .unwrap();
+}
+
 pub fn setup() -> Directory<MemoryStore> {
     let dir = directory(MemoryStore::new());
     bootstrap(&dir);
