@@ -53,7 +53,7 @@ impl fmt::Debug for RegistrationToken {
 }
 
 /// A fresh token and the registration record that knows it only by hash.
-fn issue_token() -> Result<(RegistrationToken, String, [u8; 32]), Error> {
+pub(crate) fn issue_token() -> Result<(RegistrationToken, String, [u8; 32]), Error> {
     let mut bytes = Zeroizing::new([0u8; SELECTOR_BYTES + VERIFIER_BYTES]);
     getrandom::fill(&mut bytes[..]).map_err(|e| StoreError::backend(e.to_string()))?;
     let (selector, verifier) = bytes.split_at(SELECTOR_BYTES);

@@ -369,7 +369,7 @@ fn authorized_user(reader: &dyn Reader, actor: &Actor, email: &Email) -> Result<
     Ok(user)
 }
 
-fn ticket(user: &User) -> Result<PasswordChangeTicket, Error> {
+pub(crate) fn ticket(user: &User) -> Result<PasswordChangeTicket, Error> {
     let credential = user.credential.as_ref().ok_or(Error::SignInRefused)?;
     Ok(PasswordChangeTicket {
         email: user.email.clone(),

@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::DateTime;
+use cres_admin::testing::{every_error, every_message};
 use cres_admin::{
-    Account, AccountCreated, AccountNumber, AddedToGroup, Email, Error, Field, Forbidden, Group,
-    GroupCreated, GroupDeleted, GroupId, GroupName, GroupRenamed, InvalidInput, Label, LocaleError,
-    Localize, Localizer, Message, Name, Problem, RemovedFromGroup, RenderError, ShowingGroups,
-    StoreError, UserAdded,
+    AccountNumber, Email, Error, Field, Group, GroupCreated, GroupId, GroupName, InvalidInput,
+    Label, LocaleError, Localize, Localizer, Message, Name, Problem, RenderError, ShowingGroups,
+    UserAdded,
 };
 use fluent::FluentResource;
 use fluent_syntax::ast;
@@ -435,130 +435,6 @@ fn field_labels_inside_errors_read_grammatically() {
 // ---------------------------------------------------------------------------
 // Every error and confirmation, in every language
 
-fn every_error() -> Vec<Error> {
-    let fields = [
-        Field::UserId,
-        Field::Username,
-        Field::Email,
-        Field::FirstName,
-        Field::LastName,
-        Field::Password,
-        Field::ConfirmPassword,
-        Field::GroupName,
-        Field::AccountNumber,
-        Field::AccountName,
-        Field::Name,
-    ];
-    let problems = [
-        Problem::Empty,
-        Problem::TooLong { max: 1 },
-        Problem::TooLong { max: 254 },
-        Problem::TooShort { min: 1 },
-        Problem::TooShort { min: 8 },
-        Problem::ControlCharacter,
-        Problem::InvisibleCharacter,
-        Problem::Whitespace,
-        Problem::NonAscii,
-        Problem::AtSign,
-        Problem::LocalPart,
-        Problem::Domain,
-        Problem::NotANumber,
-        Problem::Mismatch,
-        Problem::CommonPassword,
-        Problem::PersonalInformation,
-        Problem::SameAsCurrent,
-    ];
-    let mut errors: Vec<Error> = fields
-        .into_iter()
-        .flat_map(|field| {
-            problems
-                .into_iter()
-                .map(move |problem| InvalidInput::new(field, problem).into())
-        })
-        .collect();
-    let bob = email("bob@example.com");
-    errors.extend([
-        Error::NonExistentUser { email: bob.clone() },
-        Error::UserExists { email: bob.clone() },
-        Error::AccountExists { account: account() },
-        Error::AccountNotFound { account: account() },
-        Error::GroupExists {
-            group: GroupName::AccountAdministrators,
-        },
-        Error::GroupExists {
-            group: custom("Sales"),
-        },
-        Error::GroupNotFound,
-        Error::NotAMember {
-            email: bob.clone(),
-            group: GroupName::AccountAdministrators,
-        },
-        Error::NotAMember {
-            email: bob.clone(),
-            group: custom("Sales"),
-        },
-        Error::BuiltInGroup,
-        Error::LastAdministrator {
-            email: bob,
-            account: account(),
-        },
-        Forbidden::SupportOnly.into(),
-        Forbidden::NotAccountAdministrator { account: account() }.into(),
-        StoreError::Conflict.into(),
-        StoreError::NotFound.into(),
-        StoreError::Unavailable("timeout".into()).into(),
-        StoreError::backend("disk on fire").into(),
-        StoreError::CannotOpen("permission denied".into()).into(),
-        StoreError::NotADatabase.into(),
-        StoreError::NewerSchema {
-            found: 3,
-            supported: 2,
-        }
-        .into(),
-        StoreError::Corrupt("bad page".into()).into(),
-        StoreError::StorageFull.into(),
-    ]);
-    errors
-}
-
-fn every_confirmation() -> Vec<Box<dyn Localize>> {
-    let bob = email("bob@example.com");
-    let mut confirmations: Vec<Box<dyn Localize>> = vec![
-        Box::new(AccountCreated {
-            account: Account {
-                number: account(),
-                name: Name::parse("Example Corp", Field::AccountName).expect("a valid name"),
-                created_at: DateTime::UNIX_EPOCH,
-            },
-        }),
-        Box::new(UserAdded { email: bob.clone() }),
-    ];
-    for name in [GroupName::AccountAdministrators, custom("Sales")] {
-        confirmations.push(Box::new(GroupCreated {
-            group: group(name.clone()),
-        }));
-        confirmations.push(Box::new(GroupRenamed {
-            group: group(name.clone()),
-            previous: custom("Old name"),
-        }));
-        confirmations.push(Box::new(GroupDeleted {
-            group: group(name.clone()),
-        }));
-        for already_member in [false, true] {
-            confirmations.push(Box::new(AddedToGroup {
-                email: bob.clone(),
-                group: group(name.clone()),
-                already_member,
-            }));
-        }
-        confirmations.push(Box::new(RemovedFromGroup {
-            email: bob.clone(),
-            group: group(name),
-        }));
-    }
-    confirmations
-}
-
 fn assert_finished(language: &str, id: &str, text: &str) {
     assert!(!text.is_empty(), "{language}: {id} is empty");
     assert!(
@@ -581,24 +457,21 @@ fn assert_finished(language: &str, id: &str, text: &str) {
 }
 
 #[test]
-fn every_error_and_confirmation_renders_cleanly_in_every_language() {
-    let errors = every_error();
-    let confirmations = every_confirmation();
+fn everything_the_crate_says_renders_cleanly_in_every_language() {
+    let messages = every_message();
     for language in LANGUAGES {
-        let localizer = localizer(language);
-        let mut seen = BTreeSet::new();
-        for item in errors
-            .iter()
-            .map(|e| e as &dyn Localize)
-            .chain(confirmations.iter().map(|c| c.as_ref()))
-        {
-            let id = item.message().id();
-            let text = clean(&localizer, item);
-            assert_finished(language, id, &text);
-            seen.insert(text);
+        for isolate in [false, true] {
+            let localizer = localizer(language).with_isolation(isolate);
+            let mut seen = BTreeSet::new();
+            for item in &messages {
+                let id = item.message().id();
+                let text = clean(&localizer, item.as_ref());
+                assert_finished(language, id, &text);
+                seen.insert(text);
+            }
+            // Different messages do not collapse into one text.
+            assert!(seen.len() > 200, "{language}: only {} texts", seen.len());
         }
-        // Different messages do not collapse into one text.
-        assert!(seen.len() > 150, "{language}: only {} texts", seen.len());
     }
 }
 
@@ -622,9 +495,6 @@ fn display_is_the_english_text() {
     let english = Localizer::english();
     for error in every_error() {
         assert_eq!(error.to_string(), clean(&english, &error));
-    }
-    for confirmation in every_confirmation() {
-        assert!(!clean(&english, confirmation.as_ref()).is_empty());
     }
     assert_eq!(
         UserAdded {
