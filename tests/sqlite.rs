@@ -11,10 +11,11 @@ use std::thread;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use cres_admin::testing::conformance::assert_one_mutual_removal_won;
 use cres_admin::{
-    AccountNumber, Action, Actor, Credential, Directory, Email, Error, Field, Forbidden, GroupId,
-    Localize, Name, NewUser, PasswordHash, PasswordHashing, PendingRegistration, SignInState,
-    SqliteStore, Store, StoreError, StoreExt, User, UserStatus,
+    AccountNumber, Action, Actor, Credential, Directory, Email, Error, Field, GroupId, Localize,
+    Name, NewUser, PasswordHash, PasswordHashing, PendingRegistration, SignInState, SqliteStore,
+    Store, StoreError, StoreExt, User, UserStatus,
 };
 
 fn email(address: &str) -> Email {
@@ -134,23 +135,7 @@ fn two_stores_on_one_file_never_lose_the_last_admin() {
             });
             [one.join().unwrap(), two.join().unwrap()]
         });
-        assert_eq!(
-            results.iter().filter(|r| r.is_ok()).count(),
-            1,
-            "trial {trial}: exactly one removal must succeed: {results:?}"
-        );
-        for result in &results {
-            if let Err(error) = result {
-                assert!(
-                    matches!(
-                        error,
-                        Error::Forbidden(Forbidden::NotAccountAdministrator { .. })
-                            | Error::LastAdministrator { .. }
-                    ),
-                    "trial {trial}: the other removal must be refused: {error:?}"
-                );
-            }
-        }
+        assert_one_mutual_removal_won(&results, &format!("trial {trial}"));
         for store in [first.store(), second.store()] {
             let count = store.read_with(|r| Ok(r.member_count(admins)?)).unwrap();
             assert_eq!(count, 1, "trial {trial}: one administrator must remain");
@@ -576,6 +561,26 @@ fn user_version(path: &Path) -> u32 {
 }
 
 /// The `sqlite_schema` rows of the file, in a stable order.
+/// The file at `path`, written at `version`, is now at the current version
+/// with exactly the schema of a new database — which also proves the test's
+/// frozen copy `frozen` of the shipped schema still matches it.
+fn assert_migrated_like_new(path: &Path, version: u32, frozen: &str) {
+    assert_eq!(
+        user_version(path),
+        SqliteStore::SCHEMA_VERSION,
+        "opening must migrate the file to the current schema version"
+    );
+    let folder = tempfile::tempdir().unwrap();
+    let fresh = folder.path().join("fresh.db");
+    drop(open(&fresh));
+    assert_eq!(
+        schema_of(path),
+        schema_of(&fresh),
+        "a migrated version {version} database must have the schema of a new one (if not, \
+         {frozen} no longer matches the store's migration {version}, which must never change)"
+    );
+}
+
 fn schema_of(path: &Path) -> Vec<(String, String, Option<String>)> {
     let conn = rusqlite::Connection::open(path).unwrap();
     let mut statement = conn
@@ -669,19 +674,7 @@ fn a_version_1_database_is_migrated_to_the_current_schema() {
     assert_eq!(audit[0].record.action, Action::AccountCreated);
     drop(store);
 
-    assert_eq!(
-        user_version(&path),
-        SqliteStore::SCHEMA_VERSION,
-        "opening must migrate the file to the current schema version"
-    );
-    let fresh = folder.path().join("fresh.db");
-    drop(open(&fresh));
-    assert_eq!(
-        schema_of(&path),
-        schema_of(&fresh),
-        "a migrated version 1 database must have the schema of a new one (if not, \
-         SCHEMA_V1 no longer matches the store's migration 1, which must never change)"
-    );
+    assert_migrated_like_new(&path, 1, "SCHEMA_V1");
 }
 
 #[test]
@@ -850,19 +843,7 @@ fn a_version_2_database_is_migrated_to_the_current_schema() {
     );
     drop(store);
 
-    assert_eq!(
-        user_version(&path),
-        SqliteStore::SCHEMA_VERSION,
-        "opening must migrate the file to the current schema version"
-    );
-    let fresh = folder.path().join("fresh.db");
-    drop(open(&fresh));
-    assert_eq!(
-        schema_of(&path),
-        schema_of(&fresh),
-        "a migrated version 2 database must have the schema of a new one (if not, \
-         MIGRATION_V2 no longer matches the store's migration 2, which must never change)"
-    );
+    assert_migrated_like_new(&path, 2, "MIGRATION_V2");
 }
 
 #[test]

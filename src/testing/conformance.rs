@@ -64,7 +64,8 @@ use crate::store::{Reader, Store, StoreError, StoreExt, Transaction};
 use crate::{
     Account, AccountNumber, Action, Actor, AuditEntry, AuditRecord, Credential, Directory, Email,
     Error, Field, FixedClock, Forbidden, GroupId, GroupName, GroupSummary, Name, NewUser,
-    PasswordHash, PasswordHashing, PendingRegistration, SignInState, User, UserStatus,
+    PasswordHash, PasswordHashing, PendingRegistration, RemovedFromGroup, SignInState, User,
+    UserStatus,
 };
 
 /// How often the concurrent checks repeat their race.
@@ -995,6 +996,28 @@ pub fn audit_trail_order<S: Store>(make: &dyn Fn() -> S) {
 // Concurrency
 // ---------------------------------------------------------------------------
 
+/// The verdict on two Account Administrators removing each other at the same
+/// moment (R10): exactly one removal succeeds, and the other is refused —
+/// its actor is no longer an administrator, or would be the last — rather
+/// than failed. Panics otherwise, naming `context`.
+pub fn assert_one_mutual_removal_won(results: &[Result<RemovedFromGroup, Error>], context: &str) {
+    let succeeded = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(
+        succeeded, 1,
+        "{context}: exactly one of two administrators removing each other must succeed, got {results:?}"
+    );
+    for error in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(
+            matches!(
+                error,
+                Error::Forbidden(Forbidden::NotAccountAdministrator { .. })
+                    | Error::LastAdministrator { .. }
+            ),
+            "{context}: the losing removal must be refused, not fail: {error:?}"
+        );
+    }
+}
+
 /// Two Account Administrators remove each other at the same moment, through
 /// the [`Directory`], many times: exactly one removal succeeds, the other is
 /// refused (its actor is no longer an administrator, or would be the last),
@@ -1047,23 +1070,7 @@ pub fn last_admin_race<S: Store>(make: &dyn Fn() -> S) {
             lowest >= 1,
             "trial {trial}: a reader saw the account without an administrator"
         );
-        let succeeded = results.iter().filter(|r| r.is_ok()).count();
-        assert_eq!(
-            succeeded, 1,
-            "trial {trial}: exactly one of two administrators removing each other must succeed, got {results:?}"
-        );
-        for result in &results {
-            if let Err(error) = result {
-                assert!(
-                    matches!(
-                        error,
-                        Error::Forbidden(Forbidden::NotAccountAdministrator { .. })
-                            | Error::LastAdministrator { .. }
-                    ),
-                    "trial {trial}: the losing removal must be refused, not fail: {error:?}"
-                );
-            }
-        }
+        assert_one_mutual_removal_won(&results, &format!("trial {trial}"));
         assert_eq!(
             read(&store, |r| r.member_count(admins)),
             1,
