@@ -222,12 +222,6 @@ impl InvalidInput {
     pub fn new(field: Field, problem: Problem) -> Self {
         InvalidInput { field, problem }
     }
-
-    /// The same problem, reported against another field (a parser that knows
-    /// only "an email" reports it as the form's *User Id*, say).
-    pub fn in_field(self, field: Field) -> Self {
-        InvalidInput { field, ..self }
-    }
 }
 
 impl Localize for InvalidInput {

@@ -42,7 +42,7 @@ impl Email {
     const MAX_LOCAL_LEN: usize = 64;
     const MAX_LABEL_LEN: usize = 63;
 
-    /// Parses an address; errors name [`Field::Email`] (see [`InvalidInput::in_field`]).
+    /// Parses an address; errors name [`Field::Email`] (see [`Email::parse_field`]).
     pub fn parse(input: &str) -> Result<Email, InvalidInput> {
         Self::parse_field(input, Field::Email)
     }
