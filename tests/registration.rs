@@ -247,10 +247,16 @@ fn malformed_oversized_and_forged_tokens_get_one_refusal_and_change_nothing() {
     let token = send_to_carol(&dir);
     let before = snapshot(&dir, ACCOUNT);
     let text = token.as_str();
-    let mut forged = text.to_owned();
-    let last = forged.pop().unwrap();
-    forged.push(if last == 'A' { 'B' } else { 'A' });
-    let other_selector = format!("{}{}", "A".repeat(16), &text[16..]);
+    // The token with one character replaced: never the token itself.
+    let altered = |at: usize, by: char| {
+        let current = text.as_bytes()[at] as char;
+        let by = if current == by { 'B' } else { by };
+        format!("{}{by}{}", &text[..at], &text[at + 1..])
+    };
+    // Inside the secret: full data bits, not the final padding bits.
+    let forged = altered(30, 'A');
+    let other_selector = altered(0, 'A');
+    let outside_alphabet = altered(30, '+');
     for bad in [
         "",
         "not a token",
@@ -259,7 +265,7 @@ fn malformed_oversized_and_forged_tokens_get_one_refusal_and_change_nothing() {
         &format!("{text}="),
         &forged,
         &other_selector,
-        &text.replace(['-', '_'], "+"),
+        &outside_alphabet,
     ] {
         refused(dir.register(bad, &registration_form()));
     }
