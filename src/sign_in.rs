@@ -152,6 +152,22 @@ impl<S: Store> Directory<S> {
     /// user is locked, for longer each time; a success resets the count and
     /// stores a fresh hash if the stored one was made with other parameters.
     pub fn authenticate(&self, email: &str, password: &Password) -> Result<SignIn, Error> {
+        let (user, credential) = self.check_password(email, password)?;
+        let user = self.record_success(user, password)?;
+        Ok(if credential.temporary {
+            SignIn::PermanentPasswordRequired(ticket(&user)?)
+        } else {
+            SignIn::SignedIn(Box::new(user))
+        })
+    }
+
+    /// The user and credential that `password` proves, after every check
+    /// of [`Directory::authenticate`]; a wrong password is counted.
+    fn check_password(
+        &self,
+        email: &str,
+        password: &Password,
+    ) -> Result<(User, Credential), Error> {
         let email = Email::parse(email)?;
         self.policy.check_bounds(password)?;
         let now = self.clock.now();
@@ -172,12 +188,7 @@ impl<S: Store> Directory<S> {
         {
             return Err(Error::TemporaryPasswordExpired);
         }
-        let user = self.record_success(user, password)?;
-        Ok(if credential.temporary {
-            SignIn::PermanentPasswordRequired(ticket(&user)?)
-        } else {
-            SignIn::SignedIn(Box::new(user))
-        })
+        Ok((user, credential))
     }
 
     /// Counts a wrong password, locking the user at the limit.
@@ -276,7 +287,8 @@ impl<S: Store> Directory<S> {
 
     /// Changes the password of a user who gives their current one: the same
     /// checks (and lock-out) as [`Directory::authenticate`], then those of
-    /// [`Directory::set_permanent_password`].
+    /// [`Directory::set_permanent_password`], whose one transaction also
+    /// clears the failure count. A refused new password changes nothing.
     pub fn change_password(
         &self,
         email: &str,
@@ -284,11 +296,8 @@ impl<S: Store> Directory<S> {
         new_password: &Password,
         confirm_password: &Password,
     ) -> Result<PasswordChanged, Error> {
-        let ticket = match self.authenticate(email, current_password)? {
-            SignIn::SignedIn(user) => ticket(&user)?,
-            SignIn::PermanentPasswordRequired(ticket) => ticket,
-        };
-        self.set_permanent_password(&ticket, new_password, confirm_password)
+        let (user, _) = self.check_password(email, current_password)?;
+        self.set_permanent_password(&ticket(&user)?, new_password, confirm_password)
     }
 
     /// Gives a user a new temporary password. Customer Support may for any

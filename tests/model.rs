@@ -425,6 +425,8 @@ impl Model {
         Ok(user.created_in)
     }
 
+    /// The checks of a sign-in, counting a wrong password; what a right one
+    /// answers, and the ticket it proves.
     fn sign_in(
         &mut self,
         addr: Addr,
@@ -452,7 +454,6 @@ impl Model {
         if user.temporary && now >= user.set_at + policy.temporary_password_lifetime {
             return Err("error-temporary-password-expired");
         }
-        user.sign_in = SignInState::default();
         let ticket = ModelTicket {
             credential: user.credential,
             password: user.password,
@@ -520,6 +521,9 @@ impl Model {
             Op::DeleteGroup { actor, group } => self.delete_group(actor, group),
             Op::Authenticate { user, right } => {
                 self.sign_in(user, right).map(|(answer, ticket)| {
+                    // A sign-in clears the failure count.
+                    let signed_in = self.users.get_mut(&user.identity()).unwrap();
+                    signed_in.sign_in = SignInState::default();
                     if answer == "permanent-password-required" {
                         self.tickets.insert(user.identity(), ticket);
                     }
