@@ -53,7 +53,12 @@ impl<S: Store> FailingStore<S> {
 
     /// Whether an injected failure has happened.
     pub fn failed(&self) -> bool {
-        self.failures.load(Ordering::SeqCst) > 0
+        self.failures() > 0
+    }
+
+    /// How many injected failures have happened.
+    pub fn failures(&self) -> usize {
+        self.failures.load(Ordering::SeqCst)
     }
 
     /// The wrapped store.

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use cres_admin::store::StoreExt;
 use cres_admin::{
     AccountNumber, Actor, Directory, Email, FixedClock, GroupId, MemoryStore, NewUser, Password,
-    PasswordHashing, Store, User,
+    PasswordHashing, Store,
 };
 
 pub const ACCOUNT: AccountNumber = AccountNumber::new(12345);
@@ -78,25 +78,38 @@ pub fn setup() -> Directory<MemoryStore> {
 
 /// Everything an administrator can observe about an account, as text.
 pub fn snapshot<S: Store>(dir: &Directory<S>, account: AccountNumber) -> String {
-    let Ok(groups) = dir.groups(&Actor::Support, account) else {
-        return "no account".to_owned();
-    };
-    let members: Vec<_> = groups
+    state(dir, &[account], &["alice@example.com", "bob@example.com"])
+}
+
+/// Everything stored about `accounts` (groups, members, audit trail) and
+/// `emails` (user, pending registration), as text.
+pub fn state<S: Store>(dir: &Directory<S>, accounts: &[AccountNumber], emails: &[&str]) -> String {
+    let accounts: Vec<_> = accounts
         .iter()
-        .map(|g| dir.members(&Actor::Support, g.group.id).unwrap())
+        .map(|&account| {
+            let Ok(groups) = dir.groups(&Actor::Support, account) else {
+                return "no account".to_owned();
+            };
+            let members: Vec<_> = groups
+                .iter()
+                .map(|g| dir.members(&Actor::Support, g.group.id).unwrap())
+                .collect();
+            let audit = dir
+                .audit_trail(&Actor::Support, account, usize::MAX)
+                .unwrap();
+            serde_json::to_string(&(groups, members, audit)).unwrap()
+        })
         .collect();
-    let audit = dir
-        .audit_trail(&Actor::Support, account, usize::MAX)
-        .unwrap();
-    let users: Vec<Option<User>> = ["alice@example.com", "bob@example.com"]
+    let people: Vec<_> = emails
         .iter()
         .map(|e| {
+            let email = Email::parse(e).unwrap();
             dir.store()
-                .read_with(|r| Ok(r.user(&Email::parse(e).unwrap())?))
+                .read_with(|r| Ok((r.user(&email)?, r.registration(&email)?)))
                 .unwrap()
         })
         .collect();
-    serde_json::to_string(&(groups, members, audit, users)).unwrap()
+    serde_json::to_string(&(accounts, people)).unwrap()
 }
 
 pub fn audit_len<S: Store>(dir: &Directory<S>) -> usize {
