@@ -1023,9 +1023,14 @@ pub fn assert_one_mutual_removal_won(results: &[Result<RemovedFromGroup, Error>]
 /// refused (its actor is no longer an administrator, or would be the last),
 /// and no reader ever sees the account without an administrator (R10).
 pub fn last_admin_race<S: Store>(make: &dyn Fn() -> S) {
+    last_admin_race_repeated(make, RACE_TRIALS);
+}
+
+/// [`last_admin_race`], `trials` times over, each on a new account of one store.
+pub fn last_admin_race_repeated<S: Store>(make: &dyn Fn() -> S, trials: u64) {
     let store = make();
     let directory = Directory::new(&store).with_password_hashing(PasswordHashing::insecure_fast());
-    for trial in 0..RACE_TRIALS {
+    for trial in 0..trials {
         let account = AccountNumber::new(1_000 + trial);
         let admins = GroupId::administrators(account);
         let a = format!("a{trial}@race.example");
