@@ -52,7 +52,10 @@ impl PasswordPolicy {
             return refuse(Problem::Empty);
         }
         // Bounded in bytes first: a huge input is refused without being scanned.
-        if secret.len() > self.max_chars * 4 || secret.chars().count() > self.max_chars {
+        // A character takes at most 4 bytes; saturating, so that `usize::MAX`
+        // means no limit.
+        let max_bytes = self.max_chars.saturating_mul(4);
+        if secret.len() > max_bytes || secret.chars().count() > self.max_chars {
             return refuse(Problem::TooLong {
                 max: self.max_chars,
             });
@@ -111,6 +114,16 @@ mod tests {
 
     fn problem(password: &str) -> Problem {
         check(password, password).unwrap_err().problem
+    }
+
+    #[test]
+    fn an_unlimited_length_neither_overflows_nor_refuses() {
+        let unlimited = PasswordPolicy {
+            max_chars: usize::MAX,
+            ..PasswordPolicy::default()
+        };
+        let long = "x".repeat(10_000).into();
+        assert_eq!(unlimited.check_bounds(&long), Ok(()));
     }
 
     #[test]

@@ -9,10 +9,13 @@
 //! # Language negotiation
 //!
 //! The requested languages are matched with fluent-langneg's *filtering*
-//! strategy against the available locales, and the chain always ends in
-//! en-US: `fr-CA` gives fr → en-US, `de-AT` and `de-CH` give de → en-US, and
-//! a tag that is unknown or does not parse adds nothing. Negotiation never
-//! fails.
+//! strategy against the available locales, and the chain always holds
+//! en-US, last unless the reader ranked English higher: `fr-CA` gives fr →
+//! en-US, `de-AT` and `de-CH` give de → en-US, `en, de` gives en-US → de.
+//! Extensions and private use (`de-DE-u-co-phonebk`) are ignored; a tag that
+//! is unknown or does not parse adds nothing. Input is bounded before it is
+//! parsed: at most 32 languages, tags of at most 64 bytes, and the first 4 KiB
+//! of an `Accept-Language` value. Negotiation never fails.
 
 mod label;
 mod locales;
@@ -108,7 +111,7 @@ impl Localizer {
 
     /// The best chain for the requested languages (BCP 47 tags, most wanted
     /// first), among the embedded locales. Tags that do not parse or that no
-    /// locale serves are skipped; English closes every chain, so this never
+    /// locale serves are skipped; English is in every chain, so this never
     /// fails.
     ///
     /// ```
@@ -119,6 +122,8 @@ impl Localizer {
     /// assert_eq!(chain(&["de-CH"]), ["de", "en-US"]);
     /// assert_eq!(chain(&["!!!", "fr-CA"]), ["fr", "en-US"]);
     /// assert_eq!(chain(&["xx-invalid"]), ["en-US"]);
+    /// assert_eq!(chain(&["en", "de"]), ["en-US", "de"]);
+    /// assert_eq!(chain(&["de-DE-u-co-phonebk"]), ["de", "en-US"]);
     /// ```
     pub fn new<S: AsRef<str>>(requested: &[S]) -> Localizer {
         locales::negotiate(locales::embedded(), &parse_tags(requested), false)
@@ -174,7 +179,8 @@ impl Localizer {
         self
     }
 
-    /// The chain, most preferred first; the last is en-US.
+    /// The chain, most preferred first. en-US is in it: last, unless the
+    /// reader ranked English above other languages.
     pub fn languages(&self) -> Vec<&LanguageIdentifier> {
         self.chain
             .iter()
@@ -277,20 +283,43 @@ fn has_value(bundle: &Bundle, id: &str) -> bool {
         .is_some_and(|message| message.value().is_some())
 }
 
+/// The most languages a reader's request is read for.
+const MAX_LANGUAGES: usize = 32;
+/// The longest tag parsed: well above any real one (RFC 5646 advises 35
+/// characters for language, script, region and variant).
+const MAX_TAG_BYTES: usize = 64;
+/// How much of an `Accept-Language` value is read.
+const MAX_ACCEPT_LANGUAGE_BYTES: usize = 4096;
+
 /// Parses one requested language tag, or `None` when it is not usable: it
-/// does not parse, or it names no language (`und`, and the empty tag).
+/// is too long, does not parse, or names no language (`und`, the empty
+/// tag, private use). Extensions (`-u-…`, `-t-…`, `-x-…`) are cut off, since
+/// no locale differs by them.
 fn parse_tag(tag: &str) -> Option<LanguageIdentifier> {
     let tag = tag.trim();
-    if tag.is_empty() {
+    if tag.is_empty() || tag.len() > MAX_TAG_BYTES {
         return None;
     }
-    let language: LanguageIdentifier = tag.parse().ok()?;
+    let end = tag
+        .match_indices(['-', '_'])
+        .map(|(at, _)| at)
+        .find(|&at| is_singleton(&tag[at + 1..]))
+        .unwrap_or(tag.len());
+    let language: LanguageIdentifier = tag[..end].parse().ok()?;
     (!language.language.is_empty()).then_some(language)
+}
+
+/// Whether `rest` starts with a one-character subtag: an extension or
+/// private use follows.
+fn is_singleton(rest: &str) -> bool {
+    let mut chars = rest.chars();
+    chars.next().is_some() && matches!(chars.next(), None | Some('-' | '_'))
 }
 
 fn parse_tags<S: AsRef<str>>(requested: &[S]) -> Vec<LanguageIdentifier> {
     requested
         .iter()
+        .take(MAX_LANGUAGES)
         .filter_map(|tag| parse_tag(tag.as_ref()))
         .collect()
 }
@@ -298,8 +327,9 @@ fn parse_tags<S: AsRef<str>>(requested: &[S]) -> Vec<LanguageIdentifier> {
 /// The languages of an `Accept-Language` value, by decreasing q-value.
 /// fluent-langneg's own parser ignores q-values, so this one reads them.
 fn parse_accept_language(header: &str) -> Vec<LanguageIdentifier> {
-    let mut weighted: Vec<(u16, LanguageIdentifier)> = header
+    let mut weighted: Vec<(u16, LanguageIdentifier)> = bounded(header)
         .split(',')
+        .take(MAX_LANGUAGES)
         .filter_map(|entry| {
             let mut parts = entry.split(';');
             let tag = parts.next()?;
@@ -320,6 +350,22 @@ fn parse_accept_language(header: &str) -> Vec<LanguageIdentifier> {
     // Stable: equal weights keep the order of the header.
     weighted.sort_by_key(|(quality, _)| std::cmp::Reverse(*quality));
     weighted.into_iter().map(|(_, language)| language).collect()
+}
+
+/// The whole entries within the first [`MAX_ACCEPT_LANGUAGE_BYTES`] of a
+/// header: an entry cut in two could read as another language (`fr-CA`
+/// as `fr`).
+fn bounded(header: &str) -> &str {
+    if header.len() <= MAX_ACCEPT_LANGUAGE_BYTES {
+        return header;
+    }
+    let mut end = MAX_ACCEPT_LANGUAGE_BYTES;
+    while !header.is_char_boundary(end) {
+        end -= 1;
+    }
+    header[..end]
+        .rfind(',')
+        .map_or("", |comma| &header[..comma])
 }
 
 /// A q-value in thousandths: `0` to `1` with at most three decimals (RFC 9110).
@@ -605,6 +651,37 @@ mod tests {
         );
         assert!(parse_accept_language("").is_empty());
         assert!(parse_accept_language(";;,,;q=1").is_empty());
+    }
+
+    #[test]
+    fn negotiation_reads_a_bounded_part_of_its_input() {
+        let padding = "xx-yy, ".repeat(700);
+        assert!(padding.len() > MAX_ACCEPT_LANGUAGE_BYTES);
+        let german = |languages: Vec<LanguageIdentifier>| tags(&languages).contains(&"de".into());
+        assert!(!german(parse_accept_language(&format!("{padding}de"))));
+        let mut requested = vec!["xx"; MAX_LANGUAGES];
+        requested.push("de");
+        assert!(!german(parse_tags(&requested)));
+        assert_eq!(
+            parse_tag(&format!("de-{}", "a".repeat(MAX_TAG_BYTES))),
+            None
+        );
+        // An entry cut at the limit is dropped whole, not misread.
+        let cut = format!("{}fr-CA", " ".repeat(MAX_ACCEPT_LANGUAGE_BYTES - 3));
+        assert!(parse_accept_language(&cut).is_empty());
+        let kept = format!("de,{}", " ".repeat(MAX_ACCEPT_LANGUAGE_BYTES));
+        assert_eq!(tags(&parse_accept_language(&kept)), ["de"]);
+    }
+
+    #[test]
+    fn extensions_and_private_use_are_cut_off() {
+        let tag = |t: &str| parse_tag(t).map(|l| l.to_string());
+        assert_eq!(tag("de-DE-u-co-phonebk"), Some("de-DE".into()));
+        assert_eq!(tag("fr-CA-u-ca-gregory"), Some("fr-CA".into()));
+        assert_eq!(tag("fr-FR-x-private"), Some("fr-FR".into()));
+        assert_eq!(tag("en_GB_t_fr"), Some("en-GB".into()));
+        assert_eq!(tag("x-private"), None);
+        assert_eq!(tag("i-klingon"), None);
     }
 
     #[test]
