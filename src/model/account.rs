@@ -23,6 +23,10 @@ impl AccountNumber {
 
     /// Parses the number as typed (surrounding white space ignored).
     ///
+    /// Only ASCII digits count, and leading zeros are not significant but
+    /// count toward the 12 digits: `000000012345` is account 12345, and
+    /// `0` is a valid number.
+    ///
     /// ```
     /// use cres_admin::AccountNumber;
     /// assert_eq!(AccountNumber::parse(" 12345 ")?, AccountNumber::new(12345));

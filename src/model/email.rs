@@ -21,6 +21,13 @@ use crate::model::text;
 /// dot-separated labels of letters, digits and inner hyphens, each at most 63
 /// long.
 ///
+/// Surrounding white space is any Unicode white space, so a no-break space,
+/// U+3000 or a line break at either end is trimmed too; a byte order mark or
+/// another zero-width character is refused wherever it is. A domain may be
+/// one label (`bob@localhost`) and labels may be all digits
+/// (`bob@127.0.0.1`); an address literal (`bob@[127.0.0.1]`) is refused.
+/// `xn--` labels are checked like any other label, not decoded.
+///
 /// ```
 /// use cres_admin::Email;
 /// let typed = Email::parse(" Bob@Example.com ")?;

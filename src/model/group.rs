@@ -54,6 +54,11 @@ pub enum GroupName {
 impl GroupName {
     /// The name for comparisons that ignore case: two groups of an account
     /// may not share it.
+    ///
+    /// It is the name in lower case ([`str::to_lowercase`]) and nothing
+    /// more: a look-alike from another script (a Cyrillic `а` for the Latin
+    /// `a`) makes another name, and so does the built-in group's name in
+    /// another language.
     pub fn key(&self) -> String {
         match self {
             GroupName::AccountAdministrators => "account administrators".to_owned(),

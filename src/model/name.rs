@@ -9,6 +9,11 @@ use crate::model::text;
 
 /// A name as a person typed it: trimmed, 1 to [`Name::MAX_CHARS`] characters,
 /// without control, zero-width or text-direction characters.
+///
+/// Otherwise it is kept exactly as typed: any script, no Unicode
+/// normalisation (a decomposed `e` + U+0308 stays two characters), markup
+/// not escaped. The zero-width joiner is refused like the other zero-width
+/// characters, so emoji sequences joined by U+200D are refused too.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Name(Box<str>);
