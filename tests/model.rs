@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use common::{directory, start};
+use common::{directory, scratch, start};
 use cres_admin::store::{Reader, StoreExt};
 use cres_admin::{
     AccountNumber, Actor, Directory, Email, Error, FixedClock, GroupId, GroupName, Localize,
@@ -1318,15 +1318,6 @@ proptest! {
 mod sqlite {
     use super::*;
     use cres_admin::SqliteStore;
-
-    /// A folder on a RAM disk where there is one: these tests are about
-    /// the rules, not about durability, which tests/sqlite.rs covers.
-    fn scratch() -> tempfile::TempDir {
-        tempfile::Builder::new()
-            .tempdir_in("/dev/shm")
-            .or_else(|_| tempfile::tempdir())
-            .expect("a temporary folder")
-    }
 
     proptest! {
         #![proptest_config(config())]

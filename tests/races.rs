@@ -309,15 +309,6 @@ mod sqlite {
     use super::*;
     use cres_admin::SqliteStore;
 
-    /// A folder on a RAM disk where there is one: these tests are about
-    /// concurrency, not durability, which tests/sqlite.rs covers.
-    fn scratch() -> tempfile::TempDir {
-        tempfile::Builder::new()
-            .tempdir_in("/dev/shm")
-            .or_else(|_| tempfile::tempdir())
-            .expect("a temporary folder")
-    }
-
     fn fresh(folder: &tempfile::TempDir) -> SqliteStore {
         use std::sync::atomic::AtomicUsize;
         static NEXT: AtomicUsize = AtomicUsize::new(0);

@@ -117,3 +117,12 @@ pub fn audit_len<S: Store>(dir: &Directory<S>) -> usize {
         .unwrap()
         .len()
 }
+
+/// A folder on a RAM disk where there is one: for tests of the rules and of
+/// concurrency on SqliteStore, not of durability (tests/sqlite.rs).
+pub fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .tempdir_in("/dev/shm")
+        .or_else(|_| tempfile::tempdir())
+        .expect("a temporary folder")
+}
