@@ -1,7 +1,7 @@
 //! The in-memory store: the default, for tests and for services that keep
 //! their own persistence.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -77,8 +77,37 @@ struct State {
 #[derive(Debug, Clone)]
 struct AccountEntry {
     account: Account,
-    groups: BTreeMap<u32, GroupEntry>,
+    /// By group number. An account has few groups: a sorted vector of exact
+    /// capacity, not a tree whose every node has room for eleven.
+    groups: Vec<GroupEntry>,
     next_group: u32,
+}
+
+impl AccountEntry {
+    fn position(&self, number: u32) -> Result<usize, usize> {
+        self.groups
+            .binary_search_by_key(&number, |g| g.group.id.number)
+    }
+
+    fn group(&self, number: u32) -> Option<&GroupEntry> {
+        self.position(number).ok().map(|i| &self.groups[i])
+    }
+
+    fn group_mut(&mut self, number: u32) -> Option<&mut GroupEntry> {
+        self.position(number).ok().map(|i| &mut self.groups[i])
+    }
+
+    fn insert_group(&mut self, entry: GroupEntry) {
+        let at = self.position(entry.group.id.number).unwrap_or_else(|at| at);
+        self.groups.reserve_exact(1);
+        self.groups.insert(at, entry);
+    }
+
+    fn remove_group(&mut self, number: u32) -> Option<GroupEntry> {
+        let removed = self.groups.remove(self.position(number).ok()?);
+        self.groups.shrink_to_fit();
+        Some(removed)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -89,20 +118,73 @@ struct GroupEntry {
 
 #[derive(Debug)]
 struct UserEntry {
-    user: User,
-    /// The groups the user is in: few, so a vector beats a set.
-    groups: Vec<GroupId>,
+    /// Boxed, so that the table's slack (up to half its buckets are empty
+    /// after it grows) costs a pointer per bucket, not a whole user.
+    user: Box<User>,
+    groups: Groups,
+}
+
+/// The groups a user is in. Nearly every user is in one group or none, and
+/// that one is kept in the table itself: the administrator check reads no
+/// other allocation.
+#[derive(Debug)]
+enum Groups {
+    One(GroupId),
+    /// None, or more than one, in a slice of exact length (an empty one
+    /// allocates nothing).
+    Many(Box<[GroupId]>),
+}
+
+impl Groups {
+    fn none() -> Groups {
+        Groups::Many(Box::default())
+    }
+
+    fn as_slice(&self) -> &[GroupId] {
+        match self {
+            Groups::One(group) => std::slice::from_ref(group),
+            Groups::Many(groups) => groups,
+        }
+    }
+
+    fn contains(&self, group: &GroupId) -> bool {
+        self.as_slice().contains(group)
+    }
+
+    fn from_iter(groups: impl Iterator<Item = GroupId>) -> Groups {
+        let groups: Vec<GroupId> = groups.collect();
+        match groups[..] {
+            [one] => Groups::One(one),
+            _ => Groups::Many(groups.into_boxed_slice()),
+        }
+    }
+}
+
+impl UserEntry {
+    fn join(&mut self, group: GroupId) {
+        self.groups = Groups::from_iter(self.groups.as_slice().iter().copied().chain([group]));
+    }
+
+    fn leave(&mut self, group: GroupId) {
+        self.groups = Groups::from_iter(
+            self.groups
+                .as_slice()
+                .iter()
+                .copied()
+                .filter(|g| *g != group),
+        );
+    }
 }
 
 impl State {
     fn group_entry(&self, id: GroupId) -> Option<&GroupEntry> {
-        self.accounts.get(&id.account)?.groups.get(&id.number)
+        self.accounts.get(&id.account)?.group(id.number)
     }
 
     fn group_entry_mut(&mut self, id: GroupId) -> Result<&mut GroupEntry, StoreError> {
         self.accounts
             .get_mut(&id.account)
-            .and_then(|entry| entry.groups.get_mut(&id.number))
+            .and_then(|entry| entry.group_mut(id.number))
             .ok_or(StoreError::NotFound)
     }
 
@@ -112,7 +194,7 @@ impl State {
             entry
                 .groups
                 .iter()
-                .any(|(number, g)| Some(*number) != except && g.group.name.key() == key)
+                .any(|g| Some(g.group.id.number) != except && g.group.name.key() == key)
         })
     }
 
@@ -121,7 +203,7 @@ impl State {
             entry.members.insert(identity.clone());
         }
         if let Some(user) = self.users.get_mut(identity) {
-            user.groups.push(group);
+            user.join(group);
         }
     }
 
@@ -130,7 +212,7 @@ impl State {
             entry.members.remove(identity);
         }
         if let Some(user) = self.users.get_mut(identity) {
-            user.groups.retain(|g| *g != group);
+            user.leave(group);
         }
     }
 }
@@ -156,7 +238,10 @@ impl Reader for State {
     }
 
     fn user(&self, email: &Email) -> Result<Option<User>, StoreError> {
-        Ok(self.users.get(email.identity()).map(|e| e.user.clone()))
+        Ok(self
+            .users
+            .get(email.identity())
+            .map(|e| User::clone(&e.user)))
     }
 
     fn group(&self, id: GroupId) -> Result<Option<Group>, StoreError> {
@@ -167,7 +252,7 @@ impl Reader for State {
         Ok(self.accounts.get(&account).map_or_else(Vec::new, |entry| {
             entry
                 .groups
-                .values()
+                .iter()
                 .map(|g| GroupSummary {
                     group: g.group.clone(),
                     members: g.members.len(),
@@ -248,7 +333,7 @@ impl Transaction for MemoryTransaction<'_> {
         }
         let entry = AccountEntry {
             account: account.clone(),
-            groups: BTreeMap::new(),
+            groups: Vec::new(),
             next_group: GroupId::ADMINISTRATORS_NUMBER,
         };
         self.state.accounts.insert(account.number, entry);
@@ -282,17 +367,14 @@ impl Transaction for MemoryTransaction<'_> {
             created_at,
         };
         entry.next_group += 1;
-        entry.groups.insert(
-            group.id.number,
-            GroupEntry {
-                group: group.clone(),
-                members: HashSet::new(),
-            },
-        );
+        entry.insert_group(GroupEntry {
+            group: group.clone(),
+            members: HashSet::new(),
+        });
         let id = group.id;
         self.undo.push(Box::new(move |state| {
             if let Some(entry) = state.accounts.get_mut(&id.account) {
-                entry.groups.remove(&id.number);
+                entry.remove_group(id.number);
                 entry.next_group = id.number;
             }
         }));
@@ -318,21 +400,21 @@ impl Transaction for MemoryTransaction<'_> {
             .state
             .accounts
             .get_mut(&id.account)
-            .and_then(|entry| entry.groups.remove(&id.number))
+            .and_then(|entry| entry.remove_group(id.number))
             .ok_or(StoreError::NotFound)?;
         for identity in &removed.members {
             if let Some(user) = self.state.users.get_mut(identity) {
-                user.groups.retain(|g| *g != id);
+                user.leave(id);
             }
         }
         self.undo.push(Box::new(move |state| {
             let members: Vec<Identity> = removed.members.iter().cloned().collect();
             if let Some(entry) = state.accounts.get_mut(&id.account) {
-                entry.groups.insert(id.number, removed);
+                entry.insert_group(removed);
             }
             for identity in members {
                 if let Some(user) = state.users.get_mut(&identity) {
-                    user.groups.push(id);
+                    user.join(id);
                 }
             }
         }));
@@ -345,8 +427,8 @@ impl Transaction for MemoryTransaction<'_> {
             return Err(StoreError::Conflict);
         }
         let entry = UserEntry {
-            user: user.clone(),
-            groups: Vec::new(),
+            user: Box::new(user.clone()),
+            groups: Groups::none(),
         };
         self.state.users.insert(identity.clone(), entry);
         self.undo.push(Box::new(move |state| {
@@ -361,7 +443,7 @@ impl Transaction for MemoryTransaction<'_> {
             .users
             .get_mut(user.email.identity())
             .ok_or(StoreError::NotFound)?;
-        let previous = std::mem::replace(&mut entry.user, user.clone());
+        let previous = std::mem::replace(&mut entry.user, Box::new(user.clone()));
         self.undo.push(Box::new(move |state| {
             if let Some(entry) = state.users.get_mut(previous.email.identity()) {
                 entry.user = previous;
