@@ -2,6 +2,8 @@
 //! and a process killed while it writes.
 #![cfg(feature = "sqlite")]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -11,30 +13,24 @@ use std::thread;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use common::{directory, form};
 use cres_admin::testing::conformance::assert_one_mutual_removal_won;
 use cres_admin::{
     AccountNumber, Action, Actor, Credential, Directory, Email, Error, Field, GroupId, Localize,
-    Name, NewUser, PasswordHash, PasswordHashing, PendingRegistration, SignInState, SqliteStore,
-    Store, StoreError, StoreExt, User, UserStatus,
+    Name, NewUser, PasswordHash, PendingRegistration, SignInState, SqliteStore, Store, StoreError,
+    StoreExt, User, UserStatus,
 };
 
 fn email(address: &str) -> Email {
     Email::parse(address).expect("a valid address")
 }
 
-fn form(username: &str, temporary: bool) -> NewUser {
+/// The shared fixture's *Add User* form, with a permanent password.
+fn permanent(username: &str) -> NewUser {
     NewUser {
-        username: username.to_owned(),
-        first_name: "Ada".to_owned(),
-        last_name: "Lovelace".to_owned(),
-        password: "Temporary-Pass-1".into(),
-        confirm_password: "Temporary-Pass-1".into(),
-        enforce_password_expiration: temporary,
+        enforce_password_expiration: false,
+        ..form(username)
     }
-}
-
-fn directory_on<S: Store>(store: S) -> Directory<S> {
-    Directory::new(store).with_password_hashing(PasswordHashing::insecure_fast())
 }
 
 fn open(path: &Path) -> SqliteStore {
@@ -49,7 +45,7 @@ fn account_with_admins<S: Store>(directory: &Directory<S>, number: u64, admins: 
         .expect("creating the account");
     for admin in admins {
         directory
-            .add_user(&Actor::Support, account, &form(admin, false))
+            .add_user(&Actor::Support, account, &permanent(admin))
             .expect("adding the user");
         directory
             .add_to_group(&Actor::Support, GroupId::administrators(account), admin)
@@ -68,10 +64,10 @@ fn everything_is_still_there_after_reopening() {
     let account = AccountNumber::new(12345);
     let alice = Actor::User(email("alice@example.com"));
     let before = {
-        let directory = directory_on(open(&path));
+        let directory = directory(open(&path));
         account_with_admins(&directory, 12345, &["alice@example.com"]);
         directory
-            .add_user(&alice, account, &form("Bob@Example.com", true))
+            .add_user(&alice, account, &form("Bob@Example.com"))
             .unwrap();
         let sales = directory.create_group(&alice, account, "Sales").unwrap();
         directory
@@ -87,7 +83,7 @@ fn everything_is_still_there_after_reopening() {
                 .unwrap(),
         )
     };
-    let directory = directory_on(open(&path));
+    let directory = directory(open(&path));
     let after = (
         directory.groups(&alice, account).unwrap(),
         directory
@@ -113,8 +109,8 @@ fn everything_is_still_there_after_reopening() {
 fn two_stores_on_one_file_never_lose_the_last_admin() {
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("race.db");
-    let first = directory_on(open(&path));
-    let second = directory_on(open(&path));
+    let first = directory(open(&path));
+    let second = directory(open(&path));
     for trial in 0..16u64 {
         let account = AccountNumber::new(100 + trial);
         let admins = GroupId::administrators(account);
@@ -147,14 +143,14 @@ fn two_stores_on_one_file_never_lose_the_last_admin() {
 fn uniqueness_holds_between_two_stores() {
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("unique.db");
-    let first = directory_on(open(&path));
-    let second = directory_on(open(&path));
+    let first = directory(open(&path));
+    let second = directory(open(&path));
     account_with_admins(&first, 1, &["bob@example.com"]);
     let error = second
         .add_user(
             &Actor::Support,
             AccountNumber::new(1),
-            &form("BOB@example.com", false),
+            &permanent("BOB@example.com"),
         )
         .unwrap_err();
     assert!(
@@ -171,7 +167,7 @@ fn uniqueness_holds_between_two_stores() {
 fn reads_do_not_wait_behind_a_writer() {
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("reads.db");
-    let directory = directory_on(open(&path));
+    let directory = directory(open(&path));
     account_with_admins(&directory, 1, &["alice@example.com"]);
     let (done, reader_done) = mpsc::channel();
     let waited = thread::scope(|scope| {
@@ -308,9 +304,9 @@ fn an_empty_file_is_given_the_schema() {
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("empty.db");
     std::fs::write(&path, b"").unwrap();
-    let directory = directory_on(open(&path));
-    account_with_admins(&directory, 7, &["alice@example.com"]);
-    drop(directory);
+    let created = directory(open(&path));
+    account_with_admins(&created, 7, &["alice@example.com"]);
+    drop(created);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: u32 = conn
         .pragma_query_value(None, "user_version", |row| row.get(0))
@@ -324,9 +320,9 @@ fn an_empty_file_is_given_the_schema() {
         "the store keeps its file in write-ahead-log mode"
     );
     // Opening again migrates nothing and keeps the data.
-    let directory = directory_on(open(&path));
+    let reopened = directory(open(&path));
     assert!(
-        directory
+        reopened
             .is_account_admin(AccountNumber::new(7), &email("alice@example.com"))
             .unwrap()
     );
@@ -337,7 +333,7 @@ fn a_damaged_file_is_a_clear_error() {
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("damaged.db");
     {
-        let directory = directory_on(open(&path));
+        let directory = directory(open(&path));
         account_with_admins(&directory, 1, &["alice@example.com"]);
         for i in 0..40 {
             directory
@@ -360,7 +356,7 @@ fn a_damaged_file_is_a_clear_error() {
         Err(error) => matches!(error, StoreError::Corrupt(_) | StoreError::NotADatabase),
         Ok(store) => {
             let integrity = store.check_integrity();
-            let read = directory_on(store).groups(&Actor::Support, AccountNumber::new(1));
+            let read = directory(store).groups(&Actor::Support, AccountNumber::new(1));
             matches!(integrity, Err(StoreError::Corrupt(_)))
                 && matches!(read, Err(Error::Store(StoreError::Corrupt(_))))
         }
@@ -374,7 +370,7 @@ const CRASH_CHILD: &str = "CRES_ADMIN_SQLITE_CRASH_CHILD";
 
 /// The child: writes forever, printing `ACK:N` after write N returned `Ok`.
 fn write_until_killed(path: &Path) -> ! {
-    let directory = directory_on(open(path));
+    let directory = directory(open(path));
     let account = AccountNumber::new(1);
     directory
         .create_account(&Actor::Support, account, "Crash")
@@ -388,7 +384,7 @@ fn write_until_killed(path: &Path) -> ! {
             .add_user(
                 &Actor::Support,
                 account,
-                &form(&format!("user{i}@crash.example"), true),
+                &form(&format!("user{i}@crash.example")),
             )
             .expect("adding a user");
         println!("ACK:{i}");
@@ -443,10 +439,10 @@ fn acknowledged_writes_survive_a_kill() {
         .query_row("PRAGMA integrity_check", [], |row| row.get(0))
         .unwrap();
     assert_eq!(integrity, "ok");
-    let groups = directory_on(store)
+    let groups = directory(store)
         .groups(&Actor::Support, AccountNumber::new(1))
         .unwrap();
-    let directory = directory_on(open(&path));
+    let directory = directory(open(&path));
     for i in acknowledged {
         let name = format!("Group {i}");
         assert!(
