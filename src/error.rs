@@ -206,6 +206,18 @@ pub enum Problem {
     PersonalInformation,
     /// A new password equal to the current one.
     SameAsCurrent,
+    /// A password that repeats one character or a short pattern
+    /// ("aaaaaaaaaaaa", "abcabcabcabc").
+    Repetitive,
+    /// A password that is a run of the alphabet, of digits or of a keyboard
+    /// row ("abcdefghijkl", "1234567890123", "qwertyuiopasdf").
+    Sequential,
+    /// A password that is, or contains, the account's name.
+    AccountName,
+    /// A group name that reads like the built-in *Account Administrators*
+    /// group in one of the shipped languages (ignoring case, white space and
+    /// look-alike characters).
+    ReservedName,
 }
 
 /// A refused input: which field, and what is wrong with it.
@@ -242,6 +254,10 @@ impl Localize for InvalidInput {
             Problem::CommonPassword => "error-password-common",
             Problem::PersonalInformation => "error-password-personal",
             Problem::SameAsCurrent => "error-password-same-as-current",
+            Problem::Repetitive => "error-password-repetitive",
+            Problem::Sequential => "error-password-sequential",
+            Problem::AccountName => "error-password-account-name",
+            Problem::ReservedName => "error-group-name-reserved",
         };
         let message = Message::new(id).arg("field", self.field.label());
         match self.problem {

@@ -468,9 +468,13 @@ mod tests {
             Problem::CommonPassword => 12,
             Problem::PersonalInformation => 13,
             Problem::SameAsCurrent => 14,
+            Problem::Repetitive => 15,
+            Problem::Sequential => 16,
+            Problem::AccountName => 17,
+            Problem::ReservedName => 18,
         }
     }
-    const PROBLEM_VARIANTS: usize = 15;
+    const PROBLEM_VARIANTS: usize = 19;
 
     fn field_variant(field: &Field) -> usize {
         match field {

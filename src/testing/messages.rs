@@ -32,7 +32,7 @@ const FIELDS: [Field; 11] = [
 ];
 
 /// Limits of 1 and of more, so each plural form of a limit is rendered.
-const PROBLEMS: [Problem; 17] = [
+const PROBLEMS: [Problem; 21] = [
     Problem::Empty,
     Problem::TooLong { max: 1 },
     Problem::TooLong { max: 254 },
@@ -50,6 +50,10 @@ const PROBLEMS: [Problem; 17] = [
     Problem::CommonPassword,
     Problem::PersonalInformation,
     Problem::SameAsCurrent,
+    Problem::Repetitive,
+    Problem::Sequential,
+    Problem::AccountName,
+    Problem::ReservedName,
 ];
 
 fn email() -> Email {
