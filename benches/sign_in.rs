@@ -64,7 +64,7 @@ fn sign_in(c: &mut Criterion) {
     let bare = Argon2::default();
     let phc = bare.hash_password(PASSWORD.as_bytes()).unwrap().to_string();
     assert!(matches!(
-        dir.authenticate("bob@example.com", &password),
+        dir.authenticate(&SOURCE, "bob@example.com", &password),
         Ok(SignIn::SignedIn(_))
     ));
 
@@ -73,7 +73,7 @@ fn sign_in(c: &mut Criterion) {
         .sample_size(20)
         .measurement_time(Duration::from_secs(8));
     group.bench_function("Directory::authenticate", |b| {
-        b.iter(|| dir.authenticate(black_box("bob@example.com"), black_box(&password)))
+        b.iter(|| dir.authenticate(&SOURCE, black_box("bob@example.com"), black_box(&password)))
     });
     group.bench_function("bare argon2 verify", |b| {
         b.iter(|| bare.verify_password(black_box(PASSWORD.as_bytes()), black_box(phc.as_str())))
@@ -106,10 +106,16 @@ fn sign_in(c: &mut Criterion) {
         .sample_size(20)
         .measurement_time(Duration::from_secs(8));
     group.bench_function("unknown address", |b| {
-        b.iter(|| dir.authenticate(black_box("nobody@example.com"), black_box(&password)))
+        b.iter(|| {
+            dir.authenticate(
+                &SOURCE,
+                black_box("nobody@example.com"),
+                black_box(&password),
+            )
+        })
     });
     group.bench_function("wrong password", |b| {
-        b.iter(|| dir.authenticate(black_box("bob@example.com"), black_box(&wrong)))
+        b.iter(|| dir.authenticate(&SOURCE, black_box("bob@example.com"), black_box(&wrong)))
     });
     group.finish();
 }

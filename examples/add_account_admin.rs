@@ -173,13 +173,13 @@ fn run<S: Store>(dir: &Directory<S>, guide: &Guide) -> Result<(), Error> {
     let permanent = Password::new("a long and personal passphrase");
     guide.step(&bob, Label::SignIn, "bob@example.com");
     if let Some(SignIn::PermanentPasswordRequired(ticket)) =
-        guide.outcome(dir.authenticate("bob@example.com", &Password::new(TEMPORARY)))?
+        guide.outcome(dir.authenticate(&SOURCE, "bob@example.com", &Password::new(TEMPORARY)))?
     {
         guide.step(&bob, Label::ChangePassword, "********");
         guide.outcome(dir.set_permanent_password(&ticket, &permanent, &permanent))?;
     }
     guide.step(&bob, Label::SignIn, "bob@example.com");
-    guide.outcome(dir.authenticate("bob@example.com", &permanent))?;
+    guide.outcome(dir.authenticate(&SOURCE, "bob@example.com", &permanent))?;
 
     // Bob is an administrator: he adds a group and an administrator himself.
     guide.step(&bob, Label::AddGroup, "Sales");

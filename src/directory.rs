@@ -4,6 +4,7 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::TimeDelta;
 
+use crate::access::{authorize, authorized_group, ensure_may_join};
 use crate::clock::{Clock, SystemClock};
 use crate::confirmation::{
     AccountCreated, AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, RemovedFromGroup,
@@ -12,11 +13,11 @@ use crate::confirmation::{
 use crate::credentials::{Password, PasswordHash, PasswordHashing, PasswordPolicy};
 use crate::error::{Error, Field, Forbidden};
 use crate::model::{
-    Account, AccountNumber, Action, Actor, AuditEntry, AuditRecord, Credential, Email, Group,
-    GroupId, GroupName, GroupSummary, Name, SignInState, User, UserStatus,
+    Account, AccountNumber, Action, Actor, ActorRecord, AuditEntry, AuditRecord, Credential, Email,
+    GroupId, GroupName, GroupSummary, Name, PasswordChosenBy, SignInState, User, UserStatus,
 };
 use crate::sign_in::SignInPolicy;
-use crate::store::{Reader, Store, StoreError, StoreExt};
+use crate::store::{Reader, Store, StoreError, StoreExt, Transaction};
 
 /// The *Add User* form (R6). Every field is required.
 #[derive(Debug, Clone)]
@@ -130,16 +131,31 @@ impl<S: Store> Directory<S> {
 
     pub(crate) fn record(
         &self,
-        actor: &Actor,
+        actor: impl Into<ActorRecord>,
         account: AccountNumber,
         action: Action,
     ) -> AuditRecord {
         AuditRecord {
             at: self.clock.now(),
-            actor: actor.clone(),
+            actor: actor.into(),
             account,
             action,
         }
+    }
+
+    /// Records `action` in the trail of each of `accounts`: a change to a
+    /// user is recorded by every account that governs them (R13).
+    pub(crate) fn record_in_each(
+        &self,
+        tx: &mut dyn Transaction,
+        actor: &ActorRecord,
+        accounts: &[AccountNumber],
+        action: &Action,
+    ) -> Result<(), Error> {
+        for &account in accounts {
+            tx.append_audit(&self.record(actor.clone(), account, action.clone()))?;
+        }
+        Ok(())
     }
 
     /// Creates an account with its built-in *Account Administrators* group
@@ -177,9 +193,13 @@ impl<S: Store> Directory<S> {
     }
 
     /// *Add User* (R6): validates the form, hashes the password with
-    /// argon2id and creates an active user. A pending registration of the
-    /// address (R8) is dropped: its token stops working. Customer Support or an Account
-    /// Administrator of `account` may.
+    /// argon2id and creates an active user, recording who chose the password
+    /// (R13). Customer Support or an Account Administrator of `account` may.
+    ///
+    /// A pending registration of the address for `account` (R8) ends: its
+    /// token stops working. If *another* account has invited the address,
+    /// the user is not added ([`Error::InvitedElsewhere`]): that invitation
+    /// is not this account's to void (R14).
     pub fn add_user(
         &self,
         actor: &Actor,
@@ -189,16 +209,25 @@ impl<S: Store> Directory<S> {
         let email = Email::parse_field(&form.username, Field::Username)?;
         let first_name = Name::parse(&form.first_name, Field::FirstName)?;
         let last_name = Name::parse(&form.last_name, Field::LastName)?;
+        // Refuse what can be refused before paying for the hash.
+        let account_name = self.store.read_with(|reader| {
+            authorize(reader, actor, account)?;
+            ensure_new_user(reader, &email, account)?;
+            let found = reader.account(account)?;
+            Ok(found
+                .map(|a| a.name)
+                .ok_or(Error::AccountNotFound { account })?)
+        })?;
         self.policy.check(
             &form.password,
             &form.confirm_password,
-            &[email.local_part(), first_name.as_str(), last_name.as_str()],
+            &[
+                email.local_part(),
+                first_name.as_str(),
+                last_name.as_str(),
+                account_name.as_str(),
+            ],
         )?;
-        // Refuse what can be refused before paying for the hash.
-        self.store.read_with(|reader| {
-            authorize(reader, actor, account)?;
-            ensure_new_user(reader, &email)
-        })?;
         let now = self.clock.now();
         let user = User {
             email: email.clone(),
@@ -209,9 +238,10 @@ impl<S: Store> Directory<S> {
                 hash: self.hashing.hash(&form.password),
                 temporary: form.enforce_password_expiration,
                 set_at: now,
+                chosen_by: chosen_by(actor, account),
             }),
             created_at: now,
-            created_by: actor.clone(),
+            created_by: actor.into(),
             created_in: account,
             sign_in: SignInState::default(),
         };
@@ -225,17 +255,22 @@ impl<S: Store> Directory<S> {
         );
         self.store.write_with(|tx| {
             authorize(tx, actor, account)?;
+            ensure_new_user(tx, &email, account)?;
             tx.insert_user(&user).map_err(|e| match e {
                 StoreError::Conflict => Error::UserExists {
                     email: email.clone(),
                 },
                 other => other.into(),
             })?;
-            // The admin's user replaces a pending registration: its token stops working.
-            if tx.registration(&email)?.is_some() {
-                tx.delete_registration(&email)?;
-            }
             tx.append_audit(&audit)?;
+            // The account's own invitation ends: its token stops working.
+            if tx.registration(&email, account)?.is_some() {
+                tx.delete_registration(&email, account)?;
+                let ended = Action::RegistrationEnded {
+                    email: email.clone(),
+                };
+                tx.append_audit(&self.record(actor, account, ended))?;
+            }
             Ok(())
         })?;
         Ok(UserAdded { email })
@@ -243,6 +278,12 @@ impl<S: Store> Directory<S> {
 
     /// *Add to Group* (R5): puts the user whose email is `user_id` into the
     /// group. A user pending registration does not exist yet (R8).
+    ///
+    /// A user whose current password was chosen by someone who does not
+    /// administer the group's account is refused with
+    /// [`Error::OwnPasswordRequired`] until they set their own password
+    /// (R13); Customer Support may add them anyway. Once added, the group's
+    /// account governs the user too.
     pub fn add_to_group(
         &self,
         actor: &Actor,
@@ -268,6 +309,7 @@ impl<S: Store> Directory<S> {
                 })?;
             let already_member = tx.is_member(group, &email)?;
             if !already_member {
+                ensure_may_join(tx, actor, &user, group.account)?;
                 tx.add_member(group, &email)?;
                 tx.append_audit(&audit)?;
             }
@@ -439,43 +481,38 @@ impl<S: Store> Directory<S> {
     }
 }
 
-/// Lets Customer Support act on any existing account, and a user only on the
-/// accounts they actively administer (R2, R3).
-pub(crate) fn authorize(
+/// Refuses an address that has a user, or that another account than
+/// `account` has invited to register (R14).
+fn ensure_new_user(
     reader: &dyn Reader,
-    actor: &Actor,
+    email: &Email,
     account: AccountNumber,
 ) -> Result<(), Error> {
-    match actor {
-        Actor::Support => match reader.account(account)? {
-            Some(_) => Ok(()),
-            None => Err(Error::AccountNotFound { account }),
-        },
-        Actor::User(email) => {
-            let active = reader
-                .user(email)?
-                .is_some_and(|user| user.status == UserStatus::Active);
-            if active && reader.is_account_admin(account, email)? {
-                Ok(())
-            } else {
-                Err(Forbidden::NotAccountAdministrator { account }.into())
-            }
-        }
-    }
-}
-
-/// Authorizes `actor` on the group's account, then finds the group.
-fn authorized_group(reader: &dyn Reader, actor: &Actor, group: GroupId) -> Result<Group, Error> {
-    authorize(reader, actor, group.account)?;
-    reader.group(group)?.ok_or(Error::GroupNotFound)
-}
-
-fn ensure_new_user(reader: &dyn Reader, email: &Email) -> Result<(), Error> {
-    match reader.user(email)? {
-        Some(_) => Err(Error::UserExists {
+    if reader.user(email)?.is_some() {
+        return Err(Error::UserExists {
             email: email.clone(),
-        }),
-        None => Ok(()),
+        });
+    }
+    if reader
+        .registrations(email)?
+        .iter()
+        .any(|pending| pending.account != account)
+    {
+        return Err(Error::InvitedElsewhere {
+            email: email.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Who chooses a password that `actor` sets for a user of `account`.
+pub(crate) fn chosen_by(actor: &Actor, account: AccountNumber) -> PasswordChosenBy {
+    match actor {
+        Actor::Support => PasswordChosenBy::Support,
+        Actor::User(email) => PasswordChosenBy::Administrator {
+            email: email.clone(),
+            account,
+        },
     }
 }
 

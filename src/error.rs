@@ -87,6 +87,22 @@ pub enum Error {
         /// The email.
         email: Email,
     },
+    /// The user's current password was chosen by someone who does not
+    /// administer this account (an administrator of another account): they
+    /// must sign in and set their own password before an administrator of
+    /// this account can put them into one of its groups (R13).
+    OwnPasswordRequired {
+        /// The user.
+        email: Email,
+    },
+    /// *Add User* for an address that another account has invited to
+    /// register by secure message: that invitation is not this account's to
+    /// void (R14). The recipient can register through it, then be added to
+    /// a group. Which account invited them is not said.
+    InvitedElsewhere {
+        /// The address.
+        email: Email,
+    },
     /// The actor may not do this.
     Forbidden(#[from] Forbidden),
     /// The store failed; nothing was changed. The cause is in [`std::error::Error::source`].
@@ -117,6 +133,9 @@ pub enum Forbidden {
         /// The account the message was to be sent for.
         account: AccountNumber,
     },
+    /// Acting on a user's credentials or state needs Customer Support or an
+    /// active administrator of every account that governs the user (R13).
+    NotGoverningAdministrator,
 }
 
 /// A form field whose input was refused.
@@ -278,6 +297,9 @@ impl Localize for Forbidden {
             Forbidden::NotAccountMember { account } => {
                 Message::new("error-not-account-member").arg("account", account)
             }
+            Forbidden::NotGoverningAdministrator => {
+                Message::new("error-not-governing-administrator")
+            }
         }
     }
 }
@@ -327,6 +349,12 @@ impl Localize for Error {
             }
             Error::UserNotFound { email } => {
                 Message::new("error-user-not-found").arg("email", email)
+            }
+            Error::OwnPasswordRequired { email } => {
+                Message::new("error-own-password-required").arg("email", email)
+            }
+            Error::InvitedElsewhere { email } => {
+                Message::new("error-invited-elsewhere").arg("email", email)
             }
             Error::Store(_) => Message::new("error-store"),
         }

@@ -60,6 +60,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod access;
 mod clock;
 mod confirmation;
 mod credentials;
@@ -86,11 +87,13 @@ pub use i18n::{
     RenderError, ShowingGroups,
 };
 pub use model::{
-    Account, AccountNumber, Action, Actor, AuditEntry, AuditRecord, Credential, Email, Group,
-    GroupId, GroupName, GroupSummary, Name, PendingRegistration, SignInState, User, UserStatus,
+    Account, AccountNumber, Action, Actor, ActorRecord, AuditEntry, AuditRecord, Credential, Email,
+    Group, GroupId, GroupName, GroupSummary, Name, PasswordChosenBy, PendingRegistration,
+    SignInSource, SignInState, Throttle, User, UserProfile, UserStatus,
 };
 pub use registration::{
-    Registered, RegistrationForm, RegistrationRevoked, RegistrationToken, SecureMessageSent,
+    Registered, RegistrationForm, RegistrationRevoked, RegistrationToken, RegistrationsPurged,
+    SecureMessageSent,
 };
 pub use sign_in::{
     PasswordChangeTicket, PasswordChanged, PasswordReset, SignIn, SignInPolicy, UserUnlocked,

@@ -10,13 +10,14 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use crate::access::{authorize, authorize_sender};
 use crate::credentials::Password;
-use crate::directory::{Directory, authorize};
+use crate::directory::Directory;
 use crate::error::{Error, Field, Forbidden};
-use crate::i18n::{Localize, Message};
+use crate::i18n::{Arg, Localize, Message};
 use crate::model::{
-    AccountNumber, Action, Actor, Credential, Email, Name, PendingRegistration, SignInState, User,
-    UserStatus,
+    AccountNumber, Action, Actor, ActorRecord, Credential, Email, Name, PasswordChosenBy,
+    PendingRegistration, SignInState, User, UserStatus, later,
 };
 use crate::store::{Reader, Store, StoreError, StoreExt};
 
@@ -58,7 +59,14 @@ pub(crate) fn issue_token() -> Result<(RegistrationToken, String, [u8; 32]), Err
     getrandom::fill(&mut bytes[..]).map_err(|e| StoreError::backend(e.to_string()))?;
     let (selector, verifier) = bytes.split_at(SELECTOR_BYTES);
     let selector = Base64UrlUnpadded::encode_string(selector);
-    let text = Zeroizing::new(selector.clone() + &Base64UrlUnpadded::encode_string(verifier));
+    // The secret is encoded straight into wiped buffers: no copy of it is
+    // ever freed unwiped.
+    let mut encoded = Zeroizing::new([0u8; encoded_len(VERIFIER_BYTES)]);
+    let verifier_text = Base64UrlUnpadded::encode(verifier, &mut encoded[..])
+        .map_err(|e| StoreError::backend(e.to_string()))?;
+    let mut text = Zeroizing::new(String::with_capacity(TOKEN_LEN));
+    text.push_str(&selector);
+    text.push_str(verifier_text);
     Ok((
         RegistrationToken(text),
         selector,
@@ -142,7 +150,29 @@ pub struct RegistrationRevoked {
     pub email: Email,
 }
 
-crate::i18n::english_display!(SecureMessageSent, Registered, RegistrationRevoked);
+/// Expired pending registrations were purged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegistrationsPurged {
+    /// How many.
+    pub count: u64,
+}
+
+crate::i18n::english_display!(
+    SecureMessageSent,
+    Registered,
+    RegistrationRevoked,
+    RegistrationsPurged
+);
+
+impl Localize for RegistrationsPurged {
+    fn message(&self) -> Message {
+        Message::new("registrations-purged").arg("count", Arg::Count(self.count))
+    }
+}
+
+/// How many expired registrations one purge transaction deletes: the memory
+/// store's write lock is never held for long.
+const PURGE_BATCH: usize = 500;
 
 impl Localize for SecureMessageSent {
     fn message(&self) -> Message {
@@ -174,8 +204,15 @@ impl<S: Store> Directory<S> {
     ///
     /// Customer Support may send for any account; a user for an account
     /// they administer or that created them. If the recipient has no user,
-    /// a pending registration is recorded and its token returned; sending
-    /// again issues a fresh token and the earlier one stops working.
+    /// a pending registration of the address for `account` is recorded and
+    /// its token returned; sending again for the same account issues a
+    /// fresh token and the earlier one stops working. Other accounts'
+    /// registrations of the address are never touched (R14).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] for a malformed address; [`Error::Forbidden`];
+    /// [`Error::AccountNotFound`]; [`Error::Store`].
     pub fn send_secure_message(
         &self,
         sender: &Actor,
@@ -189,17 +226,17 @@ impl<S: Store> Directory<S> {
             email: email.clone(),
             selector,
             verifier_hash,
-            sent_by: sender.clone(),
+            sent_by: sender.into(),
             account,
             issued_at,
-            expires_at: issued_at + self.registration_lifetime,
+            expires_at: later(issued_at, self.registration_lifetime),
         };
         self.store.write_with(|tx| {
             authorize_sender(tx, sender, account)?;
             if let Some(user) = tx.user(&email)? {
                 return Ok(SecureMessageSent::RecipientHasUser { email: user.email });
             }
-            let resent = tx.registration(&email)?.is_some();
+            let resent = tx.registration(&email, account)?.is_some();
             tx.put_registration(&pending)?;
             let action = Action::SecureMessageSent {
                 email: email.clone(),
@@ -216,11 +253,19 @@ impl<S: Store> Directory<S> {
 
     /// Registers the recipient of a secure message with the token from its
     /// link: the same checks as *Add User*, then the address is a user
-    /// (R8) and the token stops working.
+    /// (R8), created in the account the message was sent for, with a
+    /// password they chose themselves (R13).
+    ///
+    /// The user is created once, and every pending registration of the
+    /// address ends in the same transaction, each recorded in its own
+    /// account's trail (R14): this one as registered, the others as ended.
+    ///
+    /// # Errors
     ///
     /// An unknown, used, revoked or malformed token gets one
     /// [`Error::RegistrationRefused`]; an expired one
-    /// [`Error::RegistrationExpired`].
+    /// [`Error::RegistrationExpired`]; a refused form [`Error::Invalid`];
+    /// [`Error::Store`].
     pub fn register(&self, token: &str, form: &RegistrationForm) -> Result<Registered, Error> {
         let (selector, verifier_hash) = parse_token(token).ok_or(Error::RegistrationRefused)?;
         let now = self.clock.now();
@@ -251,6 +296,7 @@ impl<S: Store> Directory<S> {
                 hash: self.hashing.hash(&form.password),
                 temporary: false,
                 set_at: now,
+                chosen_by: PasswordChosenBy::User,
             }),
             created_at: now,
             created_by: pending.sent_by.clone(),
@@ -258,70 +304,103 @@ impl<S: Store> Directory<S> {
             sign_in: SignInState::default(),
         };
         let email = pending.email.clone();
-        let actor = Actor::User(email.clone());
+        let actor = ActorRecord::User(email.clone());
         self.store.write_with(|tx| {
             // Single use: of two registrations with one token, the second
             // finds it gone.
             proven(tx, selector, &verifier_hash)?.ok_or(Error::RegistrationRefused)?;
-            tx.delete_registration(&email)?;
-            tx.insert_user(&user)?;
-            let action = Action::UserRegistered {
-                email: email.clone(),
-            };
-            tx.append_audit(&self.record(&actor, pending.account, action))?;
+            tx.insert_user(&user).map_err(|e| match e {
+                StoreError::Conflict => Error::RegistrationRefused,
+                other => other.into(),
+            })?;
+            for ended in tx.registrations(&email)? {
+                tx.delete_registration(&email, ended.account)?;
+                let action = if ended.account == pending.account {
+                    Action::UserRegistered {
+                        email: email.clone(),
+                    }
+                } else {
+                    Action::RegistrationEnded {
+                        email: email.clone(),
+                    }
+                };
+                tx.append_audit(&self.record(actor.clone(), ended.account, action))?;
+            }
             Ok(())
         })?;
         Ok(Registered { email })
     }
 
-    /// Revokes the pending registration of `recipient`: its token stops
-    /// working. Customer Support may, or an Account Administrator of the
-    /// account it was sent for.
+    /// Revokes the pending registration of `recipient` for `account`: its
+    /// token stops working. Customer Support may, or an Account
+    /// Administrator of `account`; whether the actor may is checked before
+    /// anything is looked up, so no one else learns whether the address is
+    /// pending.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] for a malformed address; [`Error::Forbidden`];
+    /// [`Error::AccountNotFound`]; [`Error::RegistrationNotFound`];
+    /// [`Error::Store`].
     pub fn revoke_registration(
         &self,
         actor: &Actor,
+        account: AccountNumber,
         recipient: &str,
     ) -> Result<RegistrationRevoked, Error> {
         let email = Email::parse(recipient)?;
         self.store.write_with(|tx| {
-            let pending = tx
-                .registration(&email)?
-                .ok_or_else(|| Error::RegistrationNotFound {
-                    email: email.clone(),
-                })?;
-            authorize(tx, actor, pending.account)?;
-            tx.delete_registration(&email)?;
+            authorize(tx, actor, account)?;
+            let pending =
+                tx.registration(&email, account)?
+                    .ok_or_else(|| Error::RegistrationNotFound {
+                        email: email.clone(),
+                    })?;
+            tx.delete_registration(&email, account)?;
             let action = Action::RegistrationRevoked {
                 email: email.clone(),
             };
-            tx.append_audit(&self.record(actor, pending.account, action))?;
+            tx.append_audit(&self.record(actor, account, action))?;
             Ok(RegistrationRevoked {
                 email: pending.email,
             })
         })
     }
-}
 
-/// Customer Support sends for any existing account; a user for an account
-/// they administer or that created them, while active.
-fn authorize_sender(
-    reader: &dyn Reader,
-    sender: &Actor,
-    account: AccountNumber,
-) -> Result<(), Error> {
-    let created_here = match sender {
-        Actor::User(email) => reader
-            .user(email)?
-            .is_some_and(|user| user.status == UserStatus::Active && user.created_in == account),
-        _ => false,
-    };
-    if created_here {
-        return Ok(());
+    /// Deletes every pending registration that has expired, in batches, each
+    /// batch recorded in the trail of each account it touched. Only Customer
+    /// Support may: it is the operator's maintenance task.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Forbidden`] for anyone but Customer Support;
+    /// [`Error::Store`], after which some batches may have been purged.
+    pub fn purge_expired_registrations(&self, actor: &Actor) -> Result<RegistrationsPurged, Error> {
+        if *actor != Actor::Support {
+            return Err(Forbidden::SupportOnly.into());
+        }
+        let now = self.clock.now();
+        let mut count = 0;
+        loop {
+            let purged = self.store.write_with(|tx| {
+                let expired = tx.expired_registrations(now, PURGE_BATCH)?;
+                let mut per_account = std::collections::BTreeMap::new();
+                for pending in &expired {
+                    tx.delete_registration(&pending.email, pending.account)?;
+                    *per_account.entry(pending.account).or_insert(0u64) += 1;
+                }
+                for (account, count) in per_account {
+                    let action = Action::RegistrationsPurged { count };
+                    tx.append_audit(&self.record(actor, account, action))?;
+                }
+                Ok(expired.len())
+            })?;
+            count += purged as u64;
+            if purged < PURGE_BATCH {
+                return Ok(RegistrationsPurged { count });
+            }
+        }
     }
-    authorize(reader, sender, account).map_err(|error| match error {
-        Error::Forbidden(_) => Forbidden::NotAccountMember { account }.into(),
-        other => other,
-    })
 }
 
 #[cfg(test)]

@@ -1,44 +1,87 @@
-//! Signing in: temporary passwords and the first-login change (R7),
-//! lock-out, hash upgrades, and administrators' resets and unlocks.
+//! Signing in (R7, R15): temporary passwords and the first-login change,
+//! lock-out per source and per user, hash upgrades, and administrators'
+//! resets and unlocks (R13).
 
 use std::fmt;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use crate::access::{GovernedUser, authorized_user, governing_accounts};
 use crate::credentials::{Password, PasswordHash};
-use crate::directory::{Directory, authorize};
+use crate::directory::{Directory, chosen_by};
 use crate::error::{Error, Field, InvalidInput, Problem};
 use crate::i18n::{Localize, Message};
-use crate::model::{Action, Actor, Credential, Email, SignInState, User, UserStatus};
-use crate::store::{Reader, Store, StoreExt};
+use crate::model::{
+    Action, Actor, ActorRecord, Credential, Email, PasswordChosenBy, SignInSource, SignInState,
+    User, UserProfile, UserStatus, later,
+};
+use crate::store::{Store, StoreExt};
 
-/// How sign-in treats failures and temporary passwords.
+/// How sign-in counts failures, locks users out and limits temporary
+/// passwords (R7, R15).
+///
+/// Failures are counted per *source* (what the service passes as
+/// [`SignInSource`]: a client address, a device cookie) and per user. A
+/// source that reaches [`max_failures`](Self::max_failures) in a window is
+/// locked out of that user; every source together that reaches
+/// [`max_user_failures`](Self::max_user_failures) locks the user out from
+/// everywhere. Locks double while they keep coming. A guesser from one
+/// source therefore cannot keep a user who signs in from another source
+/// locked out, and NIST SP 800-63B's ceiling of 100 consecutive failures
+/// still holds for the account.
+///
+/// Durations saturate: an enormous one means "practically forever" and
+/// never makes an operation panic.
+///
+/// # Compared with Keycloak and Kanidm
+///
+/// Keycloak's brute-force detection (off by default) counts failures per
+/// user only: 30 failures, then waits growing by 1 minute up to 15 minutes,
+/// forgotten after 12 hours; an attacker who knows a user's name can keep
+/// them locked out. Kanidm soft-locks a credential after a failure for a
+/// delay that grows with each further failure and resets after a quiet
+/// period, also per credential rather than per source. The defaults here
+/// are stricter per source (5 per hour) and far looser per user (100 per
+/// hour), so that the lock that protects the password cannot be turned
+/// against its owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignInPolicy {
-    /// Consecutive failures that lock the user (default 5).
+    /// Failures from one source, within a window, that lock that source out
+    /// of the user (default 5).
     pub max_failures: u32,
-    /// The first lock's length (default 1 minute); each further lock without
-    /// a successful sign-in in between lasts twice as long as the one before…
+    /// Failures from every source together, within a window, that lock the
+    /// user out from everywhere (default 100, NIST SP 800-63B's ceiling).
+    pub max_user_failures: u32,
+    /// How long failures are counted: a window starts with a failure and
+    /// its count is forgotten when it ends (default 1 hour).
+    pub failure_window: TimeDelta,
+    /// The first lock's length (default 1 minute); each further lock in a
+    /// row lasts twice as long as the one before…
     pub first_lockout: TimeDelta,
     /// …up to this (default 1 hour).
     pub max_lockout: TimeDelta,
     /// How long a temporary password can be used (default 7 days).
     pub temporary_password_lifetime: TimeDelta,
+    /// How long a [`PasswordChangeTicket`] works (default 15 minutes).
+    pub ticket_lifetime: TimeDelta,
 }
 
 impl Default for SignInPolicy {
     fn default() -> Self {
         SignInPolicy {
             max_failures: 5,
+            max_user_failures: 100,
+            failure_window: TimeDelta::hours(1),
             first_lockout: TimeDelta::minutes(1),
             max_lockout: TimeDelta::hours(1),
             temporary_password_lifetime: TimeDelta::days(7),
+            ticket_lifetime: TimeDelta::minutes(15),
         }
     }
 }
 
 impl SignInPolicy {
-    /// How long the `lockouts`-th lock (counting from 1) lasts.
+    /// How long the `lockouts`-th lock in a row (counting from 1) lasts.
     pub fn lockout(&self, lockouts: u32) -> TimeDelta {
         let doublings = lockouts.saturating_sub(1).min(30);
         self.first_lockout
@@ -51,20 +94,28 @@ impl SignInPolicy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SignIn {
-    /// The user is signed in.
-    SignedIn(Box<User>),
+    /// The user is signed in. The profile carries nothing about the
+    /// password or sign-in bookkeeping.
+    SignedIn(Box<UserProfile>),
     /// The password was right but temporary: the user is not let in until
     /// they choose a permanent one with the ticket (R7).
     PermanentPasswordRequired(PasswordChangeTicket),
 }
 
-/// Proof that a user just gave their current password, which lets them set
-/// a new one with [`Directory::set_permanent_password`]. It is only valid
-/// while that password is still the current one. Only the crate makes them.
+/// Proof that a user just gave exactly their current password, which lets
+/// them set a new one with [`Directory::set_permanent_password`].
+///
+/// It proves the credential that was verified and nothing else: it stops
+/// working when that password is replaced, when the ticket is older than
+/// [`SignInPolicy::ticket_lifetime`], when a temporary password expires, and
+/// while the user, or the source it was obtained from, is locked out (R15).
+/// Only the crate makes them; `Debug` shows only the email.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PasswordChangeTicket {
     email: Email,
     proven: PasswordHash,
+    issued_at: DateTime<Utc>,
+    source: SignInSource,
 }
 
 impl PasswordChangeTicket {
@@ -72,12 +123,29 @@ impl PasswordChangeTicket {
     pub fn email(&self) -> &Email {
         &self.email
     }
+
+    /// When it was issued.
+    pub fn issued_at(&self) -> DateTime<Utc> {
+        self.issued_at
+    }
+
+    /// A ticket proving nothing, to render messages with.
+    #[cfg(feature = "testing")]
+    pub(crate) fn sample(email: Email) -> PasswordChangeTicket {
+        PasswordChangeTicket {
+            email,
+            proven: PasswordHash::from_phc(""),
+            issued_at: DateTime::UNIX_EPOCH,
+            source: SignInSource::unknown(),
+        }
+    }
 }
 
 impl fmt::Debug for PasswordChangeTicket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PasswordChangeTicket")
             .field("email", &self.email)
+            .field("issued_at", &self.issued_at)
             .finish_non_exhaustive()
     }
 }
@@ -96,7 +164,7 @@ pub struct PasswordReset {
     pub email: Email,
 }
 
-/// An administrator lifted a user's lock.
+/// An administrator lifted a user's locks and cleared their failures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserUnlocked {
     /// The user.
@@ -132,6 +200,14 @@ impl Localize for UserUnlocked {
     }
 }
 
+/// A password proven for a user: the user as they were when the attempt
+/// was counted, and the hash that now stands for the verified password.
+struct Proven {
+    user: User,
+    credential: Credential,
+    hash: PasswordHash,
+}
+
 impl<S: Store> Directory<S> {
     fn dummy_hash(&self) -> &PasswordHash {
         self.dummy_hash.get_or_init(|| {
@@ -140,168 +216,325 @@ impl<S: Store> Directory<S> {
         })
     }
 
-    /// Signs a user in with their email and password.
+    /// Signs a user in with their email and password, from `source` (R15).
     ///
     /// An unknown address, a wrong password, a user pending registration,
-    /// disabled or locked all get the same [`Error::SignInRefused`], at the
-    /// same cost (one argon2 verification). A right temporary password gives
+    /// disabled or locked out all get the same [`Error::SignInRefused`], at
+    /// the same cost (one argon2 verification, of a dummy hash when there is
+    /// no password to verify). A right temporary password gives
     /// [`SignIn::PermanentPasswordRequired`] (R7), or
     /// [`Error::TemporaryPasswordExpired`] once its lifetime is over.
     ///
-    /// After [`SignInPolicy::max_failures`] consecutive wrong passwords the
-    /// user is locked, for longer each time; a success resets the count and
-    /// stores a fresh hash if the stored one was made with other parameters.
-    pub fn authenticate(&self, email: &str, password: &Password) -> Result<SignIn, Error> {
-        let (user, credential) = self.check_password(email, password)?;
-        let user = self.record_success(user, password)?;
-        Ok(if credential.temporary {
-            SignIn::PermanentPasswordRequired(ticket(&user)?)
+    /// Each attempt is counted *before* its password is verified, in one
+    /// transaction that also checks the locks: however many attempts arrive
+    /// at once, at most [`SignInPolicy::max_failures`] per source are
+    /// verified against the real hash in a lock window. A success then
+    /// uncounts itself and clears its source's failures, but never a lock
+    /// set meanwhile; it also stores a fresh hash if the stored one was made
+    /// with other parameters. See [`SignInPolicy`] for the lock-outs.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] for a malformed address or a password outside the
+    /// policy's bounds; [`Error::SignInRefused`];
+    /// [`Error::TemporaryPasswordExpired`]; [`Error::Store`].
+    pub fn authenticate(
+        &self,
+        source: &SignInSource,
+        email: &str,
+        password: &Password,
+    ) -> Result<SignIn, Error> {
+        let proven = self.check_password(source, email, password)?;
+        Ok(if proven.credential.temporary {
+            SignIn::PermanentPasswordRequired(PasswordChangeTicket {
+                email: proven.user.email.clone(),
+                proven: proven.hash,
+                issued_at: self.clock.now(),
+                source: *source,
+            })
         } else {
-            SignIn::SignedIn(Box::new(user))
+            SignIn::SignedIn(Box::new(proven.user.profile()))
         })
     }
 
-    /// The user and credential that `password` proves, after every check
-    /// of [`Directory::authenticate`]; a wrong password is counted.
+    /// Every check of [`Directory::authenticate`]: the attempt is counted,
+    /// verified, and its outcome recorded.
     fn check_password(
         &self,
+        source: &SignInSource,
         email: &str,
         password: &Password,
-    ) -> Result<(User, Credential), Error> {
+    ) -> Result<Proven, Error> {
         let email = Email::parse(email)?;
         self.policy.check_bounds(password)?;
         let now = self.clock.now();
-        let user = self.store.read_with(|reader| Ok(reader.user(&email)?))?;
-        let candidate = user
-            .filter(|u| u.status == UserStatus::Active && !u.sign_in.is_locked(now))
-            .and_then(|u| u.credential.clone().map(|c| (u, c)));
-        let Some((user, credential)) = candidate else {
+        let Some((user, credential)) = self.begin_attempt(&email, source, now)? else {
             self.hashing.verify(password, self.dummy_hash());
             return Err(Error::SignInRefused);
         };
         if !self.hashing.verify(password, &credential.hash) {
-            self.record_failure(&email, now)?;
+            self.record_failure(&email, source, now)?;
             return Err(Error::SignInRefused);
         }
-        if credential.temporary
-            && now >= credential.set_at + self.sign_in.temporary_password_lifetime
-        {
+        let (user, hash) = self.record_success(&user, &credential, source, password, now)?;
+        if credential.temporary && self.temporary_expired(&credential, now) {
             return Err(Error::TemporaryPasswordExpired);
         }
-        Ok((user, credential))
+        Ok(Proven {
+            user,
+            credential,
+            hash,
+        })
     }
 
-    /// Counts a wrong password, locking the user at the limit.
-    fn record_failure(&self, email: &Email, now: DateTime<Utc>) -> Result<(), Error> {
+    fn temporary_expired(&self, credential: &Credential, now: DateTime<Utc>) -> bool {
+        now >= later(credential.set_at, self.sign_in.temporary_password_lifetime)
+    }
+
+    /// Counts an attempt against the user and its source, unless either is
+    /// locked out or has no attempt left in its window: then `None`, and the
+    /// password is not to be verified. `None` too for an address without an
+    /// active user with a password.
+    fn begin_attempt(
+        &self,
+        email: &Email,
+        source: &SignInSource,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(User, Credential)>, Error> {
+        let policy = &self.sign_in;
+        self.store.write_with(|tx| {
+            let Some(mut user) = tx.user(email)? else {
+                return Ok(None);
+            };
+            let Some(credential) = user.credential.clone() else {
+                return Ok(None);
+            };
+            if user.status != UserStatus::Active {
+                return Ok(None);
+            }
+            let before = user.sign_in.clone();
+            let state = &mut user.sign_in;
+            state.decay(now, policy.failure_window);
+            let exhausted = |t: &crate::Throttle, max: u32| t.is_locked(now) || t.failures >= max;
+            let refused = exhausted(&state.user, policy.max_user_failures)
+                || state
+                    .source(source)
+                    .is_some_and(|t| exhausted(t, policy.max_failures));
+            if !refused {
+                state.user.count(now);
+                state.source_mut(*source).count(now);
+            }
+            if user.sign_in != before {
+                tx.update_user(&user)?;
+            }
+            Ok((!refused).then_some((user, credential)))
+        })
+    }
+
+    /// A counted attempt failed: locks out its source, or the user, whose
+    /// budget it exhausted, recording each lock in every governing account.
+    fn record_failure(
+        &self,
+        email: &Email,
+        source: &SignInSource,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let policy = &self.sign_in;
         self.store.write_with(|tx| {
             let Some(mut user) = tx.user(email)? else {
                 return Ok(());
             };
+            let lockout = |n| policy.lockout(n);
             let state = &mut user.sign_in;
-            state.failures += 1;
-            if state.failures >= self.sign_in.max_failures {
-                state.failures = 0;
-                state.lockouts = state.lockouts.saturating_add(1);
-                let until = now + self.sign_in.lockout(state.lockouts);
-                state.locked_until = Some(until);
-                let action = Action::UserLocked {
-                    email: email.clone(),
-                    until,
-                };
-                let actor = Actor::User(email.clone());
-                tx.append_audit(&self.record(&actor, user.created_in, action))?;
+            let mut locks = Vec::new();
+            let throttle = state.source_mut(*source);
+            if throttle.failures >= policy.max_failures && !throttle.is_locked(now) {
+                locks.push((throttle.lock(now, lockout), false));
             }
-            Ok(tx.update_user(&user)?)
+            if state.user.failures >= policy.max_user_failures && !state.user.is_locked(now) {
+                locks.push((state.user.lock(now, lockout), true));
+            }
+            if locks.is_empty() {
+                return Ok(());
+            }
+            tx.update_user(&user)?;
+            let accounts = governing_accounts(tx, &user)?;
+            for (until, every_source) in locks {
+                let action = Action::UserLocked {
+                    email: user.email.clone(),
+                    until,
+                    every_source,
+                };
+                self.record_in_each(tx, &ActorRecord::Unauthenticated, &accounts, &action)?;
+            }
+            Ok(())
         })
     }
 
-    /// Clears the failure count and upgrades the hash if needed; writes
-    /// nothing when there is nothing to change.
-    fn record_success(&self, user: User, password: &Password) -> Result<User, Error> {
-        let stale = user
-            .credential
-            .as_ref()
-            .filter(|c| self.hashing.needs_rehash(&c.hash))
-            .map(|c| c.hash.clone());
-        if stale.is_none() && user.sign_in == SignInState::default() {
-            return Ok(user);
-        }
-        let fresh = stale.as_ref().map(|_| self.hashing.hash(password));
+    /// A counted attempt succeeded: it is uncounted, its source's failures
+    /// are cleared unless the source is locked out meanwhile (a lock is
+    /// never cleared here), and a stale hash is replaced. Returns the user
+    /// and the hash that stands for the verified password.
+    fn record_success(
+        &self,
+        user: &User,
+        credential: &Credential,
+        source: &SignInSource,
+        password: &Password,
+        now: DateTime<Utc>,
+    ) -> Result<(User, PasswordHash), Error> {
+        let fresh = self
+            .hashing
+            .needs_rehash(&credential.hash)
+            .then(|| self.hashing.hash(password));
         self.store.write_with(|tx| {
-            let mut current = tx.user(&user.email)?.ok_or(Error::SignInRefused)?;
-            current.sign_in = SignInState::default();
-            if let (Some(stale), Some(fresh), Some(credential)) =
-                (&stale, &fresh, current.credential.as_mut())
-            {
+            let mut current = tx
+                .user(&user.email)?
+                .filter(|u| u.status == UserStatus::Active)
+                .ok_or(Error::SignInRefused)?;
+            let before = current.sign_in.clone();
+            let state = &mut current.sign_in;
+            state.user.failures = state.user.failures.saturating_sub(1);
+            let throttle = state.source_mut(*source);
+            if throttle.is_locked(now) {
+                throttle.failures = throttle.failures.saturating_sub(1);
+            } else {
+                *throttle = crate::Throttle::default();
+            }
+            state.decay(now, self.sign_in.failure_window);
+            let mut proven = credential.hash.clone();
+            if let (Some(fresh), Some(stored)) = (&fresh, current.credential.as_mut()) {
                 // Only if no one changed the password meanwhile.
-                if credential.hash == *stale {
-                    credential.hash = fresh.clone();
+                if stored.hash == credential.hash {
+                    stored.hash = fresh.clone();
+                    proven = fresh.clone();
                 }
             }
-            tx.update_user(&current)?;
-            Ok(current)
+            if current.sign_in != before || proven != credential.hash {
+                tx.update_user(&current)?;
+            }
+            Ok((current, proven))
         })
     }
 
     /// Sets the permanent password of a user who signed in with a temporary
-    /// one (R7); afterwards the temporary password no longer works.
+    /// one (R7); afterwards the temporary password no longer works. The user
+    /// chose it, for R13. Locks and failure counts are left as they are.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::PasswordChangeExpired`] when the ticket no longer proves the
+    /// current password (replaced, too old, or the user or its source is
+    /// locked out); [`Error::TemporaryPasswordExpired`];
+    /// [`Error::Invalid`] for a new password the policy refuses or equal to
+    /// the current one; [`Error::Store`].
     pub fn set_permanent_password(
         &self,
         ticket: &PasswordChangeTicket,
         new_password: &Password,
         confirm_password: &Password,
     ) -> Result<PasswordChanged, Error> {
+        let now = self.clock.now();
         let user = self
             .store
             .read_with(|reader| Ok(reader.user(ticket.email())?))?
             .ok_or(Error::PasswordChangeExpired)?;
+        self.check_ticket(ticket, &user, now)?;
         self.policy
             .check(new_password, confirm_password, &personal_words(&user))?;
         if self.hashing.verify(new_password, &ticket.proven) {
             return Err(InvalidInput::new(Field::Password, Problem::SameAsCurrent).into());
         }
-        let now = self.clock.now();
         let credential = Credential {
             hash: self.hashing.hash(new_password),
             temporary: false,
             set_at: now,
+            chosen_by: PasswordChosenBy::User,
         };
         let email = ticket.email().clone();
-        let actor = Actor::User(email.clone());
+        let actor = ActorRecord::User(email.clone());
         self.store.write_with(|tx| {
             let mut user = tx.user(&email)?.ok_or(Error::PasswordChangeExpired)?;
-            if user.credential.as_ref().map(|c| &c.hash) != Some(&ticket.proven) {
-                return Err(Error::PasswordChangeExpired);
-            }
+            self.check_ticket(ticket, &user, now)?;
             user.credential = Some(credential.clone());
-            user.sign_in = SignInState::default();
             tx.update_user(&user)?;
+            let accounts = governing_accounts(tx, &user)?;
             let action = Action::PasswordChanged {
                 email: email.clone(),
             };
-            tx.append_audit(&self.record(&actor, user.created_in, action))?;
-            Ok(())
+            self.record_in_each(tx, &actor, &accounts, &action)
         })?;
         Ok(PasswordChanged { email })
     }
 
+    /// Whether `ticket` still proves `user`'s current password at `now`.
+    fn check_ticket(
+        &self,
+        ticket: &PasswordChangeTicket,
+        user: &User,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let credential = user
+            .credential
+            .as_ref()
+            .filter(|c| c.hash == ticket.proven)
+            .ok_or(Error::PasswordChangeExpired)?;
+        let state = &user.sign_in;
+        let locked = state.is_locked(now)
+            || state
+                .source(&ticket.source)
+                .is_some_and(|t| t.is_locked(now));
+        if user.status != UserStatus::Active
+            || locked
+            || now >= later(ticket.issued_at, self.sign_in.ticket_lifetime)
+        {
+            return Err(Error::PasswordChangeExpired);
+        }
+        if credential.temporary && self.temporary_expired(credential, now) {
+            return Err(Error::TemporaryPasswordExpired);
+        }
+        Ok(())
+    }
+
     /// Changes the password of a user who gives their current one: the same
     /// checks (and lock-out) as [`Directory::authenticate`], then those of
-    /// [`Directory::set_permanent_password`], whose one transaction also
-    /// clears the failure count. A refused new password changes nothing.
+    /// [`Directory::set_permanent_password`]. A refused new password
+    /// changes nothing but the sign-in bookkeeping.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Directory::authenticate`] and
+    /// [`Directory::set_permanent_password`].
     pub fn change_password(
         &self,
+        source: &SignInSource,
         email: &str,
         current_password: &Password,
         new_password: &Password,
         confirm_password: &Password,
     ) -> Result<PasswordChanged, Error> {
-        let (user, _) = self.check_password(email, current_password)?;
-        self.set_permanent_password(&ticket(&user)?, new_password, confirm_password)
+        let proven = self.check_password(source, email, current_password)?;
+        let ticket = PasswordChangeTicket {
+            email: proven.user.email,
+            proven: proven.hash,
+            issued_at: self.clock.now(),
+            source: *source,
+        };
+        self.set_permanent_password(&ticket, new_password, confirm_password)
     }
 
     /// Gives a user a new temporary password. Customer Support may for any
-    /// user; an Account Administrator for the users their account created.
+    /// user; an Account Administrator only for a user all of whose governing
+    /// accounts they administer (R13). The reset is recorded in the trail of
+    /// every governing account, and the password counts as chosen by the
+    /// actor: the user cannot join another account's groups until they set
+    /// their own.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Forbidden`] ([`Forbidden::NotGoverningAdministrator`](crate::Forbidden));
+    /// [`Error::UserNotFound`]; [`Error::Invalid`] for a refused password;
+    /// [`Error::Store`].
     pub fn reset_password(
         &self,
         actor: &Actor,
@@ -310,15 +543,21 @@ impl<S: Store> Directory<S> {
         confirm_password: &Password,
     ) -> Result<PasswordReset, Error> {
         let email = Email::parse_field(user_id, Field::UserId)?;
-        let user = self.administered_user(actor, &email)?;
-        self.policy
-            .check(new_password, confirm_password, &personal_words(&user))?;
+        let governed = self
+            .store
+            .read_with(|reader| authorized_user(reader, actor, &email))?;
+        self.policy.check(
+            new_password,
+            confirm_password,
+            &personal_words(&governed.user),
+        )?;
         let credential = Credential {
             hash: self.hashing.hash(new_password),
             temporary: true,
             set_at: self.clock.now(),
+            chosen_by: chosen_by(actor, governed.user.created_in),
         };
-        self.change_administered_user(actor, &email, |user| {
+        self.change_governed_user(actor, &email, |user| {
             user.credential = Some(credential.clone());
             Some(Action::PasswordReset {
                 email: email.clone(),
@@ -327,63 +566,43 @@ impl<S: Store> Directory<S> {
         Ok(PasswordReset { email })
     }
 
-    /// Lifts a user's lock and clears their failure count. Who may: as for
-    /// [`Directory::reset_password`].
+    /// Lifts every lock of a user and clears their failures, from every
+    /// source. Who may: as for [`Directory::reset_password`]. Recorded in
+    /// every governing account's trail when there was anything to clear.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Directory::reset_password`], but for the password.
     pub fn unlock_user(&self, actor: &Actor, user_id: &str) -> Result<UserUnlocked, Error> {
         let email = Email::parse_field(user_id, Field::UserId)?;
-        self.change_administered_user(actor, &email, |user| {
-            let was_locked = user.sign_in.locked_until.is_some();
+        self.change_governed_user(actor, &email, |user| {
+            let had_state = user.sign_in != SignInState::default();
             user.sign_in = SignInState::default();
-            was_locked.then(|| Action::UserUnlocked {
+            had_state.then(|| Action::UserUnlocked {
                 email: email.clone(),
             })
         })?;
         Ok(UserUnlocked { email })
     }
 
-    fn administered_user(&self, actor: &Actor, email: &Email) -> Result<User, Error> {
-        self.store
-            .read_with(|reader| authorized_user(reader, actor, email))
-    }
-
-    /// In one transaction: checks the actor may administer the user, applies
-    /// `change`, and records the action it returns (none: nothing to record).
-    fn change_administered_user(
+    /// In one transaction: checks the actor may act on the user (R13),
+    /// applies `change`, and records the action it returns (none: nothing
+    /// changed) in every governing account.
+    fn change_governed_user(
         &self,
         actor: &Actor,
         email: &Email,
         mut change: impl FnMut(&mut User) -> Option<Action>,
     ) -> Result<(), Error> {
         self.store.write_with(|tx| {
-            let mut user = authorized_user(tx, actor, email)?;
+            let GovernedUser { mut user, accounts } = authorized_user(tx, actor, email)?;
             if let Some(action) = change(&mut user) {
                 tx.update_user(&user)?;
-                tx.append_audit(&self.record(actor, user.created_in, action))?;
+                self.record_in_each(tx, &actor.into(), &accounts, &action)?;
             }
             Ok(())
         })
     }
-}
-
-/// The registered user `email`, if `actor` may administer them: Customer
-/// Support always, a user when they administer the account that created it.
-fn authorized_user(reader: &dyn Reader, actor: &Actor, email: &Email) -> Result<User, Error> {
-    let user = reader
-        .user(email)?
-        .filter(User::is_registered)
-        .ok_or_else(|| Error::UserNotFound {
-            email: email.clone(),
-        })?;
-    authorize(reader, actor, user.created_in)?;
-    Ok(user)
-}
-
-pub(crate) fn ticket(user: &User) -> Result<PasswordChangeTicket, Error> {
-    let credential = user.credential.as_ref().ok_or(Error::SignInRefused)?;
-    Ok(PasswordChangeTicket {
-        email: user.email.clone(),
-        proven: credential.hash.clone(),
-    })
 }
 
 fn personal_words(user: &User) -> [&str; 3] {

@@ -61,7 +61,7 @@ impl<'a, S: Store> Scene<'a, S> {
                 .unwrap();
         }
         dir.add_to_group(&alice, SALES, "bob@example.com").unwrap();
-        let bob = match dir.authenticate("bob@example.com", &pw(TEMPORARY)) {
+        let bob = match dir.authenticate(&SOURCE, "bob@example.com", &pw(TEMPORARY)) {
             Ok(SignIn::PermanentPasswordRequired(ticket)) => ticket,
             other => panic!("bob's first sign-in: {other:?}"),
         };
@@ -69,13 +69,13 @@ impl<'a, S: Store> Scene<'a, S> {
             .unwrap();
         let wrong = |email: &str, times: usize| {
             for _ in 0..times {
-                let refused = dir.authenticate(email, &pw(WRONG));
+                let refused = dir.authenticate(&SOURCE, email, &pw(WRONG));
                 assert!(matches!(refused, Err(Error::SignInRefused)));
             }
         };
         wrong("bob@example.com", 4);
         wrong("erin@example.com", 5);
-        let dave = match dir.authenticate("dave@example.com", &pw(TEMPORARY)) {
+        let dave = match dir.authenticate(&SOURCE, "dave@example.com", &pw(TEMPORARY)) {
             Ok(SignIn::PermanentPasswordRequired(ticket)) => ticket,
             other => panic!("dave's first sign-in: {other:?}"),
         };
@@ -154,7 +154,12 @@ fn operations<S: Store>() -> Vec<(
         ),
         (
             "sign in after failures",
-            |s| answer(s.dir.authenticate("bob@example.com", &pw(PERMANENT))),
+            |s| {
+                answer(
+                    s.dir
+                        .authenticate(&SOURCE, "bob@example.com", &pw(PERMANENT)),
+                )
+            },
             Ok("signed-in"),
         ),
         (
@@ -162,18 +167,18 @@ fn operations<S: Store>() -> Vec<(
             |s| {
                 let stronger = PasswordHashing::new(16, 2, 1).unwrap();
                 let dir = directory(*s.dir.store()).with_password_hashing(stronger);
-                answer(dir.authenticate("bob@example.com", &pw(PERMANENT)))
+                answer(dir.authenticate(&SOURCE, "bob@example.com", &pw(PERMANENT)))
             },
             Ok("signed-in"),
         ),
         (
             "count a wrong password",
-            |s| answer(s.dir.authenticate("dave@example.com", &pw(WRONG))),
+            |s| answer(s.dir.authenticate(&SOURCE, "dave@example.com", &pw(WRONG))),
             Err("error-sign-in-refused"),
         ),
         (
             "lock a user out",
-            |s| answer(s.dir.authenticate("bob@example.com", &pw(WRONG))),
+            |s| answer(s.dir.authenticate(&SOURCE, "bob@example.com", &pw(WRONG))),
             Err("error-sign-in-refused"),
         ),
         (
@@ -190,6 +195,7 @@ fn operations<S: Store>() -> Vec<(
             "change a password",
             |s| {
                 answer(s.dir.change_password(
+                    &SOURCE,
                     "bob@example.com",
                     &pw(PERMANENT),
                     &pw("Calm-Lake-2027"),

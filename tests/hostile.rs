@@ -362,7 +362,7 @@ impl World {
             other => panic!("expected a token, got {other:?}"),
         };
         let ticket = match dir
-            .authenticate("alice@example.com", &Password::new(TEMP))
+            .authenticate(&SOURCE, "alice@example.com", &Password::new(TEMP))
             .unwrap()
         {
             SignIn::PermanentPasswordRequired(ticket) => ticket,
@@ -382,11 +382,19 @@ impl World {
     /// `"signed in"` when `email` signs in with exactly `password` and, if
     /// trimming would change it, not with the trimmed password.
     fn signs_in_verbatim(&self, email: &str, password: &str) -> String {
-        if let Err(error) = self.dir.authenticate(email, &Password::new(password)) {
+        if let Err(error) = self
+            .dir
+            .authenticate(&SOURCE, email, &Password::new(password))
+        {
             return format!("no sign-in with the password as typed: {error:?}");
         }
         let trimmed = password.trim();
-        if trimmed != password && self.dir.authenticate(email, &trimmed.into()).is_ok() {
+        if trimmed != password
+            && self
+                .dir
+                .authenticate(&SOURCE, email, &trimmed.into())
+                .is_ok()
+        {
             return "the trimmed password signs in too".to_owned();
         }
         "signed in".to_owned()
@@ -431,13 +439,18 @@ impl World {
             Input::RemoveFromGroup(text) => {
                 identity(&dir.remove_from_group(&alice(), SALES, text)?.email)
             }
-            Input::SignInEmail(text) => match dir.authenticate(text, &pw(TEMP))? {
+            Input::SignInEmail(text) => match dir.authenticate(&SOURCE, text, &pw(TEMP))? {
                 SignIn::PermanentPasswordRequired(ticket) => identity(ticket.email()),
                 other => format!("unexpected {other:?}"),
             },
             Input::ChangePasswordEmail(text) => {
-                let changed =
-                    dir.change_password(text, &pw(TEMP), &pw(NEW_PASSWORD), &pw(NEW_PASSWORD))?;
+                let changed = dir.change_password(
+                    &SOURCE,
+                    text,
+                    &pw(TEMP),
+                    &pw(NEW_PASSWORD),
+                    &pw(NEW_PASSWORD),
+                )?;
                 identity(&changed.email)
             }
             Input::Recipient(text) => match dir.send_secure_message(&alice(), ACCOUNT, text)? {
@@ -503,6 +516,7 @@ impl World {
             }
             Input::ChangePassword(current, password, confirm) => {
                 dir.change_password(
+                    &SOURCE,
                     "alice@example.com",
                     &pw(current),
                     &pw(password),
@@ -525,7 +539,7 @@ impl World {
                 self.signs_in_verbatim("bob@example.com", password)
             }
             Input::SignInPassword(email, password) => {
-                dir.authenticate(email, &pw(password))?;
+                dir.authenticate(&SOURCE, email, &pw(password))?;
                 "signed in".to_owned()
             }
             Input::Token(make) => {

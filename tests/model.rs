@@ -1029,7 +1029,7 @@ impl<S: Store> Harness<S> {
                 answer(dir.delete_group(&actor.actor(), group.id()))
             }
             Op::Authenticate { user, right } => {
-                let result = dir.authenticate(&user.typed(), &password_of(user, right));
+                let result = dir.authenticate(&SOURCE, &user.typed(), &password_of(user, right));
                 if let Ok(SignIn::PermanentPasswordRequired(ticket)) = &result {
                     self.tickets.insert(user.identity(), ticket.clone());
                 }
@@ -1046,7 +1046,13 @@ impl<S: Store> Harness<S> {
                 password,
             } => {
                 let new = pw(PASSWORDS[password]);
-                answer(dir.change_password(&user.typed(), &password_of(user, right), &new, &new))
+                answer(dir.change_password(
+                    &SOURCE,
+                    &user.typed(),
+                    &password_of(user, right),
+                    &new,
+                    &new,
+                ))
             }
             Op::ResetPassword {
                 actor,

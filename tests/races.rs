@@ -177,7 +177,10 @@ fn mixed_operations<S: Store>(dir: &Directory<S>, seed: u64) -> Tally {
                 let right = rng.below(2) == 0;
                 let password = Password::new(if right { PASSWORD } else { "Wrong-Pass-1" });
                 // Lock-outs are audited as well: counted from the trail.
-                tally.count(dir.authenticate(&someone, &password), |_: &SignIn| false);
+                tally.count(
+                    dir.authenticate(&SOURCE, &someone, &password),
+                    |_: &SignIn| false,
+                );
             }
             10 => {
                 let sent = dir.send_secure_message(&actor, ACCOUNT, &someone);

@@ -85,7 +85,7 @@ fn r8_flow_4_secure_message_registration_then_add_to_group() {
     dir.add_to_group(&alice, ADMINS, "carol@example.com")
         .unwrap();
     assert!(matches!(
-        dir.authenticate("carol@example.com", &Password::new(PASSPHRASE)),
+        dir.authenticate(&SOURCE, "carol@example.com", &Password::new(PASSPHRASE)),
         Ok(SignIn::SignedIn(_))
     ));
     // The token was single use.

@@ -54,8 +54,9 @@ fn refused(result: Result<SignIn, Error>) {
 
 /// Signs bob in with his temporary password and sets `PERMANENT`.
 fn make_permanent(dir: &Directory<MemoryStore>) {
-    let SignIn::PermanentPasswordRequired(ticket) =
-        dir.authenticate("bob@example.com", &pw(TEMPORARY)).unwrap()
+    let SignIn::PermanentPasswordRequired(ticket) = dir
+        .authenticate(&SOURCE, "bob@example.com", &pw(TEMPORARY))
+        .unwrap()
     else {
         panic!("a temporary password must lead to the password change");
     };
@@ -66,7 +67,9 @@ fn make_permanent(dir: &Directory<MemoryStore>) {
 #[test]
 fn r7_a_temporary_password_lets_the_user_in_only_to_set_a_permanent_one() {
     let (dir, _) = world();
-    let outcome = dir.authenticate("Bob@Example.com", &pw(TEMPORARY)).unwrap();
+    let outcome = dir
+        .authenticate(&SOURCE, "Bob@Example.com", &pw(TEMPORARY))
+        .unwrap();
     assert_eq!(
         outcome.to_string(),
         "Your password is temporary. Set a permanent password to continue."
@@ -81,8 +84,10 @@ fn r7_a_temporary_password_lets_the_user_in_only_to_set_a_permanent_one() {
     assert_eq!(changed.to_string(), "Your password has been changed.");
 
     // The temporary password no longer works; the permanent one signs in.
-    refused(dir.authenticate("bob@example.com", &pw(TEMPORARY)));
-    let signed_in = dir.authenticate("bob@example.com", &pw(PERMANENT)).unwrap();
+    refused(dir.authenticate(&SOURCE, "bob@example.com", &pw(TEMPORARY)));
+    let signed_in = dir
+        .authenticate(&SOURCE, "bob@example.com", &pw(PERMANENT))
+        .unwrap();
     assert_eq!(signed_in.to_string(), "Signed in as bob@example.com.");
     let SignIn::SignedIn(bob) = signed_in else {
         panic!("expected to be signed in");
@@ -99,8 +104,9 @@ fn r7_a_temporary_password_lets_the_user_in_only_to_set_a_permanent_one() {
 #[test]
 fn r7_the_new_password_must_differ_from_the_temporary_one_and_follow_the_policy() {
     let (dir, _) = world();
-    let SignIn::PermanentPasswordRequired(ticket) =
-        dir.authenticate("bob@example.com", &pw(TEMPORARY)).unwrap()
+    let SignIn::PermanentPasswordRequired(ticket) = dir
+        .authenticate(&SOURCE, "bob@example.com", &pw(TEMPORARY))
+        .unwrap()
     else {
         panic!("expected the password change");
     };
@@ -138,8 +144,9 @@ fn r7_the_new_password_must_differ_from_the_temporary_one_and_follow_the_policy(
 #[test]
 fn r7_a_ticket_stops_working_once_the_password_changes() {
     let (dir, _) = world();
-    let SignIn::PermanentPasswordRequired(ticket) =
-        dir.authenticate("bob@example.com", &pw(TEMPORARY)).unwrap()
+    let SignIn::PermanentPasswordRequired(ticket) = dir
+        .authenticate(&SOURCE, "bob@example.com", &pw(TEMPORARY))
+        .unwrap()
     else {
         panic!("expected the password change");
     };
@@ -165,7 +172,7 @@ fn temporary_passwords_expire_and_an_administrator_resets_them() {
     let (dir, clock) = world();
     clock.advance(TimeDelta::days(7));
     let error = dir
-        .authenticate("bob@example.com", &pw(TEMPORARY))
+        .authenticate(&SOURCE, "bob@example.com", &pw(TEMPORARY))
         .unwrap_err();
     assert!(matches!(error, Error::TemporaryPasswordExpired));
     assert_eq!(
@@ -174,7 +181,7 @@ fn temporary_passwords_expire_and_an_administrator_resets_them() {
     );
     // A wrong password still gets the generic refusal: expiry is only told
     // to whoever knows the password.
-    refused(dir.authenticate("bob@example.com", &pw("Wrong-Pass-123")));
+    refused(dir.authenticate(&SOURCE, "bob@example.com", &pw("Wrong-Pass-123")));
     let reset = dir
         .reset_password(
             &user("alice@example.com"),
@@ -188,7 +195,7 @@ fn temporary_passwords_expire_and_an_administrator_resets_them() {
         "bob@example.com has a new temporary password, to be changed at the next sign-in."
     );
     assert!(matches!(
-        dir.authenticate("bob@example.com", &pw("Fresh-Temp-4242")),
+        dir.authenticate(&SOURCE, "bob@example.com", &pw("Fresh-Temp-4242")),
         Ok(SignIn::PermanentPasswordRequired(_))
     ));
     let lifetime = SignInPolicy {
@@ -198,7 +205,10 @@ fn temporary_passwords_expire_and_an_administrator_resets_them() {
     let (dir, clock) = world();
     let dir = dir.with_sign_in_policy(lifetime);
     clock.advance(TimeDelta::days(29));
-    assert!(dir.authenticate("bob@example.com", &pw(TEMPORARY)).is_ok());
+    assert!(
+        dir.authenticate(&SOURCE, "bob@example.com", &pw(TEMPORARY))
+            .is_ok()
+    );
 }
 
 #[test]
@@ -231,8 +241,8 @@ fn only_support_or_an_administrator_of_the_creating_account_resets_or_unlocks() 
 fn unknown_wrong_pending_disabled_and_locked_all_get_the_same_refusal() {
     let (dir, _) = world();
     make_permanent(&dir);
-    refused(dir.authenticate("nobody@example.com", &pw(PERMANENT)));
-    refused(dir.authenticate("bob@example.com", &pw("Wrong-Pass-123")));
+    refused(dir.authenticate(&SOURCE, "nobody@example.com", &pw(PERMANENT)));
+    refused(dir.authenticate(&SOURCE, "bob@example.com", &pw("Wrong-Pass-123")));
     for (email, status) in [
         ("pending@example.com", UserStatus::PendingRegistration),
         ("disabled@example.com", UserStatus::Disabled),
@@ -243,12 +253,12 @@ fn unknown_wrong_pending_disabled_and_locked_all_get_the_same_refusal() {
         dir.store()
             .write(&mut |tx| Ok(tx.insert_user(&other)?))
             .unwrap();
-        refused(dir.authenticate(email, &pw(PERMANENT)));
+        refused(dir.authenticate(&SOURCE, email, &pw(PERMANENT)));
     }
     for _ in 0..5 {
-        refused(dir.authenticate("bob@example.com", &pw("Wrong-Pass-123")));
+        refused(dir.authenticate(&SOURCE, "bob@example.com", &pw("Wrong-Pass-123")));
     }
-    refused(dir.authenticate("bob@example.com", &pw(PERMANENT)));
+    refused(dir.authenticate(&SOURCE, "bob@example.com", &pw(PERMANENT)));
 }
 
 #[test]
@@ -259,7 +269,7 @@ fn five_failures_lock_with_exponential_back_off_and_a_success_resets() {
     // Five failures lock bob for `minutes` from now, and the lock is audited.
     let lock = |minutes: i64| {
         for _ in 0..5 {
-            refused(dir.authenticate("bob@example.com", &wrong));
+            refused(dir.authenticate(&SOURCE, "bob@example.com", &wrong));
         }
         let until = stored(&dir, "bob@example.com")
             .sign_in
@@ -272,13 +282,13 @@ fn five_failures_lock_with_exponential_back_off_and_a_success_resets() {
         );
     };
     lock(1);
-    refused(dir.authenticate("bob@example.com", &pw(PERMANENT)));
+    refused(dir.authenticate(&SOURCE, "bob@example.com", &pw(PERMANENT)));
     clock.advance(TimeDelta::minutes(1));
     // Unlocked by time; five more failures lock for twice as long.
     lock(2);
     clock.advance(TimeDelta::minutes(2));
     assert!(matches!(
-        dir.authenticate("bob@example.com", &pw(PERMANENT)),
+        dir.authenticate(&SOURCE, "bob@example.com", &pw(PERMANENT)),
         Ok(SignIn::SignedIn(_))
     ));
     assert_eq!(stored(&dir, "bob@example.com").sign_in, Default::default());
@@ -295,7 +305,7 @@ fn an_administrator_unlocks_a_locked_user_and_it_is_audited() {
     let (dir, _) = world();
     make_permanent(&dir);
     for _ in 0..5 {
-        refused(dir.authenticate("bob@example.com", &pw("Wrong-Pass-123")));
+        refused(dir.authenticate(&SOURCE, "bob@example.com", &pw("Wrong-Pass-123")));
     }
     let unlocked = dir
         .unlock_user(&user("alice@example.com"), "bob@example.com")
@@ -307,7 +317,10 @@ fn an_administrator_unlocks_a_locked_user_and_it_is_audited() {
         Action::UserUnlocked { .. }
     ));
     assert_eq!(trail[0].record.actor, user("alice@example.com"));
-    assert!(dir.authenticate("bob@example.com", &pw(PERMANENT)).is_ok());
+    assert!(
+        dir.authenticate(&SOURCE, "bob@example.com", &pw(PERMANENT))
+            .is_ok()
+    );
     // Unlocking a user who is not locked changes and records nothing.
     let entries = audit_len(&dir);
     dir.unlock_user(&user("alice@example.com"), "bob@example.com")
@@ -323,17 +336,23 @@ fn a_hash_made_with_weaker_parameters_is_upgraded_at_the_next_sign_in() {
     assert!(weak.as_phc().contains("m=8,t=1,p=1"));
     let stronger = PasswordHashing::new(16, 2, 1).unwrap();
     let dir = dir.with_password_hashing(stronger);
-    refused(dir.authenticate("bob@example.com", &pw("Wrong-Pass-123")));
+    refused(dir.authenticate(&SOURCE, "bob@example.com", &pw("Wrong-Pass-123")));
     assert_eq!(
         stored(&dir, "bob@example.com").credential.unwrap().hash,
         weak,
         "a failed sign-in upgrades nothing"
     );
-    assert!(dir.authenticate("bob@example.com", &pw(PERMANENT)).is_ok());
+    assert!(
+        dir.authenticate(&SOURCE, "bob@example.com", &pw(PERMANENT))
+            .is_ok()
+    );
     let upgraded = stored(&dir, "bob@example.com").credential.unwrap().hash;
     assert!(upgraded.as_phc().contains("m=16,t=2,p=1"), "{upgraded:?}");
     assert!(dir.password_hashing().verify(&pw(PERMANENT), &upgraded));
-    assert!(dir.authenticate("bob@example.com", &pw(PERMANENT)).is_ok());
+    assert!(
+        dir.authenticate(&SOURCE, "bob@example.com", &pw(PERMANENT))
+            .is_ok()
+    );
 }
 
 #[test]
@@ -342,14 +361,20 @@ fn change_password_needs_the_current_one_and_counts_failures() {
     make_permanent(&dir);
     let next = pw("a brand new passphrase");
     let error = dir
-        .change_password("bob@example.com", &pw("Wrong-Pass-123"), &next, &next)
+        .change_password(
+            &SOURCE,
+            "bob@example.com",
+            &pw("Wrong-Pass-123"),
+            &next,
+            &next,
+        )
         .unwrap_err();
     assert!(matches!(error, Error::SignInRefused));
     assert_eq!(stored(&dir, "bob@example.com").sign_in.failures, 1);
-    dir.change_password("bob@example.com", &pw(PERMANENT), &next, &next)
+    dir.change_password(&SOURCE, "bob@example.com", &pw(PERMANENT), &next, &next)
         .unwrap();
-    refused(dir.authenticate("bob@example.com", &pw(PERMANENT)));
-    assert!(dir.authenticate("bob@example.com", &next).is_ok());
+    refused(dir.authenticate(&SOURCE, "bob@example.com", &pw(PERMANENT)));
+    assert!(dir.authenticate(&SOURCE, "bob@example.com", &next).is_ok());
 }
 
 #[test]
@@ -384,10 +409,11 @@ fn add_user_applies_the_same_policy() {
 fn bad_sign_in_input_is_a_clear_error_and_changes_nothing() {
     let (dir, _) = world();
     let before = snapshot(&dir, ACCOUNT);
-    let invalid = |email: &str, password: Password| match dir.authenticate(email, &password) {
-        Err(Error::Invalid(invalid)) => (invalid.field, invalid.problem),
-        other => panic!("expected an input error, got {other:?}"),
-    };
+    let invalid =
+        |email: &str, password: Password| match dir.authenticate(&SOURCE, email, &password) {
+            Err(Error::Invalid(invalid)) => (invalid.field, invalid.problem),
+            other => panic!("expected an input error, got {other:?}"),
+        };
     assert_eq!(
         invalid("bob@example.com", pw("")),
         (Field::Password, Problem::Empty)
@@ -412,7 +438,9 @@ fn bad_sign_in_input_is_a_clear_error_and_changes_nothing() {
 #[test]
 fn no_password_or_hash_appears_in_outcomes_errors_or_the_audit_trail() {
     let (dir, _) = world();
-    let outcome = dir.authenticate("bob@example.com", &pw(TEMPORARY)).unwrap();
+    let outcome = dir
+        .authenticate(&SOURCE, "bob@example.com", &pw(TEMPORARY))
+        .unwrap();
     let hash = stored(&dir, "bob@example.com").credential.unwrap().hash;
     let digest = hash.as_phc().rsplit('$').next().unwrap().to_owned();
     let SignIn::PermanentPasswordRequired(ticket) = &outcome else {
@@ -423,7 +451,7 @@ fn no_password_or_hash_appears_in_outcomes_errors_or_the_audit_trail() {
         .unwrap();
     for _ in 0..5 {
         let error = dir
-            .authenticate("bob@example.com", &pw("Wrong-Pass-123"))
+            .authenticate(&SOURCE, "bob@example.com", &pw("Wrong-Pass-123"))
             .unwrap_err();
         shown += &format!("{error} {error:?}");
     }

@@ -8,6 +8,7 @@ group-account-administrators = Kontoadministratoren
 # Ein von Administratoren vergebener Gruppenname: unverändert, nie übersetzt.
 group-custom-name = { $name }
 actor-user = { $email }
+actor-unauthenticated = Fehlgeschlagene Anmeldeversuche
 
 ## Beschriftungen der Formulare und Seiten
 
@@ -102,8 +103,11 @@ error-password-account-name = Das Feld „{ $field }“ darf weder der Name des 
 error-group-name-reserved = Das Feld „{ $field }“ ähnelt zu sehr dem Namen der integrierten Gruppe „{ group-account-administrators }“.
 error-sign-in-refused = Die E-Mail-Adresse oder das Kennwort ist falsch, oder dieser Benutzer kann sich derzeit nicht anmelden.
 error-temporary-password-expired = Dieses temporäre Kennwort ist abgelaufen. Bitten Sie einen Administrator, ein neues festzulegen.
-error-password-change-expired = Das Kennwort wurde seit Ihrer Anmeldung geändert. Bitte melden Sie sich erneut an.
+error-password-change-expired = Mit dieser Anmeldung kann das Kennwort nicht mehr geändert werden: Das Kennwort wurde geändert, es ist zu viel Zeit vergangen, oder die Anmeldung ist gesperrt. Bitte melden Sie sich erneut an.
 error-user-not-found = Kein Benutzer hat die E-Mail-Adresse { $email }.
+error-own-password-required = { $email } muss sich zuerst anmelden und ein eigenes Kennwort festlegen: Das aktuelle Kennwort hat jemand gewählt, der dieses Konto nicht verwaltet.
+error-invited-elsewhere = { $email } wurde bereits per sicherer Nachricht zur Registrierung eingeladen. Die Registrierung ist über diese Nachricht möglich; danach können Sie den Benutzer einer Gruppe hinzufügen.
+error-not-governing-administrator = Nur der Kundensupport oder ein Administrator jedes Kontos, zu dem dieser Benutzer gehört, kann dies tun.
 signed-in = Angemeldet als { $email }.
 permanent-password-required = Ihr Kennwort ist temporär. Legen Sie ein dauerhaftes Kennwort fest, um fortzufahren.
 password-changed = Ihr Kennwort wurde geändert.
@@ -115,6 +119,12 @@ user-unlocked = Benutzer { $email } kann sich wieder anmelden.
 secure-message-registration = Sichere Nachricht an { $email } gesendet. Der Empfänger kann sich über den darin enthaltenen Link registrieren.
 secure-message-existing-user = Sichere Nachricht an { $email } gesendet; der Empfänger kann sich anmelden, um sie zu öffnen.
 registered = Registrierung abgeschlossen: { $email } kann sich jetzt anmelden.
+registrations-purged =
+    { $count ->
+        [0] Es war keine abgelaufene Registrierung vorhanden.
+        [one] { $count } abgelaufene Registrierung wurde entfernt.
+       *[other] { $count } abgelaufene Registrierungen wurden entfernt.
+    }
 registration-revoked = Die Registrierung von { $email } wurde widerrufen; ihr Link funktioniert nicht mehr.
 error-registration-refused = Dieser Registrierungslink ist ungültig: Er ist unbekannt, wurde bereits verwendet oder widerrufen.
 error-registration-expired = Dieser Registrierungslink ist abgelaufen. Bitten Sie den Absender, die Nachricht erneut zu senden.

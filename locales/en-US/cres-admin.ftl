@@ -8,6 +8,7 @@ group-account-administrators = Account Administrators
 # A group name an administrator chose: shown as typed, in every language.
 group-custom-name = { $name }
 actor-user = { $email }
+actor-unauthenticated = Failed sign-in attempts
 
 ## Form and page labels
 
@@ -110,8 +111,11 @@ error-password-account-name = { $field } must not be or contain the account's na
 error-group-name-reserved = { $field } is too close to the name of the built-in group { group-account-administrators }.
 error-sign-in-refused = The email address or password is incorrect, or this user cannot sign in right now.
 error-temporary-password-expired = This temporary password has expired. Ask an administrator to set a new one.
-error-password-change-expired = The password has changed since you signed in. Please sign in again.
+error-password-change-expired = This sign-in can no longer change the password: the password changed, too much time passed, or sign-in is locked. Please sign in again.
 error-user-not-found = No user has the email address { $email }.
+error-own-password-required = { $email } must first sign in and set their own password: their current one was chosen by someone who does not administer this account.
+error-invited-elsewhere = { $email } has already been invited to register by secure message. They can register through that message; then you can add them to a group.
+error-not-governing-administrator = Only Customer Support, or an administrator of every account this user belongs to, can do this.
 signed-in = Signed in as { $email }.
 permanent-password-required = Your password is temporary. Set a permanent password to continue.
 password-changed = Your password has been changed.
@@ -123,6 +127,12 @@ user-unlocked = { $email } can sign in again.
 secure-message-registration = Secure message sent to { $email }. The recipient can register through its link.
 secure-message-existing-user = Secure message sent to { $email }, who can sign in to open it.
 registered = Registration complete: { $email } can now sign in.
+registrations-purged =
+    { $count ->
+        [0] No expired registration was waiting.
+        [one] 1 expired registration was removed.
+       *[other] { $count } expired registrations were removed.
+    }
 registration-revoked = The registration of { $email } was revoked; its link no longer works.
 error-registration-refused = This registration link is not valid: it is unknown, already used or revoked.
 error-registration-expired = This registration link has expired. Ask the sender to send the message again.

@@ -10,6 +10,7 @@ group-account-administrators = Administrateurs de compte
 # Un nom de groupe choisi par un administrateur : affiché tel quel, jamais traduit.
 group-custom-name = { $name }
 actor-user = { $email }
+actor-unauthenticated = Tentatives de connexion échouées
 
 ## Libellés des formulaires et des pages
 
@@ -113,8 +114,11 @@ error-password-account-name = Le champ « { $field } » ne doit ni être ni cont
 error-group-name-reserved = Le champ « { $field } » est trop proche du nom du groupe intégré « { group-account-administrators } ».
 error-sign-in-refused = L'adresse e-mail ou le mot de passe est incorrect, ou cet utilisateur ne peut pas se connecter pour le moment.
 error-temporary-password-expired = Ce mot de passe temporaire a expiré. Demandez à un administrateur d'en définir un nouveau.
-error-password-change-expired = Le mot de passe a changé depuis votre connexion. Veuillez vous reconnecter.
+error-password-change-expired = Cette connexion ne permet plus de changer le mot de passe : le mot de passe a changé, trop de temps s'est écoulé ou la connexion est bloquée. Veuillez vous reconnecter.
 error-user-not-found = Aucun utilisateur n'a l'adresse e-mail { $email }.
+error-own-password-required = { $email } doit d'abord se connecter et choisir son propre mot de passe : le mot de passe actuel a été choisi par une personne qui n'administre pas ce compte.
+error-invited-elsewhere = { $email } a déjà été invité à s'inscrire par message sécurisé. Il peut s'inscrire par ce message ; vous pourrez ensuite l'ajouter à un groupe.
+error-not-governing-administrator = Seul le service d'assistance à la clientèle, ou un administrateur de chacun des comptes auxquels cet utilisateur appartient, peut effectuer cette action.
 signed-in = Connecté en tant que { $email }.
 permanent-password-required = Votre mot de passe est temporaire. Définissez un mot de passe permanent pour continuer.
 password-changed = Votre mot de passe a été modifié.
@@ -126,6 +130,12 @@ user-unlocked = L'utilisateur { $email } peut de nouveau se connecter.
 secure-message-registration = Message sécurisé envoyé à { $email }. Le destinataire peut s'inscrire grâce au lien qu'il contient.
 secure-message-existing-user = Message sécurisé envoyé à { $email }, qui peut se connecter pour l'ouvrir.
 registered = Inscription terminée : { $email } peut désormais se connecter.
+registrations-purged =
+    { $count ->
+        [0] Aucune inscription expirée n'était en attente.
+        [one] { $count } inscription expirée a été supprimée.
+       *[other] { $count } inscriptions expirées ont été supprimées.
+    }
 registration-revoked = L'inscription de { $email } a été révoquée ; son lien ne fonctionne plus.
 error-registration-refused = Ce lien d'inscription n'est pas valide : il est inconnu, déjà utilisé ou révoqué.
 error-registration-expired = Ce lien d'inscription a expiré. Demandez à l'expéditeur de renvoyer le message.

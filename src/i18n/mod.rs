@@ -438,18 +438,21 @@ mod tests {
             Error::RegistrationRefused => 16,
             Error::RegistrationExpired => 17,
             Error::RegistrationNotFound { .. } => 18,
+            Error::OwnPasswordRequired { .. } => 19,
+            Error::InvitedElsewhere { .. } => 20,
         }
     }
-    const ERROR_VARIANTS: usize = 19;
+    const ERROR_VARIANTS: usize = 21;
 
     fn forbidden_variant(forbidden: &Forbidden) -> usize {
         match forbidden {
             Forbidden::SupportOnly => 0,
             Forbidden::NotAccountAdministrator { .. } => 1,
             Forbidden::NotAccountMember { .. } => 2,
+            Forbidden::NotGoverningAdministrator => 3,
         }
     }
-    const FORBIDDEN_VARIANTS: usize = 3;
+    const FORBIDDEN_VARIANTS: usize = 4;
 
     fn problem_variant(problem: &Problem) -> usize {
         match problem {

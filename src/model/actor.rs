@@ -1,4 +1,4 @@
-//! Who performs an operation.
+//! Who performs an operation, and who is recorded as having performed it.
 
 use std::fmt;
 
@@ -7,10 +7,12 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::{Label, Localize, Message};
 use crate::model::Email;
 
-/// Who performs an operation. The service authenticates its callers; the
-/// directory decides what each may do (R2, R3).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// Who performs an operation: the authority the directory checks (R2, R3,
+/// R13). The service authenticates its callers and constructs an `Actor` on
+/// purpose; it is deliberately not deserializable, so that Customer Support
+/// can never come out of request or session data. What the directory
+/// records about an actor is an [`ActorRecord`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Actor {
     /// Customer Support: an operator of the service, not a user of any
@@ -23,19 +25,60 @@ pub enum Actor {
 
 impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Actor::Support => f.write_str("Customer Support"),
-            Actor::User(email) => fmt::Display::fmt(email, f),
-        }
+        ActorRecord::from(self).fmt(f)
     }
 }
 
 /// Customer Support by its localized name; a user by their email.
 impl Localize for Actor {
     fn message(&self) -> Message {
+        ActorRecord::from(self).message()
+    }
+}
+
+/// Who did something, as the audit trail, a user's creation and a pending
+/// registration record it. A record carries no authority: it can be read
+/// back from a store, but never turned into an [`Actor`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ActorRecord {
+    /// Customer Support.
+    Support,
+    /// A user.
+    User(Email),
+    /// Someone who was not signed in: the failed sign-ins that lock a user
+    /// out are recorded as theirs, never as the victim's.
+    Unauthenticated,
+}
+
+impl From<&Actor> for ActorRecord {
+    fn from(actor: &Actor) -> ActorRecord {
+        match actor {
+            Actor::Support => ActorRecord::Support,
+            Actor::User(email) => ActorRecord::User(email.clone()),
+        }
+    }
+}
+
+impl fmt::Display for ActorRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Actor::Support => Label::CustomerSupport.message(),
-            Actor::User(email) => Message::new("actor-user").arg("email", email),
+            ActorRecord::Support => f.write_str("Customer Support"),
+            ActorRecord::User(email) => fmt::Display::fmt(email, f),
+            ActorRecord::Unauthenticated => f.write_str("Failed sign-in attempts"),
+        }
+    }
+}
+
+/// Customer Support and unauthenticated callers by their localized names; a
+/// user by their email.
+impl Localize for ActorRecord {
+    fn message(&self) -> Message {
+        match self {
+            ActorRecord::Support => Label::CustomerSupport.message(),
+            ActorRecord::User(email) => Message::new("actor-user").arg("email", email),
+            ActorRecord::Unauthenticated => Message::new("actor-unauthenticated"),
         }
     }
 }

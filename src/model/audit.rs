@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AccountNumber, Actor, Email, GroupId, GroupName};
+use crate::model::{AccountNumber, ActorRecord, Email, GroupId, GroupName};
 
 /// What a change did, and to what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,13 +60,17 @@ pub enum Action {
         /// The user.
         email: Email,
     },
-    /// Too many failed sign-ins locked the user. Recorded with the locked
-    /// user as actor: the attempts were made in their name.
+    /// Too many failed sign-ins locked the user out: from one source, or
+    /// from every source once the user's ceiling was reached (R15).
+    /// Recorded with [`ActorRecord::Unauthenticated`] as actor, in the trail
+    /// of every account that governs the user.
     UserLocked {
         /// The user.
         email: Email,
         /// Sign-in is refused until then.
         until: DateTime<Utc>,
+        /// `true` when every source is locked out, `false` for one source.
+        every_source: bool,
     },
     /// An administrator lifted a user's lock.
     UserUnlocked {
@@ -80,6 +84,19 @@ pub enum Action {
         email: Email,
         /// Whether it replaced an earlier token for the address.
         resent: bool,
+    },
+    /// A pending registration of this account ended without being used:
+    /// the address registered through another message, or an administrator
+    /// of this account added it as a user (R14). Which other account, if
+    /// any, is not recorded.
+    RegistrationEnded {
+        /// The recipient.
+        email: Email,
+    },
+    /// Expired pending registrations of this account were purged.
+    RegistrationsPurged {
+        /// How many.
+        count: u64,
     },
     /// A pending registration was revoked.
     RegistrationRevoked {
@@ -106,7 +123,7 @@ pub struct AuditRecord {
     /// When.
     pub at: DateTime<Utc>,
     /// Who.
-    pub actor: Actor,
+    pub actor: ActorRecord,
     /// On which account.
     pub account: AccountNumber,
     /// What.

@@ -11,10 +11,14 @@ mod text;
 mod user;
 
 pub use account::{Account, AccountNumber};
-pub use actor::Actor;
+pub use actor::{Actor, ActorRecord};
 pub use audit::{Action, AuditEntry, AuditRecord};
 pub use email::Email;
 pub use group::{Group, GroupId, GroupName, GroupSummary};
 pub use name::Name;
 pub use registration::PendingRegistration;
-pub use user::{Credential, SignInState, User, UserStatus};
+pub(crate) use user::later;
+pub use user::{
+    Credential, PasswordChosenBy, SignInSource, SignInState, Throttle, User, UserProfile,
+    UserStatus,
+};

@@ -1,10 +1,10 @@
 //! Users: service-wide identities keyed by email (R4).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::credentials::PasswordHash;
-use crate::model::{AccountNumber, Actor, Email, Name};
+use crate::model::{AccountNumber, ActorRecord, Email, Name};
 
 /// Where a user stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -20,38 +20,252 @@ pub enum UserStatus {
     Disabled,
 }
 
+/// Who chose a user's current password (R13): the user, or someone who then
+/// knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PasswordChosenBy {
+    /// The user: at registration, as the permanent password after a
+    /// temporary one, or by changing it.
+    User,
+    /// Customer Support (*Add User* or a reset).
+    Support,
+    /// An Account Administrator (*Add User* or a reset), acting for an account.
+    Administrator {
+        /// The administrator.
+        email: Email,
+        /// The account they acted for.
+        account: AccountNumber,
+    },
+    /// Not recorded: the password was set before the crate recorded who
+    /// chose passwords (a store migrated from an older schema). Treated as
+    /// chosen by someone unknown: only Customer Support may add the user to
+    /// a group until they set their own password.
+    Unknown,
+}
+
 /// A user's password, as stored: an argon2id hash and whether it is temporary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Its serde form leaves the hash out: no hash ever appears in serialized
+/// output. Stores write [`PasswordHash::as_phc`] themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Credential {
     /// The argon2id hash in PHC string form.
+    #[serde(skip)]
     pub hash: PasswordHash,
     /// Set by *Enforce Password Expiration*: the user must choose a permanent
     /// password at the first sign-in (R7).
     pub temporary: bool,
     /// When the password was set.
     pub set_at: DateTime<Utc>,
+    /// Who chose it (R13).
+    pub chosen_by: PasswordChosenBy,
 }
 
-/// Consecutive failed sign-ins and the lock they lead to.
+/// The failed sign-ins counted against a user, or against one source of
+/// sign-ins to a user, and the lock they lead to (R15).
+///
+/// Failures are counted in a window that starts with the first one and
+/// lasts [`SignInPolicy::failure_window`](crate::SignInPolicy); when it
+/// ends they are forgotten. Locks double while they keep coming, and the
+/// doubling is forgotten a window after the last lock ended.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignInState {
-    /// Failed sign-ins since the last success or lock.
+pub struct Throttle {
+    /// Failed sign-ins in the current window, including attempts still
+    /// being verified.
     pub failures: u32,
-    /// Locks since the last successful sign-in: each doubles the next lock.
+    /// When the current window started (its first failure).
+    pub window_started: Option<DateTime<Utc>>,
+    /// Locks in a row: each doubles the next one.
     pub lockouts: u32,
     /// Sign-in is refused until then.
     pub locked_until: Option<DateTime<Utc>>,
 }
 
-impl SignInState {
+impl Throttle {
     /// Whether sign-in is refused at `now`.
     pub fn is_locked(&self, now: DateTime<Utc>) -> bool {
         self.locked_until.is_some_and(|until| now < until)
     }
+
+    /// Forgets the failures of a window that has ended, and the doubling of
+    /// locks a window after the last one ended.
+    pub(crate) fn decay(&mut self, now: DateTime<Utc>, window: TimeDelta) {
+        if self
+            .window_started
+            .is_some_and(|start| now >= later(start, window))
+        {
+            self.failures = 0;
+            self.window_started = None;
+        }
+        if self
+            .locked_until
+            .is_some_and(|until| now >= later(until, window))
+        {
+            self.lockouts = 0;
+            self.locked_until = None;
+        }
+    }
+
+    /// Counts one more failure (or attempt being verified).
+    pub(crate) fn count(&mut self, now: DateTime<Utc>) {
+        self.window_started.get_or_insert(now);
+        self.failures = self.failures.saturating_add(1);
+    }
+
+    /// Locks until `now` plus the `lockout` of the next lock in a row, and
+    /// starts a fresh window; returns when the lock ends.
+    pub(crate) fn lock(
+        &mut self,
+        now: DateTime<Utc>,
+        lockout: impl Fn(u32) -> TimeDelta,
+    ) -> DateTime<Utc> {
+        self.lockouts = self.lockouts.saturating_add(1);
+        let until = later(now, lockout(self.lockouts));
+        self.locked_until = Some(until);
+        self.failures = 0;
+        self.window_started = None;
+        until
+    }
+}
+
+/// `at + delta`, saturating at the latest time chrono represents: a policy
+/// with an enormous duration means "practically forever", never a panic.
+pub(crate) fn later(at: DateTime<Utc>, delta: TimeDelta) -> DateTime<Utc> {
+    at.checked_add_signed(delta)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Where sign-in attempts come from, as the service tells the directory: a
+/// client address, a device cookie. Only a 128-bit digest of it is kept.
+///
+/// Each source has its own lock-out (R15), so that a guesser from one
+/// source cannot keep a user who signs in from another source locked out.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SignInSource(#[serde(with = "hex16")] [u8; 16]);
+
+impl SignInSource {
+    /// How much of an identifier is read: a longer one is cut there.
+    pub const MAX_IDENTIFIER_BYTES: usize = 1024;
+
+    /// The source named by `identifier` (an IP address, a device cookie…).
+    /// Only its SHA-256 digest, cut to 128 bits, is kept.
+    pub fn new(identifier: &str) -> SignInSource {
+        use sha2::{Digest, Sha256};
+        let bytes = identifier.as_bytes();
+        let bounded = &bytes[..bytes.len().min(Self::MAX_IDENTIFIER_BYTES)];
+        let digest = Sha256::digest(bounded);
+        let mut key = [0; 16];
+        key.copy_from_slice(&digest[..16]);
+        SignInSource(key)
+    }
+
+    /// The source of callers that cannot tell one: all of them share one
+    /// lock-out per user.
+    pub const fn unknown() -> SignInSource {
+        SignInSource([0; 16])
+    }
+}
+
+impl std::fmt::Debug for SignInSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SignInSource({})", hex16::encode(&self.0))
+    }
+}
+
+mod hex16 {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub(super) fn encode(bytes: &[u8; 16]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub(super) fn serialize<S: Serializer>(bytes: &[u8; 16], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&encode(bytes))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 16], D::Error> {
+        let text = <&str>::deserialize(d)?;
+        let mut bytes = [0; 16];
+        if text.len() != 32 || !text.is_ascii() {
+            return Err(D::Error::custom("a sign-in source is 32 hex digits"));
+        }
+        for (byte, pair) in bytes.iter_mut().zip(text.as_bytes().chunks(2)) {
+            let pair = std::str::from_utf8(pair).map_err(D::Error::custom)?;
+            *byte = u8::from_str_radix(pair, 16).map_err(D::Error::custom)?;
+        }
+        Ok(bytes)
+    }
+}
+
+/// A user's sign-in bookkeeping (R15): failures and locks of the user as a
+/// whole, and of each recent source of sign-ins.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInState {
+    /// Every source together, against a much higher ceiling
+    /// ([`SignInPolicy::max_user_failures`](crate::SignInPolicy)).
+    #[serde(default)]
+    pub user: Throttle,
+    /// The most recent sources, at most [`SignInState::MAX_SOURCES`].
+    #[serde(default)]
+    pub sources: Vec<(SignInSource, Throttle)>,
+}
+
+impl SignInState {
+    /// How many sources are remembered per user; past that, the quietest
+    /// is forgotten.
+    pub const MAX_SOURCES: usize = 16;
+
+    /// Whether sign-in from every source is refused at `now`.
+    pub fn is_locked(&self, now: DateTime<Utc>) -> bool {
+        self.user.is_locked(now)
+    }
+
+    /// The throttle of `source`, if remembered.
+    pub fn source(&self, source: &SignInSource) -> Option<&Throttle> {
+        self.sources
+            .iter()
+            .find(|(s, _)| s == source)
+            .map(|(_, throttle)| throttle)
+    }
+
+    /// The throttle of `source`, remembered from now on; the quietest source
+    /// is forgotten to make room.
+    pub(crate) fn source_mut(&mut self, source: SignInSource) -> &mut Throttle {
+        let at = match self.sources.iter().position(|(s, _)| *s == source) {
+            Some(at) => at,
+            None => {
+                if self.sources.len() >= Self::MAX_SOURCES {
+                    let quietest = self
+                        .sources
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(_, (_, t))| (t.locked_until, t.failures))
+                        .map_or(0, |(at, _)| at);
+                    self.sources.remove(quietest);
+                }
+                self.sources.push((source, Throttle::default()));
+                self.sources.len() - 1
+            }
+        };
+        &mut self.sources[at].1
+    }
+
+    /// Decays every throttle and forgets the sources with nothing left.
+    pub(crate) fn decay(&mut self, now: DateTime<Utc>, window: TimeDelta) {
+        self.user.decay(now, window);
+        for (_, throttle) in &mut self.sources {
+            throttle.decay(now, window);
+        }
+        self.sources.retain(|(_, t)| *t != Throttle::default());
+    }
 }
 
 /// A user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Its serde form carries no password hash (see [`Credential`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
     /// The email address: identity (ignoring case) and display form.
     pub email: Email,
@@ -66,12 +280,11 @@ pub struct User {
     /// When the user was created.
     pub created_at: DateTime<Utc>,
     /// Who created the user.
-    pub created_by: Actor,
-    /// The account in whose administration the user was created: its
-    /// administrators may reset the user's password and unlock the user.
+    pub created_by: ActorRecord,
+    /// The account in whose administration the user was created: one of the
+    /// accounts that govern the user (R13).
     pub created_in: AccountNumber,
-    /// Failed sign-ins and lock-out.
-    #[serde(default)]
+    /// Failed sign-ins and lock-outs.
     pub sign_in: SignInState,
 }
 
@@ -81,4 +294,34 @@ impl User {
     pub fn is_registered(&self) -> bool {
         self.status != UserStatus::PendingRegistration
     }
+
+    /// What may be shown of the user to whoever signed in as them.
+    pub fn profile(&self) -> UserProfile {
+        UserProfile {
+            email: self.email.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            status: self.status,
+            created_at: self.created_at,
+            created_in: self.created_in,
+        }
+    }
+}
+
+/// A user without anything about their password or sign-ins: what
+/// [`SignIn::SignedIn`](crate::SignIn) hands to the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserProfile {
+    /// The email address as typed.
+    pub email: Email,
+    /// First name.
+    pub first_name: Name,
+    /// Last name.
+    pub last_name: Name,
+    /// Active, pending registration or disabled.
+    pub status: UserStatus,
+    /// When the user was created.
+    pub created_at: DateTime<Utc>,
+    /// The account the user was created in.
+    pub created_in: AccountNumber,
 }

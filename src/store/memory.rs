@@ -69,9 +69,10 @@ struct State {
     users: HashMap<Identity, UserEntry>,
     audit: HashMap<AccountNumber, Vec<AuditEntry>>,
     last_sequence: u64,
-    registrations: HashMap<Identity, PendingRegistration>,
-    /// Selector → the registration's identity.
-    selectors: HashMap<String, Identity>,
+    /// By email identity: one per account at most, in account order.
+    registrations: HashMap<Identity, Vec<PendingRegistration>>,
+    /// Selector → the registration's identity and account.
+    selectors: HashMap<String, (Identity, AccountNumber)>,
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +81,8 @@ struct AccountEntry {
     /// By group number. An account has few groups: a sorted vector of exact
     /// capacity, not a tree whose every node has room for eleven.
     groups: Vec<GroupEntry>,
+    /// [`GroupName::key`] → group number, so a name is checked in one lookup.
+    names: HashMap<String, u32>,
     next_group: u32,
 }
 
@@ -99,14 +102,34 @@ impl AccountEntry {
 
     fn insert_group(&mut self, entry: GroupEntry) {
         let at = self.position(entry.group.id.number).unwrap_or_else(|at| at);
+        self.names
+            .insert(entry.group.name.key(), entry.group.id.number);
         self.groups.reserve_exact(1);
         self.groups.insert(at, entry);
     }
 
     fn remove_group(&mut self, number: u32) -> Option<GroupEntry> {
         let removed = self.groups.remove(self.position(number).ok()?);
+        self.names.remove(&removed.group.name.key());
         self.groups.shrink_to_fit();
         Some(removed)
+    }
+
+    /// Whether a group other than `except` has this name's key.
+    fn name_taken(&self, name: &GroupName, except: Option<u32>) -> bool {
+        self.names
+            .get(&name.key())
+            .is_some_and(|number| Some(*number) != except)
+    }
+
+    /// Renames a group, keeping the name index true; returns the old name.
+    fn rename(&mut self, number: u32, name: GroupName) -> Option<GroupName> {
+        let entry = self.group_mut(number)?;
+        let previous = std::mem::replace(&mut entry.group.name, name);
+        let key = entry.group.name.key();
+        self.names.remove(&previous.key());
+        self.names.insert(key, number);
+        Some(previous)
     }
 }
 
@@ -189,13 +212,9 @@ impl State {
     }
 
     fn name_taken(&self, account: AccountNumber, name: &GroupName, except: Option<u32>) -> bool {
-        let key = name.key();
-        self.accounts.get(&account).is_some_and(|entry| {
-            entry
-                .groups
-                .iter()
-                .any(|g| Some(g.group.id.number) != except && g.group.name.key() == key)
-        })
+        self.accounts
+            .get(&account)
+            .is_some_and(|entry| entry.name_taken(name, except))
     }
 
     fn link(&mut self, group: GroupId, identity: &Identity) {
@@ -218,17 +237,32 @@ impl State {
 }
 
 impl State {
-    fn remove_registration(&mut self, identity: &str) -> Option<PendingRegistration> {
-        let removed = self.registrations.remove(identity)?;
+    fn remove_registration(
+        &mut self,
+        identity: &str,
+        account: AccountNumber,
+    ) -> Option<PendingRegistration> {
+        let pending = self.registrations.get_mut(identity)?;
+        let at = pending.iter().position(|r| r.account == account)?;
+        let removed = pending.remove(at);
+        if pending.is_empty() {
+            self.registrations.remove(identity);
+        }
         self.selectors.remove(&removed.selector);
         Some(removed)
     }
 
     fn insert_registration(&mut self, registration: PendingRegistration) {
         let identity: Identity = registration.email.identity().into();
-        self.selectors
-            .insert(registration.selector.clone(), identity.clone());
-        self.registrations.insert(identity, registration);
+        self.selectors.insert(
+            registration.selector.clone(),
+            (identity.clone(), registration.account),
+        );
+        let pending = self.registrations.entry(identity).or_default();
+        let at = pending
+            .binary_search_by_key(&registration.account, |r| r.account)
+            .unwrap_or_else(|at| at);
+        pending.insert(at, registration);
     }
 }
 
@@ -290,8 +324,48 @@ impl Reader for State {
         }))
     }
 
-    fn registration(&self, email: &Email) -> Result<Option<PendingRegistration>, StoreError> {
-        Ok(self.registrations.get(email.identity()).cloned())
+    fn user_groups(&self, email: &Email) -> Result<Vec<GroupId>, StoreError> {
+        let mut groups = self
+            .users
+            .get(email.identity())
+            .map_or_else(Vec::new, |user| user.groups.as_slice().to_vec());
+        groups.sort_unstable();
+        Ok(groups)
+    }
+
+    fn registration(
+        &self,
+        email: &Email,
+        account: AccountNumber,
+    ) -> Result<Option<PendingRegistration>, StoreError> {
+        Ok(self
+            .registrations
+            .get(email.identity())
+            .and_then(|pending| pending.iter().find(|r| r.account == account))
+            .cloned())
+    }
+
+    fn registrations(&self, email: &Email) -> Result<Vec<PendingRegistration>, StoreError> {
+        Ok(self
+            .registrations
+            .get(email.identity())
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    fn expired_registrations(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<PendingRegistration>, StoreError> {
+        Ok(self
+            .registrations
+            .values()
+            .flatten()
+            .filter(|r| r.expires_at <= now)
+            .take(limit)
+            .cloned()
+            .collect())
     }
 
     fn registration_by_selector(
@@ -301,7 +375,12 @@ impl Reader for State {
         Ok(self
             .selectors
             .get(selector)
-            .and_then(|identity| self.registrations.get(identity))
+            .and_then(|(identity, account)| {
+                self.registrations
+                    .get(identity)?
+                    .iter()
+                    .find(|r| r.account == *account)
+            })
             .cloned())
     }
 }
@@ -334,6 +413,7 @@ impl Transaction for MemoryTransaction<'_> {
         let entry = AccountEntry {
             account: account.clone(),
             groups: Vec::new(),
+            names: HashMap::new(),
             next_group: GroupId::ADMINISTRATORS_NUMBER,
         };
         self.state.accounts.insert(account.number, entry);
@@ -358,15 +438,15 @@ impl Transaction for MemoryTransaction<'_> {
             .accounts
             .get_mut(&account)
             .ok_or(StoreError::NotFound)?;
+        let number = entry.next_group;
+        entry.next_group = number
+            .checked_add(1)
+            .ok_or_else(|| StoreError::backend("the account has no group number left"))?;
         let group = Group {
-            id: GroupId {
-                account,
-                number: entry.next_group,
-            },
+            id: GroupId { account, number },
             name: name.clone(),
             created_at,
         };
-        entry.next_group += 1;
         entry.insert_group(GroupEntry {
             group: group.clone(),
             members: HashSet::new(),
@@ -385,11 +465,15 @@ impl Transaction for MemoryTransaction<'_> {
         if self.state.name_taken(id.account, name, Some(id.number)) {
             return Err(StoreError::Conflict);
         }
-        let entry = self.state.group_entry_mut(id)?;
-        let previous = std::mem::replace(&mut entry.group.name, name.clone());
+        let previous = self
+            .state
+            .accounts
+            .get_mut(&id.account)
+            .and_then(|entry| entry.rename(id.number, name.clone()))
+            .ok_or(StoreError::NotFound)?;
         self.undo.push(Box::new(move |state| {
-            if let Ok(entry) = state.group_entry_mut(id) {
-                entry.group.name = previous;
+            if let Some(entry) = state.accounts.get_mut(&id.account) {
+                entry.rename(id.number, previous);
             }
         }));
         Ok(())
@@ -453,21 +537,21 @@ impl Transaction for MemoryTransaction<'_> {
     }
 
     fn put_registration(&mut self, registration: &PendingRegistration) -> Result<(), StoreError> {
+        let identity = registration.email.identity();
+        let account = registration.account;
         let taken_by_other = self
             .state
             .selectors
             .get(&registration.selector)
-            .is_some_and(|identity| **identity != *registration.email.identity());
+            .is_some_and(|(i, a)| (&**i, *a) != (identity, account));
         if taken_by_other {
             return Err(StoreError::Conflict);
         }
-        let previous = self
-            .state
-            .remove_registration(registration.email.identity());
+        let previous = self.state.remove_registration(identity, account);
         self.state.insert_registration(registration.clone());
-        let identity = registration.email.identity().to_owned();
+        let identity = identity.to_owned();
         self.undo.push(Box::new(move |state| {
-            state.remove_registration(&identity);
+            state.remove_registration(&identity, account);
             if let Some(previous) = previous {
                 state.insert_registration(previous);
             }
@@ -475,10 +559,14 @@ impl Transaction for MemoryTransaction<'_> {
         Ok(())
     }
 
-    fn delete_registration(&mut self, email: &Email) -> Result<(), StoreError> {
+    fn delete_registration(
+        &mut self,
+        email: &Email,
+        account: AccountNumber,
+    ) -> Result<(), StoreError> {
         let removed = self
             .state
-            .remove_registration(email.identity())
+            .remove_registration(email.identity(), account)
             .ok_or(StoreError::NotFound)?;
         self.undo
             .push(Box::new(move |state| state.insert_registration(removed)));

@@ -21,11 +21,15 @@
 //! - **Uniqueness.** Inserting what already exists fails with
 //!   [`StoreError::Conflict`]: an account number, a user's email identity
 //!   (ignoring case), a group name within an account (ignoring case, see
-//!   [`GroupName::key`]), a membership. Changing what does not exist fails
+//!   [`GroupName::key`]), a membership, a registration selector. A pending
+//!   registration is unique per (email identity, account) and replaced in
+//!   place. Changing what does not exist fails
 //!   with [`StoreError::NotFound`].
 //! - **Group numbers** are given per account in creation order, starting at
 //!   1 (so the first group of an account is [`GroupId::administrators`]),
-//!   and never reused after a deletion.
+//!   and never reused after a deletion. When an account has used every
+//!   number up to `u32::MAX`, creating a group fails with
+//!   [`StoreError::Backend`]; a number never wraps around to 1.
 //! - **Audit sequence numbers** grow with every appended record, across
 //!   accounts.
 //!
@@ -141,8 +145,28 @@ pub trait Reader {
     /// The account's most recent audit entries, newest first, at most `limit`.
     fn audit(&self, account: AccountNumber, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
 
-    /// The pending registration of `email`, if any.
-    fn registration(&self, email: &Email) -> Result<Option<PendingRegistration>, StoreError>;
+    /// The groups the user is a member of, in every account, in
+    /// [`GroupId`] order (the accounts that govern the user, R13, follow).
+    fn user_groups(&self, email: &Email) -> Result<Vec<GroupId>, StoreError>;
+
+    /// The pending registration of `email` for `account`, if any.
+    fn registration(
+        &self,
+        email: &Email,
+        account: AccountNumber,
+    ) -> Result<Option<PendingRegistration>, StoreError>;
+
+    /// Every pending registration of `email`, one per account at most, in
+    /// account order.
+    fn registrations(&self, email: &Email) -> Result<Vec<PendingRegistration>, StoreError>;
+
+    /// Pending registrations that expired at or before `now`, at most `limit`
+    /// of them, in no particular order.
+    fn expired_registrations(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<PendingRegistration>, StoreError>;
 
     /// The pending registration whose token has this selector, if any.
     fn registration_by_selector(
@@ -186,15 +210,19 @@ pub trait Transaction: Reader {
     /// [`StoreError::NotFound`] if there is none. Memberships are untouched.
     fn update_user(&mut self, user: &User) -> Result<(), StoreError>;
 
-    /// Stores the pending registration of its email, replacing any earlier
-    /// one of the same email (whose token then stops working);
-    /// [`StoreError::Conflict`] if another email's registration has the same
+    /// Stores a pending registration, replacing the one of the same email
+    /// identity *and account* (whose token then stops working) and no other
+    /// (R14); [`StoreError::Conflict`] if another registration has the same
     /// selector.
     fn put_registration(&mut self, registration: &PendingRegistration) -> Result<(), StoreError>;
 
-    /// Deletes the pending registration of `email`; [`StoreError::NotFound`]
-    /// if there is none.
-    fn delete_registration(&mut self, email: &Email) -> Result<(), StoreError>;
+    /// Deletes the pending registration of `email` for `account`;
+    /// [`StoreError::NotFound`] if there is none.
+    fn delete_registration(
+        &mut self,
+        email: &Email,
+        account: AccountNumber,
+    ) -> Result<(), StoreError>;
 
     /// Puts a user into a group: `NotFound` without the group or the user,
     /// `Conflict` if already a member.
@@ -318,11 +346,34 @@ macro_rules! forward_reader {
                 $inner.audit(account, limit)
             }
 
+            fn user_groups(
+                &$this,
+                email: &$crate::Email,
+            ) -> Result<Vec<$crate::GroupId>, $crate::StoreError> {
+                $inner.user_groups(email)
+            }
+
             fn registration(
                 &$this,
                 email: &$crate::Email,
+                account: $crate::AccountNumber,
             ) -> Result<Option<$crate::PendingRegistration>, $crate::StoreError> {
-                $inner.registration(email)
+                $inner.registration(email, account)
+            }
+
+            fn registrations(
+                &$this,
+                email: &$crate::Email,
+            ) -> Result<Vec<$crate::PendingRegistration>, $crate::StoreError> {
+                $inner.registrations(email)
+            }
+
+            fn expired_registrations(
+                &$this,
+                now: chrono::DateTime<chrono::Utc>,
+                limit: usize,
+            ) -> Result<Vec<$crate::PendingRegistration>, $crate::StoreError> {
+                $inner.expired_registrations(now, limit)
             }
 
             fn registration_by_selector(

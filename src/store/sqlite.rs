@@ -11,8 +11,9 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, Transac
 
 use crate::Error;
 use crate::model::{
-    Account, AccountNumber, Actor, AuditEntry, AuditRecord, Credential, Email, Group, GroupId,
-    GroupName, GroupSummary, Name, PendingRegistration, SignInState, User, UserStatus,
+    Account, AccountNumber, ActorRecord, AuditEntry, AuditRecord, Credential, Email, Group,
+    GroupId, GroupName, GroupSummary, Name, PasswordChosenBy, PendingRegistration, SignInState,
+    Throttle, User, UserStatus,
 };
 use crate::store::{Reader, Store, StoreError, Transaction};
 use crate::{Action, PasswordHash};
@@ -103,6 +104,34 @@ const MIGRATIONS: &[&str] = &[
         expires_at    TEXT    NOT NULL
     ) STRICT, WITHOUT ROWID;
     ",
+    // Version 4: tenant isolation (R13-R15). Who chose each password
+    // (unknown for the passwords already there); a window for decaying
+    // sign-in failures and the per-source lock-outs; one pending registration
+    // per (email identity, account) instead of one per email identity.
+    "
+    ALTER TABLE users ADD COLUMN password_chosen_by TEXT;
+    UPDATE users SET password_chosen_by = '\"unknown\"' WHERE password_hash IS NOT NULL;
+    ALTER TABLE users ADD COLUMN failure_window_started TEXT;
+    ALTER TABLE users ADD COLUMN sign_in_sources TEXT NOT NULL DEFAULT '[]';
+
+    CREATE TABLE registrations_by_account (
+        identity      TEXT    NOT NULL CHECK (identity = lower(email)),
+        account       INTEGER NOT NULL,
+        email         TEXT    NOT NULL,
+        selector      TEXT    NOT NULL UNIQUE,
+        verifier_hash BLOB    NOT NULL CHECK (length(verifier_hash) = 32),
+        sent_by       TEXT    NOT NULL,
+        issued_at     TEXT    NOT NULL,
+        expires_at    TEXT    NOT NULL,
+        PRIMARY KEY (identity, account)
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO registrations_by_account
+        SELECT identity, account, email, selector, verifier_hash, sent_by, issued_at, expires_at
+        FROM registrations;
+    DROP TABLE registrations;
+    ALTER TABLE registrations_by_account RENAME TO registrations;
+    CREATE INDEX registrations_by_expiry ON registrations (expires_at);
+    ",
 ];
 
 /// `PRAGMA application_id` of the databases this crate writes.
@@ -114,8 +143,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many times a write transaction is tried when the database stays busy.
 const WRITE_ATTEMPTS: u32 = 4;
 
-/// Idle read connections kept open for the next reads.
-const IDLE_READERS: usize = 8;
+/// Read connections open at most at once; a read that finds them all busy
+/// waits for one (up to [`BUSY_TIMEOUT`]), so a burst of readers cannot
+/// open connections without bound. They stay open for the next reads.
+const MAX_READERS: usize = 8;
 
 /// A [`Store`] in one SQLite file: durable, safe to share between threads
 /// and between processes. Enable the `sqlite` feature.
@@ -156,7 +187,7 @@ const IDLE_READERS: usize = 8;
 /// Foreign keys are enforced, and the database itself enforces the
 /// uniqueness the directory relies on (email identity, group name per
 /// account ignoring case, one membership per user and group, one pending
-/// registration per email identity and per selector), so it holds between
+/// registration per email identity and account, one per selector), so it holds between
 /// processes too.
 ///
 /// Every write transaction is one SQL transaction begun with
@@ -164,11 +195,12 @@ const IDLE_READERS: usize = 8;
 /// processes that share the file, and one that is still busy after a
 /// timeout is tried again a few times before [`StoreError::Unavailable`].
 /// Reads run on their own connections, each in a read transaction on a
-/// snapshot, so they never wait behind a writer.
+/// snapshot, so they never wait behind a writer. At most eight read
+/// connections are open at once; a ninth concurrent read waits for one.
 pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
-    readers: Mutex<Vec<Connection>>,
+    readers: ReaderPool,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -205,7 +237,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             path,
             writer: Mutex::new(writer),
-            readers: Mutex::new(Vec::new()),
+            readers: ReaderPool::default(),
         })
     }
 
@@ -238,25 +270,42 @@ impl SqliteStore {
         }
     }
 
-    /// A read connection from the pool, or a new one.
+    /// An idle read connection, or a new one while fewer than
+    /// [`MAX_READERS`] are open, or the first one given back.
     fn reader(&self) -> Result<ReaderLease<'_>, StoreError> {
-        let idle = self
-            .readers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        let conn = match idle {
-            Some(conn) => conn,
-            None => {
+        let pool = &self.readers;
+        let mut state = pool.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            if let Some(conn) = state.idle.pop() {
+                return Ok(ReaderLease {
+                    conn: Some(conn),
+                    pool,
+                });
+            }
+            if state.open < MAX_READERS {
+                state.open += 1;
+                drop(state);
+                // A lease without a connection gives its slot back if
+                // opening fails.
+                let mut lease = ReaderLease { conn: None, pool };
                 let conn = connect(&self.path, false)?;
                 conn.pragma_update(None, "query_only", true).map_err(fail)?;
-                conn
+                lease.conn = Some(conn);
+                return Ok(lease);
             }
-        };
-        Ok(ReaderLease {
-            conn: Some(conn),
-            pool: &self.readers,
-        })
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(StoreError::Unavailable(
+                    "every read connection stayed busy".into(),
+                ));
+            }
+            state = pool
+                .returned
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
     }
 
     fn write_once(
@@ -308,11 +357,25 @@ impl Store for SqliteStore {
     }
 }
 
-/// A read connection borrowed from the pool; given back when dropped, unless
-/// it could not be brought back to a clean state.
+/// The read connections: the idle ones, and how many are open in all.
+#[derive(Default)]
+struct ReaderPool {
+    state: Mutex<ReaderPoolState>,
+    /// Signalled when a connection is given back or closed.
+    returned: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct ReaderPoolState {
+    idle: Vec<Connection>,
+    open: usize,
+}
+
+/// A read connection borrowed from the pool; given back when dropped, or
+/// closed (freeing its slot) if it could not be brought back to a clean state.
 struct ReaderLease<'a> {
     conn: Option<Connection>,
-    pool: &'a Mutex<Vec<Connection>>,
+    pool: &'a ReaderPool,
 }
 
 impl ReaderLease<'_> {
@@ -325,16 +388,21 @@ impl ReaderLease<'_> {
 
 impl Drop for ReaderLease<'_> {
     fn drop(&mut self) {
-        let Some(conn) = self.conn.take() else {
-            return;
-        };
-        if !conn.is_autocommit() && conn.execute_batch("ROLLBACK").is_err() {
-            return;
+        let clean = self
+            .conn
+            .take()
+            .filter(|conn| conn.is_autocommit() || conn.execute_batch("ROLLBACK").is_ok());
+        let mut state = self
+            .pool
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match clean {
+            Some(conn) => state.idle.push(conn),
+            None => state.open -= 1,
         }
-        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
-        if pool.len() < IDLE_READERS {
-            pool.push(conn);
-        }
+        drop(state);
+        self.pool.returned.notify_one();
     }
 }
 
@@ -528,6 +596,7 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
             hash: PasswordHash::from_phc(hash),
             temporary: row.get(5)?,
             set_at: decoded(row, 6, "password time", parse_time)?,
+            chosen_by: decoded(row, 13, "password chooser", json::<PasswordChosenBy>)?,
         }),
     };
     Ok(User {
@@ -537,12 +606,16 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
         status: decoded(row, 3, "user status", parse_status)?,
         credential,
         created_at: decoded(row, 7, "creation time", parse_time)?,
-        created_by: decoded(row, 8, "actor", json::<Actor>)?,
+        created_by: decoded(row, 8, "actor", json::<ActorRecord>)?,
         created_in: account_number(row.get(9)?),
         sign_in: SignInState {
-            failures: row.get(10)?,
-            lockouts: row.get(11)?,
-            locked_until: optional_time(row, 12, "lock-out time")?,
+            user: Throttle {
+                failures: row.get(10)?,
+                window_started: optional_time(row, 14, "failure window")?,
+                lockouts: row.get(11)?,
+                locked_until: optional_time(row, 12, "lock-out time")?,
+            },
+            sources: decoded(row, 15, "sign-in sources", json)?,
         },
     })
 }
@@ -585,7 +658,7 @@ fn registration_from_row(row: &Row<'_>) -> rusqlite::Result<PendingRegistration>
         email: decoded(row, 0, "email address", Email::try_from)?,
         selector: row.get(1)?,
         verifier_hash,
-        sent_by: decoded(row, 3, "actor", json::<Actor>)?,
+        sent_by: decoded(row, 3, "actor", json::<ActorRecord>)?,
         account: account_number(row.get(4)?),
         issued_at: decoded(row, 5, "issue time", parse_time)?,
         expires_at: decoded(row, 6, "expiry time", parse_time)?,
@@ -593,42 +666,60 @@ fn registration_from_row(row: &Row<'_>) -> rusqlite::Result<PendingRegistration>
 }
 
 /// The `users` columns of a user, in table order from `identity` to
-/// `locked_until`: the parameters `?1` to `?14` of the insert and the update.
+/// `sign_in_sources`: the parameters `?1` to `?17` of the insert and the update.
 type UserColumns<'u> = (
-    &'u str,
-    &'u str,
-    &'u str,
-    &'u str,
-    &'static str,
-    Option<&'u str>,
-    Option<bool>,
-    Option<String>,
-    String,
-    String,
-    i64,
-    u32,
-    u32,
-    Option<String>,
+    (
+        &'u str,
+        &'u str,
+        &'u str,
+        &'u str,
+        &'static str,
+        Option<&'u str>,
+        Option<bool>,
+        Option<String>,
+        String,
+        String,
+        i64,
+        u32,
+    ),
+    (u32, Option<String>, Option<String>, Option<String>, String),
 );
 
 fn user_columns(user: &User) -> Result<UserColumns<'_>, StoreError> {
     let credential = user.credential.as_ref();
+    let throttle = &user.sign_in.user;
     Ok((
-        user.email.identity(),
-        user.email.as_str(),
-        user.first_name.as_str(),
-        user.last_name.as_str(),
-        status_text(user.status),
-        credential.map(|c| c.hash.as_phc()),
-        credential.map(|c| c.temporary),
-        credential.map(|c| time(&c.set_at)),
-        time(&user.created_at),
-        to_json(&user.created_by)?,
-        account_key(user.created_in),
-        user.sign_in.failures,
-        user.sign_in.lockouts,
-        user.sign_in.locked_until.as_ref().map(time),
+        (
+            user.email.identity(),
+            user.email.as_str(),
+            user.first_name.as_str(),
+            user.last_name.as_str(),
+            status_text(user.status),
+            credential.map(|c| c.hash.as_phc()),
+            credential.map(|c| c.temporary),
+            credential.map(|c| time(&c.set_at)),
+            time(&user.created_at),
+            to_json(&user.created_by)?,
+            account_key(user.created_in),
+            throttle.failures,
+        ),
+        (
+            throttle.lockouts,
+            throttle.locked_until.as_ref().map(time),
+            credential.map(|c| to_json(&c.chosen_by)).transpose()?,
+            throttle.window_started.as_ref().map(time),
+            to_json(&user.sign_in.sources)?,
+        ),
     ))
+}
+
+/// The user's columns as one list of parameters (rusqlite's tuples stop at 16).
+fn flat<'c>(columns: &'c UserColumns<'_>) -> [&'c dyn rusqlite::ToSql; 17] {
+    let (a, b) = columns;
+    [
+        &a.0, &a.1, &a.2, &a.3, &a.4, &a.5, &a.6, &a.7, &a.8, &a.9, &a.10, &a.11, &b.0, &b.1, &b.2,
+        &b.3, &b.4,
+    ]
 }
 
 /// The store's reads and writes on one connection: a read connection inside
@@ -692,7 +783,8 @@ impl Reader for Db<'_> {
         self.query_one(
             "SELECT email, first_name, last_name, status, password_hash, password_temporary,
                     password_set_at, created_at, created_by, created_in,
-                    failed_sign_ins, lockouts, locked_until
+                    failed_sign_ins, lockouts, locked_until, password_chosen_by,
+                    failure_window_started, sign_in_sources
              FROM users WHERE identity = ?1",
             [email.identity()],
             user_from_row,
@@ -763,7 +855,7 @@ impl Reader for Db<'_> {
                     sequence: row.get(0)?,
                     record: AuditRecord {
                         at: decoded(row, 1, "audit time", parse_time)?,
-                        actor: decoded(row, 2, "actor", json::<Actor>)?,
+                        actor: decoded(row, 2, "actor", json::<ActorRecord>)?,
                         account,
                         action: decoded(row, 3, "audit action", json::<Action>)?,
                     },
@@ -777,11 +869,52 @@ impl Reader for Db<'_> {
         self.is_member(GroupId::administrators(account), email)
     }
 
-    fn registration(&self, email: &Email) -> Result<Option<PendingRegistration>, StoreError> {
+    fn user_groups(&self, email: &Email) -> Result<Vec<GroupId>, StoreError> {
+        self.query_all(
+            "SELECT account, number FROM memberships WHERE identity = ?1
+             ORDER BY account, number",
+            [email.identity()],
+            |row| {
+                Ok(GroupId {
+                    account: account_number(row.get(0)?),
+                    number: row.get(1)?,
+                })
+            },
+        )
+    }
+
+    fn registration(
+        &self,
+        email: &Email,
+        account: AccountNumber,
+    ) -> Result<Option<PendingRegistration>, StoreError> {
         self.query_one(
             "SELECT email, selector, verifier_hash, sent_by, account, issued_at, expires_at
-             FROM registrations WHERE identity = ?1",
+             FROM registrations WHERE identity = ?1 AND account = ?2",
+            (email.identity(), account_key(account)),
+            registration_from_row,
+        )
+    }
+
+    fn registrations(&self, email: &Email) -> Result<Vec<PendingRegistration>, StoreError> {
+        self.query_all(
+            "SELECT email, selector, verifier_hash, sent_by, account, issued_at, expires_at
+             FROM registrations WHERE identity = ?1 ORDER BY account",
             [email.identity()],
+            registration_from_row,
+        )
+    }
+
+    fn expired_registrations(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<PendingRegistration>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.query_all(
+            "SELECT email, selector, verifier_hash, sent_by, account, issued_at, expires_at
+             FROM registrations WHERE expires_at <= ?1 LIMIT ?2",
+            (time(&now), limit),
             registration_from_row,
         )
     }
@@ -891,9 +1024,11 @@ impl Transaction for Db<'_> {
         self.execute(
             "INSERT INTO users (identity, email, first_name, last_name, status, password_hash,
                                 password_temporary, password_set_at, created_at, created_by,
-                                created_in, failed_sign_ins, lockouts, locked_until)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            columns,
+                                created_in, failed_sign_ins, lockouts, locked_until,
+                                password_chosen_by, failure_window_started, sign_in_sources)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17)",
+            flat(&columns),
         )
         .map(drop)
     }
@@ -906,9 +1041,10 @@ impl Transaction for Db<'_> {
                               password_hash = ?6, password_temporary = ?7,
                               password_set_at = ?8, created_at = ?9, created_by = ?10,
                               created_in = ?11, failed_sign_ins = ?12, lockouts = ?13,
-                              locked_until = ?14
+                              locked_until = ?14, password_chosen_by = ?15,
+                              failure_window_started = ?16, sign_in_sources = ?17
              WHERE identity = ?1",
-            columns,
+            flat(&columns),
         )?;
         if changed == 0 {
             return Err(StoreError::NotFound);
@@ -919,18 +1055,17 @@ impl Transaction for Db<'_> {
     fn put_registration(&mut self, registration: &PendingRegistration) -> Result<(), StoreError> {
         // One statement, so a refused put changes nothing even if the
         // transaction goes on, and no reader ever sees half of a replacement.
-        // The upsert replaces the row of the same identity; a selector held by
-        // another identity's row breaks the UNIQUE constraint (Conflict).
-        // (`INSERT OR REPLACE` would instead delete that other row.)
+        // The upsert replaces the row of the same identity and account; a
+        // selector held by another row breaks the UNIQUE constraint
+        // (Conflict). (`INSERT OR REPLACE` would instead delete that other row.)
         self.execute(
             "INSERT INTO registrations (identity, email, selector, verifier_hash, sent_by,
                                         account, issued_at, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT (identity) DO UPDATE SET
+             ON CONFLICT (identity, account) DO UPDATE SET
                  email = excluded.email, selector = excluded.selector,
                  verifier_hash = excluded.verifier_hash, sent_by = excluded.sent_by,
-                 account = excluded.account, issued_at = excluded.issued_at,
-                 expires_at = excluded.expires_at",
+                 issued_at = excluded.issued_at, expires_at = excluded.expires_at",
             (
                 registration.email.identity(),
                 registration.email.as_str(),
@@ -945,10 +1080,14 @@ impl Transaction for Db<'_> {
         .map(drop)
     }
 
-    fn delete_registration(&mut self, email: &Email) -> Result<(), StoreError> {
+    fn delete_registration(
+        &mut self,
+        email: &Email,
+        account: AccountNumber,
+    ) -> Result<(), StoreError> {
         let deleted = self.execute(
-            "DELETE FROM registrations WHERE identity = ?1",
-            [email.identity()],
+            "DELETE FROM registrations WHERE identity = ?1 AND account = ?2",
+            (email.identity(), account_key(account)),
         )?;
         if deleted == 0 {
             return Err(StoreError::NotFound);

@@ -62,10 +62,10 @@ use chrono::{DateTime, Utc};
 
 use crate::store::{Reader, Store, StoreError, StoreExt, Transaction};
 use crate::{
-    Account, AccountNumber, Action, Actor, AuditEntry, AuditRecord, Credential, Directory, Email,
-    Error, Field, FixedClock, Forbidden, GroupId, GroupName, GroupSummary, Name, NewUser,
-    PasswordHash, PasswordHashing, PendingRegistration, RemovedFromGroup, SignInState, User,
-    UserStatus,
+    Account, AccountNumber, Action, Actor, ActorRecord, AuditEntry, AuditRecord, Credential,
+    Directory, Email, Error, Field, FixedClock, Forbidden, GroupId, GroupName, GroupSummary, Name,
+    NewUser, PasswordChosenBy, PasswordHash, PasswordHashing, PendingRegistration,
+    RemovedFromGroup, SignInSource, SignInState, Throttle, User, UserStatus,
 };
 
 /// How often the concurrent checks repeat their race.
@@ -1112,7 +1112,7 @@ pub fn stored_values_round_trip<S: Store>(make: &dyn Fn() -> S) {
         u.first_name = name("Zoë");
         u.last_name = name("Núñez-O'Brien 山田");
         u.status = status;
-        u.created_by = Actor::User(email("Admin@Example.org"));
+        u.created_by = ActorRecord::User(email("Admin@Example.org"));
         u.created_in = one;
         u.credential = match i {
             0 => Some(Credential {
@@ -1121,12 +1121,17 @@ pub fn stored_values_round_trip<S: Store>(make: &dyn Fn() -> S) {
                 ),
                 temporary: true,
                 set_at: DateTime::from_timestamp(1_700_000_001, 1).expect("a valid time"),
+                chosen_by: PasswordChosenBy::Administrator {
+                    email: email("Admin@Example.org"),
+                    account: one,
+                },
             }),
             1 => None,
             _ => Some(Credential {
                 hash: PasswordHash::from_phc("$argon2id$v=19$m=8,t=1,p=1$YWJjZGVmZ2g$MTIzNA"),
                 temporary: false,
                 set_at: DateTime::from_timestamp(4_102_444_800, 999_999_999).expect("a valid time"),
+                chosen_by: PasswordChosenBy::User,
             }),
         };
         users.push(u);
@@ -1169,7 +1174,11 @@ pub fn stored_values_round_trip<S: Store>(make: &dyn Fn() -> S) {
             name: custom("Sales"),
         },
     ];
-    let actors = [Actor::Support, Actor::User(email("Admin@Example.org"))];
+    let actors = [
+        ActorRecord::Support,
+        ActorRecord::User(email("Admin@Example.org")),
+        ActorRecord::Unauthenticated,
+    ];
     let (groups, entries) = commit(&store, "store every kind of value", |tx| {
         tx.insert_account(&acme)?;
         let admins = tx.insert_group(one, &GroupName::AccountAdministrators, acme.created_at)?;
@@ -1186,7 +1195,7 @@ pub fn stored_values_round_trip<S: Store>(make: &dyn Fn() -> S) {
             let record = AuditRecord {
                 at: DateTime::from_timestamp(1_700_000_000 + i as i64, 123_456_789 + i as u32)
                     .expect("a valid time"),
-                actor: actors[i % 2].clone(),
+                actor: actors[i % actors.len()].clone(),
                 account: one,
                 action: action.clone(),
             };
@@ -1274,11 +1283,20 @@ pub fn users_are_updated<S: Store>(make: &dyn Fn() -> S) {
         ),
         temporary: true,
         set_at: DateTime::from_timestamp(1_800_000_000, 987_654_321).expect("a valid time"),
+        chosen_by: PasswordChosenBy::Unknown,
     });
-    changed.sign_in = SignInState {
+    let throttle = Throttle {
         failures: 4,
+        window_started: Some(DateTime::from_timestamp(1_800_000_400, 7).expect("a valid time")),
         lockouts: 3,
         locked_until: Some(DateTime::from_timestamp(1_800_000_480, 1).expect("a valid time")),
+    };
+    changed.sign_in = SignInState {
+        user: throttle,
+        sources: vec![
+            (SignInSource::new("192.0.2.1"), throttle),
+            (SignInSource::unknown(), Throttle::default()),
+        ],
     };
     commit(&store, "update Ann", |tx| {
         tx.update_user(&changed)?;
@@ -1291,20 +1309,22 @@ pub fn users_are_updated<S: Store>(make: &dyn Fn() -> S) {
     });
     let stored = read(&store, |r| r.user(&email("ANN@EXAMPLE.COM")));
     assert_eq!(
-        stored.as_ref().map(|u| u.sign_in),
-        Some(changed.sign_in),
-        "the sign-in state (failures, lockouts, locked_until to the nanosecond) must read back equal"
+        stored.as_ref().map(|u| &u.sign_in),
+        Some(&changed.sign_in),
+        "the sign-in state (failures, window, lockouts, locked_until to the nanosecond, each \
+         source's throttle in order) must read back equal"
     );
     assert_eq!(
         stored
             .as_ref()
             .and_then(|u| u.credential.as_ref())
-            .map(|c| (c.hash.as_phc(), c.temporary, c.set_at)),
+            .map(|c| (c.hash.as_phc(), c.temporary, c.set_at, &c.chosen_by)),
         changed
             .credential
             .as_ref()
-            .map(|c| (c.hash.as_phc(), c.temporary, c.set_at)),
-        "the new credential (hash byte for byte, temporary flag, time set) must read back equal"
+            .map(|c| (c.hash.as_phc(), c.temporary, c.set_at, &c.chosen_by)),
+        "the new credential (hash byte for byte, temporary flag, time set, who chose it) must \
+         read back equal"
     );
     expected.users[0] = Some(changed.clone());
     assert_eq!(
@@ -1319,9 +1339,13 @@ pub fn users_are_updated<S: Store>(make: &dyn Fn() -> S) {
     cleared.status = UserStatus::PendingRegistration;
     cleared.credential = None;
     cleared.sign_in = SignInState {
-        failures: u32::MAX,
-        lockouts: u32::MAX,
-        locked_until: None,
+        user: Throttle {
+            failures: u32::MAX,
+            window_started: None,
+            lockouts: u32::MAX,
+            locked_until: None,
+        },
+        sources: Vec::new(),
     };
     commit(&store, "update Ann again", |tx| {
         Ok(tx.update_user(&cleared)?)
@@ -1377,21 +1401,24 @@ pub fn users_are_updated<S: Store>(make: &dyn Fn() -> S) {
 // Pending registrations
 // ---------------------------------------------------------------------------
 
-/// [`Transaction::put_registration`] keeps one pending registration per email
-/// identity, read back equal (every field, times to the nanosecond, the
-/// email as typed) by the email in any case and by its selector, which is
-/// case-sensitive. A second put for the same identity replaces the first,
-/// whose selector then finds nothing and may be reused; putting the same
-/// registration again changes nothing. A selector held by another email's
-/// registration is a [`StoreError::Conflict`] that changes nothing, even when
-/// the transaction goes on and commits. [`Transaction::delete_registration`]
-/// removes it under both keys, and is [`StoreError::NotFound`] without one.
-/// Puts and deletes in a transaction whose closure returns `Err` are rolled
-/// back. Registrations are independent of users: an address may have one
-/// without a user, and neither users nor registrations change the other.
+/// [`Transaction::put_registration`] keeps one pending registration per
+/// (email identity, account), read back equal (every field, times to the
+/// nanosecond, the email as typed) by the email in any case with its account,
+/// among all of the email's registrations in account order, and by its
+/// selector, which is case-sensitive. A second put for the same identity and
+/// account replaces the first, whose selector then finds nothing and may be
+/// reused; another account's registration of the same email is never touched
+/// (R14). A selector held by another registration is a
+/// [`StoreError::Conflict`] that changes nothing, even when the transaction
+/// goes on and commits. [`Transaction::delete_registration`] removes one
+/// (email, account) under every key, and is [`StoreError::NotFound`] without
+/// one. [`Reader::expired_registrations`] finds those expired at a time, up
+/// to a limit. Puts and deletes in a transaction whose closure returns `Err`
+/// are rolled back. Registrations are independent of users.
 pub fn registrations_are_kept<S: Store>(make: &dyn Fn() -> S) {
     let store = make();
     let one = AccountNumber::new(1);
+    let (a, b) = (AccountNumber::new(7), AccountNumber::new(999_999_999_999));
     let ann = email("ann@example.com");
     let bob = email("bob@example.com");
     let carl = email("carl@example.com");
@@ -1406,7 +1433,7 @@ pub fn registrations_are_kept<S: Store>(make: &dyn Fn() -> S) {
         read(store, |r| {
             everyone
                 .iter()
-                .map(|e| r.registration(e))
+                .map(|e| r.registrations(e))
                 .collect::<Result<Vec<_>, _>>()
         })
     };
@@ -1414,26 +1441,31 @@ pub fn registrations_are_kept<S: Store>(make: &dyn Fn() -> S) {
         |store: &S, selector: &str| read(store, |r| r.registration_by_selector(selector));
 
     // Carl has no user: a registration needs none.
-    let first = registration("Carl@Example.com", "c2VsZWN0b3Itb25l", 0);
-    commit(&store, "put Carl's registration", |tx| {
+    let first = registration("Carl@Example.com", a, "c2VsZWN0b3Itb25l", 0);
+    commit(&store, "put Carl's registration for A", |tx| {
         tx.put_registration(&first)?;
         assert_eq!(
-            tx.registration(&carl)?.as_ref(),
+            tx.registration(&carl, a)?.as_ref(),
             Some(&first),
             "a transaction must read the registration it put"
         );
         Ok(())
     });
-    let stored = read(&store, |r| r.registration(&email("CARL@EXAMPLE.COM")));
+    let stored = read(&store, |r| r.registration(&email("CARL@EXAMPLE.COM"), a));
     assert_eq!(
         stored.as_ref(),
         Some(&first),
-        "a registration must read back equal by its email in any case"
+        "a registration must read back equal by its email in any case and its account"
     );
     assert_eq!(
         stored.as_ref().map(|r| r.email.as_str()),
         Some("Carl@Example.com"),
         "a registration must keep its email as typed"
+    );
+    assert_eq!(
+        read(&store, |r| r.registration(&carl, b)),
+        None,
+        "a registration must not be found under another account"
     );
     assert_eq!(
         by_selector(&store, "c2VsZWN0b3Itb25l"),
@@ -1450,26 +1482,43 @@ pub fn registrations_are_kept<S: Store>(make: &dyn Fn() -> S) {
         None,
         "putting a registration must not create a user"
     );
-
-    commit(&store, "put Carl's registration again, unchanged", |tx| {
-        Ok(tx.put_registration(&first)?)
-    });
+    commit(
+        &store,
+        "put Carl's registration for A again, unchanged",
+        |tx| Ok(tx.put_registration(&first)?),
+    );
     assert_eq!(
         registrations(&store),
-        [None, None, Some(first.clone())],
+        [vec![], vec![], vec![first.clone()]],
         "putting the same registration again must keep it, once"
     );
 
-    // A new token for Carl, every field different, the email in another case.
-    let second = registration("carl@example.com", "c2Vjb25kLXNlbGVjdG9y", 101);
-    commit(&store, "replace Carl's registration", |tx| {
+    // Account B invites Carl too: both stand, in account order (R14).
+    let from_b = registration("CARL@example.com", b, "ZnJvbS1i", 9);
+    commit(&store, "put Carl's registration for B", |tx| {
+        Ok(tx.put_registration(&from_b)?)
+    });
+    assert_eq!(
+        registrations(&store),
+        [vec![], vec![], vec![first.clone(), from_b.clone()]],
+        "another account's registration of the same email must be kept beside the first"
+    );
+
+    // A new token from A, every other field different, the email in another case.
+    let second = registration("carl@example.com", a, "c2Vjb25kLXNlbGVjdG9y", 101);
+    commit(&store, "replace Carl's registration for A", |tx| {
         Ok(tx.put_registration(&second)?)
     });
-    let stored = read(&store, |r| r.registration(&carl));
+    let stored = read(&store, |r| r.registration(&carl, a));
     assert_eq!(
         (stored.as_ref(), stored.as_ref().map(|r| r.email.as_str())),
         (Some(&second), Some("carl@example.com")),
-        "a second put for the same email identity must replace the first entirely"
+        "a second put for the same email identity and account must replace the first entirely"
+    );
+    assert_eq!(
+        read(&store, |r| r.registration(&carl, b)),
+        Some(from_b.clone()),
+        "replacing one account's registration must leave another account's as it was"
     );
     assert_eq!(
         by_selector(&store, "c2VsZWN0b3Itb25l"),
@@ -1483,28 +1532,32 @@ pub fn registrations_are_kept<S: Store>(make: &dyn Fn() -> S) {
     );
 
     // Ann, who is a user, gets one too.
-    let anns = registration("Ann@Example.com", "YW5uJ3Mtc2VsZWN0b3I", 202);
+    let anns = registration("Ann@Example.com", one, "YW5uJ3Mtc2VsZWN0b3I", 202);
     commit(&store, "put Ann's registration", |tx| {
         Ok(tx.put_registration(&anns)?)
     });
-    let expected = [Some(anns.clone()), None, Some(second.clone())];
+    let expected = [
+        vec![anns.clone()],
+        vec![],
+        vec![second.clone(), from_b.clone()],
+    ];
     assert_eq!(registrations(&store), expected);
 
-    // Selectors held by another email's registration.
-    commit(&store, "reuse Carl's selector", |tx| {
-        let mut bobs = registration("bob@example.com", "c2Vjb25kLXNlbGVjdG9y", 7);
+    // Selectors held by another registration.
+    commit(&store, "reuse Carl's selectors", |tx| {
+        let bobs = registration("bob@example.com", a, "c2Vjb25kLXNlbGVjdG9y", 7);
         expect_store_error(
             tx.put_registration(&bobs),
             StoreError::is_conflict,
             "a new registration with a selector another email's registration holds must \
              be a Conflict",
         );
-        bobs.email = email("ann@example.com");
+        let carls = registration("carl@example.com", a, "ZnJvbS1i", 8);
         expect_store_error(
-            tx.put_registration(&bobs),
+            tx.put_registration(&carls),
             StoreError::is_conflict,
-            "replacing a registration with a selector another email's registration holds \
-             must be a Conflict",
+            "replacing a registration with a selector another account's registration of the \
+             same email holds must be a Conflict",
         );
         Ok(())
     });
@@ -1513,11 +1566,6 @@ pub fn registrations_are_kept<S: Store>(make: &dyn Fn() -> S) {
         expected,
         "a refused put must change nothing, even when the transaction commits"
     );
-    assert_eq!(
-        by_selector(&store, "c2Vjb25kLXNlbGVjdG9y"),
-        Some(second.clone()),
-        "a refused put must leave the selector with the registration that held it"
-    );
 
     // Puts and deletes whose transaction fails.
     let refusal = || Error::LastAdministrator {
@@ -1525,9 +1573,10 @@ pub fn registrations_are_kept<S: Store>(make: &dyn Fn() -> S) {
         account: one,
     };
     let result = store.write_with(|tx| {
-        tx.put_registration(&registration("bob@example.com", "Ym9iJ3M", 3))?;
-        tx.put_registration(&registration("carl@example.com", "Y2FybCdzIHRoaXJk", 4))?;
-        tx.delete_registration(&ann)?;
+        tx.put_registration(&registration("bob@example.com", a, "Ym9iJ3M", 3))?;
+        tx.put_registration(&registration("carl@example.com", a, "Y2FybCdzIHRoaXJk", 4))?;
+        tx.delete_registration(&ann, one)?;
+        tx.delete_registration(&carl, b)?;
         Err::<(), _>(refusal())
     });
     assert!(
@@ -1552,14 +1601,36 @@ pub fn registrations_are_kept<S: Store>(make: &dyn Fn() -> S) {
         "a rolled-back replacement must leave the replaced selector working"
     );
 
-    // Delete, by the email in another case.
-    commit(&store, "delete Carl's registration", |tx| {
-        Ok(tx.delete_registration(&email("CARL@example.COM"))?)
+    // Expired ones, as the purge finds them.
+    let expired = |at: DateTime<Utc>, limit| {
+        let mut found = read(&store, |r| r.expired_registrations(at, limit));
+        found.sort_by(|x, y| x.selector.cmp(&y.selector));
+        found
+    };
+    assert_eq!(
+        expired(first.issued_at, 10),
+        [],
+        "no registration has expired before any expiry time"
+    );
+    assert_eq!(
+        expired(second.expires_at, 10),
+        [from_b.clone(), second.clone()],
+        "registrations whose expiry is at or before the time must be found, and only them"
+    );
+    assert_eq!(
+        expired(DateTime::<Utc>::MAX_UTC, 2).len(),
+        2,
+        "expired_registrations must return at most `limit` registrations"
+    );
+
+    // Delete A's, by the email in another case.
+    commit(&store, "delete Carl's registration for A", |tx| {
+        Ok(tx.delete_registration(&email("CARL@example.COM"), a)?)
     });
     assert_eq!(
         registrations(&store),
-        [Some(anns.clone()), None, None],
-        "delete_registration must remove that email's registration, and only it"
+        [vec![anns.clone()], vec![], vec![from_b.clone()]],
+        "delete_registration must remove that email's registration for that account, and only it"
     );
     assert_eq!(
         by_selector(&store, "c2Vjb25kLXNlbGVjdG9y"),
@@ -1568,21 +1639,26 @@ pub fn registrations_are_kept<S: Store>(make: &dyn Fn() -> S) {
     );
     commit(&store, "delete missing registrations", |tx| {
         expect_store_error(
-            tx.delete_registration(&carl),
+            tx.delete_registration(&carl, a),
             StoreError::is_not_found,
             "deleting a registration already deleted must be NotFound",
         );
         expect_store_error(
-            tx.delete_registration(&bob),
+            tx.delete_registration(&bob, a),
             StoreError::is_not_found,
             "deleting a registration that never existed must be NotFound",
+        );
+        expect_store_error(
+            tx.delete_registration(&ann, a),
+            StoreError::is_not_found,
+            "deleting an email's registration under an account that has none must be NotFound",
         );
         Ok(())
     });
 
     // Freed selectors may be used again, by another email.
-    let bobs = registration("bob@example.com", "c2VsZWN0b3Itb25l", 55);
-    let bobs_too = registration("bob@example.com", "c2Vjb25kLXNlbGVjdG9y", 56);
+    let bobs = registration("bob@example.com", a, "c2VsZWN0b3Itb25l", 55);
+    let bobs_too = registration("bob@example.com", a, "c2Vjb25kLXNlbGVjdG9y", 56);
     commit(&store, "reuse freed selectors", |tx| {
         tx.put_registration(&bobs)?;
         tx.put_registration(&bobs_too)?;
@@ -1610,18 +1686,18 @@ pub fn registrations_are_kept<S: Store>(make: &dyn Fn() -> S) {
     commit(&store, "update Ann and delete her registration", |tx| {
         tx.update_user(&renamed)?;
         tx.insert_user(&user("Carl@Example.com"))?;
-        tx.delete_registration(&ann)?;
+        tx.delete_registration(&ann, one)?;
         Ok(())
     });
     assert_eq!(
-        read(&store, |r| Ok((r.user(&ann)?, r.registration(&carl)?))),
-        (Some(renamed), None),
+        read(&store, |r| Ok((r.user(&ann)?, r.registrations(&carl)?))),
+        (Some(renamed), vec![from_b.clone()]),
         "deleting a registration must not delete the user of the same email, nor \
-         inserting a user create a registration"
+         inserting a user delete or create a registration"
     );
     assert_eq!(
         registrations(&store),
-        [None, Some(bobs_too), None],
+        [vec![], vec![bobs_too], vec![from_b]],
         "updating and inserting users must leave registrations as they were"
     );
 }
@@ -1788,17 +1864,23 @@ fn user(address: &str) -> User {
             hash: PasswordHash::from_phc("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"),
             temporary: false,
             set_at: at(100),
+            chosen_by: PasswordChosenBy::User,
         }),
         created_at: at(100),
-        created_by: Actor::Support,
+        created_by: ActorRecord::Support,
         created_in: AccountNumber::new(1),
         sign_in: SignInState::default(),
     }
 }
 
 /// A registration whose every other field derives from `seed`: distinct
-/// seeds give different hashes, senders, accounts and times.
-fn registration(address: &str, selector: &str, seed: u8) -> PendingRegistration {
+/// seeds give different hashes, senders and times.
+fn registration(
+    address: &str,
+    account: AccountNumber,
+    selector: &str,
+    seed: u8,
+) -> PendingRegistration {
     let issued_at = DateTime::from_timestamp(1_800_000_000 + i64::from(seed), 123_456_789)
         .expect("a valid time");
     PendingRegistration {
@@ -1806,11 +1888,11 @@ fn registration(address: &str, selector: &str, seed: u8) -> PendingRegistration 
         selector: selector.to_owned(),
         verifier_hash: std::array::from_fn(|i| seed.wrapping_add((i as u8).wrapping_mul(37))),
         sent_by: if seed % 2 == 0 {
-            Actor::User(email(&format!("Sender{seed}@Example.com")))
+            ActorRecord::User(email(&format!("Sender{seed}@Example.com")))
         } else {
-            Actor::Support
+            ActorRecord::Support
         },
-        account: AccountNumber::new(999_999_999_000 + u64::from(seed)),
+        account,
         issued_at,
         expires_at: issued_at + chrono::Duration::nanoseconds(7 * 86_400_000_000_001),
     }
@@ -1819,7 +1901,7 @@ fn registration(address: &str, selector: &str, seed: u8) -> PendingRegistration 
 fn audit_record(account: u64, action: Action) -> AuditRecord {
     AuditRecord {
         at: at(200),
-        actor: Actor::Support,
+        actor: ActorRecord::Support,
         account: AccountNumber::new(account),
         action,
     }

@@ -147,9 +147,13 @@ impl<S: Store> Transaction for FailingTransaction<'_, S> {
         self.inner.put_registration(registration)
     }
 
-    fn delete_registration(&mut self, email: &Email) -> Result<(), StoreError> {
+    fn delete_registration(
+        &mut self,
+        email: &Email,
+        account: AccountNumber,
+    ) -> Result<(), StoreError> {
         self.store.check()?;
-        self.inner.delete_registration(email)
+        self.inner.delete_registration(email, account)
     }
 
     fn add_member(&mut self, group: GroupId, email: &Email) -> Result<(), StoreError> {

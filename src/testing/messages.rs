@@ -10,11 +10,13 @@ use crate::credentials::PasswordHash;
 use crate::error::{Error, Field, Forbidden, InvalidInput, Problem};
 use crate::i18n::{Label, Localize, ShowingGroups};
 use crate::model::{
-    Account, AccountNumber, Actor, Credential, Email, Group, GroupId, GroupName, Name, SignInState,
-    User, UserStatus,
+    Account, AccountNumber, Actor, ActorRecord, Credential, Email, Group, GroupId, GroupName, Name,
+    PasswordChosenBy, SignInState, User, UserStatus,
 };
-use crate::registration::{Registered, RegistrationRevoked, SecureMessageSent, issue_token};
-use crate::sign_in::{PasswordChanged, PasswordReset, SignIn, UserUnlocked, ticket};
+use crate::registration::{
+    Registered, RegistrationRevoked, RegistrationsPurged, SecureMessageSent, issue_token,
+};
+use crate::sign_in::{PasswordChangeTicket, PasswordChanged, PasswordReset, SignIn, UserUnlocked};
 use crate::store::StoreError;
 
 const FIELDS: [Field; 11] = [
@@ -97,9 +99,10 @@ fn user() -> User {
             hash: PasswordHash::from_phc("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"),
             temporary: true,
             set_at: DateTime::UNIX_EPOCH,
+            chosen_by: PasswordChosenBy::Support,
         }),
         created_at: DateTime::UNIX_EPOCH,
-        created_by: Actor::Support,
+        created_by: ActorRecord::Support,
         created_in: account(),
         sign_in: SignInState::default(),
     }
@@ -163,6 +166,9 @@ pub fn every_error() -> Vec<Error> {
         Error::RegistrationRefused,
         Error::RegistrationExpired,
         Error::RegistrationNotFound { email: email() },
+        Error::OwnPasswordRequired { email: email() },
+        Error::InvitedElsewhere { email: email() },
+        Forbidden::NotGoverningAdministrator.into(),
     ]);
     errors.extend(store_errors().into_iter().map(Error::Store));
     errors
@@ -217,10 +223,14 @@ pub fn every_message() -> Vec<Box<dyn Localize>> {
     }
     messages.push(Box::new(Actor::Support));
     messages.push(Box::new(Actor::User(email())));
-    messages.push(Box::new(SignIn::SignedIn(Box::new(user()))));
+    messages.push(Box::new(ActorRecord::Unauthenticated));
+    messages.push(Box::new(SignIn::SignedIn(Box::new(user().profile()))));
     messages.push(Box::new(SignIn::PermanentPasswordRequired(
-        ticket(&user()).expect("the sample user has a password"),
+        PasswordChangeTicket::sample(email()),
     )));
+    for count in [0, 1, 2, 5] {
+        messages.push(Box::new(RegistrationsPurged { count }));
+    }
     messages.push(Box::new(PasswordChanged { email: email() }));
     messages.push(Box::new(PasswordReset { email: email() }));
     messages.push(Box::new(UserUnlocked { email: email() }));

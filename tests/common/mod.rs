@@ -9,12 +9,14 @@ use chrono::{DateTime, Utc};
 use cres_admin::store::StoreExt;
 use cres_admin::{
     AccountNumber, Actor, Directory, Email, FixedClock, GroupId, MemoryStore, NewUser, Password,
-    PasswordHashing, Store,
+    PasswordHashing, SignInSource, Store,
 };
 
 pub const ACCOUNT: AccountNumber = AccountNumber::new(12345);
 pub const OTHER_ACCOUNT: AccountNumber = AccountNumber::new(67890);
 pub const ADMINS: GroupId = GroupId::administrators(ACCOUNT);
+/// Where the tests sign in from, unless a test is about sources.
+pub const SOURCE: SignInSource = SignInSource::unknown();
 /// The first group an administrator creates in `ACCOUNT`.
 pub const SALES: GroupId = GroupId {
     account: ACCOUNT,
