@@ -616,6 +616,96 @@ fn personal_words(user: &User) -> [&str; 3] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{AccountNumber, MemoryStore, NewUser, PasswordHashing};
+
+    const RIGHT: &str = "Morning-tide-1";
+
+    /// Account 1 and bob, created by Customer Support with `RIGHT`.
+    fn bob(temporary: bool) -> (Directory<MemoryStore>, Email) {
+        let dir = Directory::new(MemoryStore::new())
+            .with_password_hashing(PasswordHashing::insecure_fast());
+        let account = AccountNumber::new(1);
+        dir.create_account(&Actor::Support, account, "Acme")
+            .unwrap();
+        let form = NewUser {
+            username: "bob@example.com".into(),
+            first_name: "Robert".into(),
+            last_name: "Lee".into(),
+            password: RIGHT.into(),
+            confirm_password: RIGHT.into(),
+            enforce_password_expiration: temporary,
+        };
+        dir.add_user(&Actor::Support, account, &form).unwrap();
+        (dir, Email::parse("bob@example.com").unwrap())
+    }
+
+    /// Review: a correct guess still between its read and its write cleared
+    /// a lock set by five concurrent wrong guesses. The interleaving is
+    /// played step by step: the right attempt is counted, wrong guesses lock
+    /// the source, then the right attempt records its success.
+    #[test]
+    fn r15_a_success_never_clears_a_lock_set_meanwhile() {
+        let (dir, email) = bob(false);
+        let source = SignInSource::new("192.0.2.1");
+        let now = dir.clock.now();
+        let (user, credential) = dir.begin_attempt(&email, &source, now).unwrap().unwrap();
+        for _ in 0..4 {
+            let wrong = dir.authenticate(&source, email.as_str(), &"wrong-guess-1".into());
+            assert!(matches!(wrong, Err(Error::SignInRefused)));
+        }
+        let locked = |dir: &Directory<MemoryStore>| {
+            let user = dir
+                .store
+                .read_with(|r| Ok(r.user(&email)?))
+                .unwrap()
+                .unwrap();
+            user.sign_in
+                .source(&source)
+                .is_some_and(|t| t.is_locked(now))
+        };
+        assert!(
+            locked(&dir),
+            "four wrong guesses after one counted attempt lock the source"
+        );
+        dir.record_success(&user, &credential, &source, &RIGHT.into(), now)
+            .unwrap();
+        assert!(
+            locked(&dir),
+            "the success must leave the lock set meanwhile"
+        );
+        assert!(matches!(
+            dir.authenticate(&source, email.as_str(), &RIGHT.into()),
+            Err(Error::SignInRefused)
+        ));
+    }
+
+    /// Review: a temporary password reset while an old sign-in was being
+    /// verified gave that sign-in a ticket for the *new* password. The ticket
+    /// proves the credential verified, which the reset replaced.
+    #[test]
+    fn r15_a_ticket_proves_only_the_credential_that_was_verified() {
+        let (dir, email) = bob(true);
+        let source = SignInSource::unknown();
+        let now = dir.clock.now();
+        let (user, credential) = dir.begin_attempt(&email, &source, now).unwrap().unwrap();
+        let reset: Password = "Support-chose-9x".into();
+        dir.reset_password(&Actor::Support, email.as_str(), &reset, &reset)
+            .unwrap();
+        let (_, proven) = dir
+            .record_success(&user, &credential, &source, &RIGHT.into(), now)
+            .unwrap();
+        let ticket = PasswordChangeTicket {
+            email: email.clone(),
+            proven,
+            issued_at: now,
+            source,
+        };
+        let new: Password = "Silver-lake-33".into();
+        assert!(matches!(
+            dir.set_permanent_password(&ticket, &new, &new),
+            Err(Error::PasswordChangeExpired)
+        ));
+    }
 
     #[test]
     fn lockouts_double_from_one_minute_up_to_an_hour() {

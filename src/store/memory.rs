@@ -625,3 +625,44 @@ impl Transaction for MemoryTransaction<'_> {
         Ok(sequence)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreExt;
+
+    /// Review: group numbers must never overflow into group 1. The account's
+    /// counter is put at its end; the last number is refused, not wrapped.
+    #[test]
+    fn group_numbers_never_wrap_around_to_the_built_in_group() {
+        let store = MemoryStore::new();
+        let number = AccountNumber::new(1);
+        let at = DateTime::UNIX_EPOCH;
+        let account = Account {
+            number,
+            name: crate::Name::parse("Acme", crate::Field::AccountName).unwrap(),
+            created_at: at,
+        };
+        store
+            .write_with(|tx| {
+                tx.insert_account(&account)?;
+                tx.insert_group(number, &GroupName::AccountAdministrators, at)?;
+                Ok(())
+            })
+            .unwrap();
+        store
+            .state
+            .write()
+            .unwrap()
+            .accounts
+            .get_mut(&number)
+            .unwrap()
+            .next_group = u32::MAX;
+        let name = |text| GroupName::Custom(crate::Name::parse(text, crate::Field::Name).unwrap());
+        let refused = store.write_with(|tx| Ok(tx.insert_group(number, &name("Last"), at)?));
+        assert!(matches!(refused, Err(Error::Store(StoreError::Backend(_)))));
+        let groups = store.read_with(|r| Ok(r.groups(number)?)).unwrap();
+        assert_eq!(groups.len(), 1, "only the built-in group, still number 1");
+        assert_eq!(groups[0].group.id, GroupId::administrators(number));
+    }
+}

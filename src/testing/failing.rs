@@ -32,6 +32,7 @@ pub struct FailingStore<S> {
     inner: S,
     countdown: AtomicUsize,
     failures: AtomicUsize,
+    writes: AtomicUsize,
 }
 
 const DISARMED: usize = 0;
@@ -43,6 +44,7 @@ impl<S: Store> FailingStore<S> {
             inner,
             countdown: AtomicUsize::new(DISARMED),
             failures: AtomicUsize::new(0),
+            writes: AtomicUsize::new(0),
         }
     }
 
@@ -61,12 +63,20 @@ impl<S: Store> FailingStore<S> {
         self.failures.load(Ordering::SeqCst)
     }
 
+    /// How many calls to [`Transaction`] write methods were made through the
+    /// wrapper, failed or not (including those of transactions that were then
+    /// rolled back): what an operation costs in writes.
+    pub fn writes(&self) -> usize {
+        self.writes.load(Ordering::SeqCst)
+    }
+
     /// The wrapped store.
     pub fn inner(&self) -> &S {
         &self.inner
     }
 
     fn check(&self) -> Result<(), StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
         let previous = self
             .countdown
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
