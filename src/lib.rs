@@ -49,6 +49,21 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Who may do what
+//!
+//! Customer Support creates accounts and may act everywhere (R2). An Account
+//! Administrator of account A may act on A and nothing else (R3). Users are
+//! service-wide, so for a *user* the question is which accounts govern them
+//! (R13): the account they were created in plus every account in one of
+//! whose groups they are. Only Support or an administrator of every
+//! governing account may reset, unlock or otherwise act on the user, and a
+//! user whose password was chosen by someone who does not administer
+//! account B cannot join B's groups until they set their own. Hence the
+//! invariant the tests prove on every store: *no action of an administrator
+//! of A lets anyone who does not administer B learn, choose or replace the
+//! password of a member of B.* Every decision is in one private module,
+//! `access`; `ARCHITECTURE.md` says what the audit trail records.
+//!
 //! # Modules and features
 //!
 //! - [`store`]: the [`Store`] contract and [`MemoryStore`]; the `sqlite`
