@@ -20,8 +20,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use cres_admin::{
-    Account, AccountNumber, Actor, Credential, Directory, Email, Field, GroupId, GroupName, Name,
-    PasswordHash, PasswordHashing, SignInState, SqliteStore, StoreExt, User, UserStatus,
+    Account, AccountNumber, Actor, ActorRecord, Credential, Directory, Email, Field, GroupId,
+    GroupName, Name, PasswordChosenBy, PasswordHash, PasswordHashing, SignInState, SqliteStore,
+    StoreExt, User, UserStatus,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -48,9 +49,10 @@ fn user(address: &str) -> User {
             hash: PasswordHash::from_phc("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"),
             temporary: false,
             set_at: now,
+            chosen_by: PasswordChosenBy::Support,
         }),
         created_at: now,
-        created_by: Actor::Support,
+        created_by: ActorRecord::Support,
         created_in: ACCOUNT,
         sign_in: SignInState::default(),
     }

@@ -22,7 +22,8 @@ use std::process::ExitCode;
 
 use cres_admin::{
     AccountNumber, Actor, Directory, Email, Error, GroupId, Label, Localize, Localizer,
-    MemoryStore, NewUser, Password, RegistrationForm, SecureMessageSent, SignIn, Store,
+    MemoryStore, NewUser, Password, RegistrationForm, SecureMessageSent, SignIn, SignInSource,
+    Store,
 };
 
 const ACCOUNT: AccountNumber = AccountNumber::new(12345);
@@ -169,17 +170,22 @@ fn run<S: Store>(dir: &Directory<S>, guide: &Guide) -> Result<(), Error> {
     guide.outcome(dir.add_to_group(&alice, admins, "bob@example.com"))?;
 
     // Bob's first sign-in: his temporary password only lets him set a permanent one (R7).
+    // The service tells where each attempt comes from (here, Bob's browser),
+    // so that someone guessing from elsewhere cannot lock him out (R15).
     let bob = Actor::User(Email::parse("bob@example.com")?);
+    let bobs_browser = SignInSource::new("198.51.100.23");
     let permanent = Password::new("a long and personal passphrase");
     guide.step(&bob, Label::SignIn, "bob@example.com");
-    if let Some(SignIn::PermanentPasswordRequired(ticket)) =
-        guide.outcome(dir.authenticate(&SOURCE, "bob@example.com", &Password::new(TEMPORARY)))?
-    {
+    if let Some(SignIn::PermanentPasswordRequired(ticket)) = guide.outcome(dir.authenticate(
+        &bobs_browser,
+        "bob@example.com",
+        &Password::new(TEMPORARY),
+    ))? {
         guide.step(&bob, Label::ChangePassword, "********");
         guide.outcome(dir.set_permanent_password(&ticket, &permanent, &permanent))?;
     }
     guide.step(&bob, Label::SignIn, "bob@example.com");
-    guide.outcome(dir.authenticate(&SOURCE, "bob@example.com", &permanent))?;
+    guide.outcome(dir.authenticate(&bobs_browser, "bob@example.com", &permanent))?;
 
     // Bob is an administrator: he adds a group and an administrator himself.
     guide.step(&bob, Label::AddGroup, "Sales");

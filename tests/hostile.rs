@@ -470,9 +470,10 @@ impl World {
                 identity(&reset.email)
             }
             Input::UnlockUserId(text) => identity(&dir.unlock_user(&Actor::Support, text)?.email),
-            Input::RevokeRecipient(text) => {
-                identity(&dir.revoke_registration(&Actor::Support, text)?.email)
-            }
+            Input::RevokeRecipient(text) => identity(
+                &dir.revoke_registration(&Actor::Support, ACCOUNT, text)?
+                    .email,
+            ),
             Input::FirstName(text) => {
                 let form = new_user("dave@example.com", text, "Jones", STRONG, STRONG);
                 dir.add_user(&alice(), ACCOUNT, &form)?;

@@ -199,7 +199,7 @@ fn mixed_operations<S: Store>(dir: &Directory<S>, seed: u64) -> Tally {
                     matches!(sent, SecureMessageSent::RegistrationIssued { .. })
                 });
             }
-            11 => tally.count(dir.revoke_registration(&actor, &someone), always),
+            11 => tally.count(dir.revoke_registration(&actor, ACCOUNT, &someone), always),
             12 => tally.count(dir.groups(&actor, ACCOUNT), |_| false),
             _ => {
                 let email = Email::parse(&someone).unwrap();

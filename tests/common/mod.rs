@@ -107,7 +107,7 @@ pub fn state<S: Store>(dir: &Directory<S>, accounts: &[AccountNumber], emails: &
         .map(|e| {
             let email = Email::parse(e).unwrap();
             dir.store()
-                .read_with(|r| Ok((r.user(&email)?, r.registration(&email)?)))
+                .read_with(|r| Ok((r.user(&email)?, r.registrations(&email)?)))
                 .unwrap()
         })
         .collect();
