@@ -10,8 +10,8 @@ use chrono::TimeDelta;
 use common::*;
 use cres_admin::store::StoreExt;
 use cres_admin::{
-    Action, Actor, Directory, Email, Error, Field, FixedClock, Forbidden, MemoryStore, Password,
-    Problem, RegistrationForm, RegistrationToken, SecureMessageSent, SignIn, Store,
+    Action, Actor, ActorRecord, Directory, Email, Error, Field, FixedClock, Forbidden, MemoryStore,
+    Password, Problem, RegistrationForm, RegistrationToken, SecureMessageSent, SignIn, Store,
 };
 
 const PASSPHRASE: &str = "a long and quiet passphrase";
@@ -97,11 +97,11 @@ fn r8_flow_4_secure_message_registration_then_add_to_group() {
         matches!(&trail[0].record.action, Action::MemberAdded { email, .. } if *email == carol)
     );
     assert!(matches!(&trail[1].record.action, Action::UserRegistered { email } if *email == carol));
-    assert_eq!(trail[1].record.actor, Actor::User(carol.clone()));
+    assert_eq!(trail[1].record.actor, ActorRecord::User(carol.clone()));
     assert!(
         matches!(&trail[2].record.action, Action::SecureMessageSent { email, resent: false } if *email == carol)
     );
-    assert_eq!(trail[2].record.actor, alice);
+    assert_eq!(trail[2].record.actor, ActorRecord::from(&alice));
 }
 
 #[test]
@@ -140,11 +140,23 @@ fn r8_an_administrator_of_the_senders_account_or_support_revokes() {
     other_account_administered_by_olga(&dir);
     let token = send_to_carol(&dir);
     let error = dir
-        .revoke_registration(&user("olga@example.com"), "carol@example.com")
+        .revoke_registration(&user("olga@example.com"), ACCOUNT, "carol@example.com")
         .unwrap_err();
     assert!(matches!(error, Error::Forbidden(_)), "{error:?}");
+    // Olga's own account has no registration of carol: hers to revoke is none (R14).
+    let error = dir
+        .revoke_registration(
+            &user("olga@example.com"),
+            OTHER_ACCOUNT,
+            "carol@example.com",
+        )
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::RegistrationNotFound { .. }),
+        "{error:?}"
+    );
     let revoked = dir
-        .revoke_registration(&user("alice@example.com"), "carol@example.com")
+        .revoke_registration(&user("alice@example.com"), ACCOUNT, "carol@example.com")
         .unwrap();
     assert_eq!(
         revoked.to_string(),
@@ -152,7 +164,7 @@ fn r8_an_administrator_of_the_senders_account_or_support_revokes() {
     );
     refused(dir.register(token.as_str(), &registration_form()));
     let error = dir
-        .revoke_registration(&Actor::Support, "carol@example.com")
+        .revoke_registration(&Actor::Support, ACCOUNT, "carol@example.com")
         .unwrap_err();
     assert_eq!(
         error.to_string(),
@@ -165,7 +177,7 @@ fn r8_an_administrator_of_the_senders_account_or_support_revokes() {
     ));
     // Support may revoke too.
     send_to_carol(&dir);
-    dir.revoke_registration(&Actor::Support, "carol@example.com")
+    dir.revoke_registration(&Actor::Support, ACCOUNT, "carol@example.com")
         .unwrap();
 }
 
@@ -205,10 +217,27 @@ fn r8_add_user_for_a_pending_address_creates_the_user_and_voids_the_token() {
     let carol = Email::parse("carol@example.com").unwrap();
     assert!(
         dir.store()
-            .read_with(|r| Ok(r.registration(&carol)?))
+            .read_with(|r| Ok(r.registrations(&carol)?))
             .unwrap()
-            .is_none()
+            .is_empty()
     );
+    // The user is added, then the account's own invitation ends (R14).
+    let trail = dir.audit_trail(&Actor::Support, ACCOUNT, 3).unwrap();
+    assert!(
+        matches!(&trail[0].record.action, Action::RegistrationEnded { email } if *email == carol)
+    );
+    assert!(matches!(&trail[1].record.action, Action::UserAdded { email, .. } if *email == carol));
+    assert!(matches!(
+        &trail[2].record.action,
+        Action::SecureMessageSent { .. }
+    ));
+    for entry in &trail[..2] {
+        assert_eq!(
+            entry.record.actor,
+            ActorRecord::from(&user("alice@example.com"))
+        );
+        assert_eq!(entry.record.account, ACCOUNT);
+    }
 }
 
 #[test]
@@ -378,7 +407,7 @@ fn no_token_appears_in_debug_stored_state_or_the_audit_trail() {
     let carol = Email::parse("carol@example.com").unwrap();
     let stored = dir
         .store()
-        .read_with(|r| Ok(r.registration(&carol)?))
+        .read_with(|r| Ok(r.registration(&carol, ACCOUNT)?))
         .unwrap()
         .unwrap();
     let shown = format!(
