@@ -84,7 +84,8 @@ pub fn snapshot<S: Store>(dir: &Directory<S>, account: AccountNumber) -> String 
 }
 
 /// Everything stored about `accounts` (groups, members, audit trail) and
-/// `emails` (user, pending registration), as text.
+/// `emails` (user, pending registrations), as text, with the secrets their
+/// serde forms leave out: password hashes and token verifiers.
 pub fn state<S: Store>(dir: &Directory<S>, accounts: &[AccountNumber], emails: &[&str]) -> String {
     let accounts: Vec<_> = accounts
         .iter()
@@ -106,9 +107,16 @@ pub fn state<S: Store>(dir: &Directory<S>, accounts: &[AccountNumber], emails: &
         .iter()
         .map(|e| {
             let email = Email::parse(e).unwrap();
-            dir.store()
+            let (user, registrations) = dir
+                .store()
                 .read_with(|r| Ok((r.user(&email)?, r.registrations(&email)?)))
-                .unwrap()
+                .unwrap();
+            let hash = user
+                .as_ref()
+                .and_then(|u| u.credential.as_ref())
+                .map(|c| c.hash.as_phc().to_owned());
+            let verifiers: Vec<[u8; 32]> = registrations.iter().map(|r| r.verifier_hash).collect();
+            (user, hash, registrations, verifiers)
         })
         .collect();
     serde_json::to_string(&(accounts, people)).unwrap()
