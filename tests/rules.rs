@@ -5,9 +5,9 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use cres_admin::store::StoreExt;
 use cres_admin::{
-    Action, Actor, Email, Error, Field, FixedClock, Forbidden, GroupId, GroupName, Localizer,
-    MemoryStore, Name, NewUser, Password, Problem, ShowingGroups, SignInState, Store, User,
-    UserStatus,
+    Action, Actor, ActorRecord, Email, Error, Field, FixedClock, Forbidden, GroupId, GroupName,
+    Localizer, MemoryStore, Name, NewUser, Password, PasswordChosenBy, Problem, ShowingGroups,
+    SignInState, Store, User, UserStatus,
 };
 
 mod common;
@@ -200,7 +200,7 @@ fn stored_user(email: &str, status: UserStatus) -> User {
         status,
         credential: None,
         created_at: start(),
-        created_by: Actor::Support,
+        created_by: ActorRecord::Support,
         created_in: ACCOUNT,
         sign_in: SignInState::default(),
     }
@@ -330,7 +330,10 @@ fn r6_add_user_confirms_with_the_guides_message_and_stores_an_argon2id_hash() {
         .unwrap();
     assert_eq!(bob.status, UserStatus::Active);
     assert_eq!(bob.first_name.as_str(), "Bob");
-    assert_eq!(bob.created_by, user("alice@example.com"));
+    assert_eq!(
+        bob.created_by,
+        ActorRecord::from(&user("alice@example.com"))
+    );
     assert_eq!(bob.created_in, ACCOUNT);
     let credential = bob.credential.unwrap();
     assert!(
@@ -338,6 +341,14 @@ fn r6_add_user_confirms_with_the_guides_message_and_stores_an_argon2id_hash() {
         "Enforce Password Expiration makes it temporary"
     );
     assert_eq!(credential.set_at, start());
+    // Alice chose it, for account 12345 (R13).
+    assert_eq!(
+        credential.chosen_by,
+        PasswordChosenBy::Administrator {
+            email: Email::parse("alice@example.com").unwrap(),
+            account: ACCOUNT,
+        }
+    );
     assert!(credential.hash.as_phc().starts_with("$argon2id$"));
     assert!(
         dir.password_hashing()
@@ -674,8 +685,8 @@ fn r11_every_change_appends_one_audit_entry_newest_first() {
     assert!(matches!(actions[3], Action::UserAdded { .. }));
     assert!(matches!(actions[4], Action::AccountCreated));
     assert_eq!(trail.len(), 5);
-    assert_eq!(trail[0].record.actor, alice);
-    assert_eq!(trail[4].record.actor, Actor::Support);
+    assert_eq!(trail[0].record.actor, ActorRecord::from(&alice));
+    assert_eq!(trail[4].record.actor, ActorRecord::Support);
     assert_eq!(trail[0].record.at, start() + TimeDelta::minutes(2));
     assert_eq!(trail[1].record.at, start() + TimeDelta::minutes(1));
     assert!(trail.iter().all(|e| e.record.account == ACCOUNT));
