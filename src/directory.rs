@@ -212,11 +212,11 @@ impl<S: Store> Directory<S> {
         // Refuse what can be refused before paying for the hash.
         let account_name = self.store.read_with(|reader| {
             authorize(reader, actor, account)?;
-            ensure_new_user(reader, &email, account)?;
+            ensure_new_user(reader, &email, account, self.clock.now())?;
             let found = reader.account(account)?;
-            Ok(found
+            found
                 .map(|a| a.name)
-                .ok_or(Error::AccountNotFound { account })?)
+                .ok_or(Error::AccountNotFound { account })
         })?;
         self.policy.check(
             &form.password,
@@ -255,7 +255,7 @@ impl<S: Store> Directory<S> {
         );
         self.store.write_with(|tx| {
             authorize(tx, actor, account)?;
-            ensure_new_user(tx, &email, account)?;
+            ensure_new_user(tx, &email, account, now)?;
             tx.insert_user(&user).map_err(|e| match e {
                 StoreError::Conflict => Error::UserExists {
                     email: email.clone(),
@@ -482,11 +482,13 @@ impl<S: Store> Directory<S> {
 }
 
 /// Refuses an address that has a user, or that another account than
-/// `account` has invited to register (R14).
+/// `account` has invited to register (R14) by an invitation still valid at
+/// `now` (an expired one waits only for the purge).
 fn ensure_new_user(
     reader: &dyn Reader,
     email: &Email,
     account: AccountNumber,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), Error> {
     if reader.user(email)?.is_some() {
         return Err(Error::UserExists {
@@ -496,7 +498,7 @@ fn ensure_new_user(
     if reader
         .registrations(email)?
         .iter()
-        .any(|pending| pending.account != account)
+        .any(|pending| pending.account != account && pending.expires_at > now)
     {
         return Err(Error::InvitedElsewhere {
             email: email.clone(),

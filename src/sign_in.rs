@@ -394,10 +394,10 @@ impl<S: Store> Directory<S> {
                 .ok_or(Error::SignInRefused)?;
             let before = current.sign_in.clone();
             let state = &mut current.sign_in;
-            state.user.failures = state.user.failures.saturating_sub(1);
+            state.user.uncount();
             let throttle = state.source_mut(*source);
             if throttle.is_locked(now) {
-                throttle.failures = throttle.failures.saturating_sub(1);
+                throttle.uncount();
             } else {
                 *throttle = crate::Throttle::default();
             }

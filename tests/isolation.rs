@@ -358,6 +358,23 @@ fn r14_add_user_never_voids_anothers_registration<S: Store>(make: &dyn Fn() -> S
         .unwrap();
 }
 
+/// An invitation that has expired no longer holds the address: another
+/// account may add it, and the old link stays refused.
+fn r14_an_expired_invitation_does_not_hold_the_address<S: Store>(make: &dyn Fn() -> S) {
+    let (dir, clock) = two_accounts(make());
+    let from_b = token(
+        dir.send_secure_message(&olga(), B, "carol@example.com")
+            .unwrap(),
+    );
+    clock.advance(TimeDelta::hours(72));
+    dir.add_user(&alice(), A, &form("carol@example.com"))
+        .unwrap();
+    assert!(
+        dir.register(&from_b, &registration_form("Amber-field-44"))
+            .is_err()
+    );
+}
+
 /// At most one registration per (address, account): sending again from the
 /// same account replaces its token, not another account's.
 fn r14_one_registration_per_address_and_account<S: Store>(make: &dyn Fn() -> S) {
@@ -609,11 +626,26 @@ fn r15_unlock_clears_failures_that_are_not_a_lock_yet<S: Store>(make: &dyn Fn() 
         let _ = dir.authenticate(&SOURCE, "bob@example.com", &pw("wrong-guess-123"));
     }
     dir.unlock_user(&alice(), "bob@example.com").unwrap();
+    // The four failures are gone: one more typo does not lock.
     let _ = dir.authenticate(&SOURCE, "bob@example.com", &pw("wrong-guess-123"));
     assert!(matches!(
         dir.authenticate(&SOURCE, "bob@example.com", &pw("Morning-tide-1")),
         Ok(SignIn::SignedIn(_))
     ));
+    // After a clean success and an unlock, a further unlock has nothing to
+    // clear and records nothing.
+    dir.unlock_user(&alice(), "bob@example.com").unwrap();
+    assert!(matches!(
+        dir.authenticate(&SOURCE, "bob@example.com", &pw("Morning-tide-1")),
+        Ok(SignIn::SignedIn(_))
+    ));
+    let entries = trail(&dir, A).len();
+    dir.unlock_user(&alice(), "bob@example.com").unwrap();
+    assert_eq!(
+        trail(&dir, A).len(),
+        entries,
+        "an unlock that clears nothing records nothing"
+    );
 }
 
 fn ticket_for_bob<S: Store>(dir: &Directory<S>) -> cres_admin::PasswordChangeTicket {
@@ -776,6 +808,7 @@ on_every_store!(
     r13_plain_users_are_refused_before_any_lookup,
     r14_one_accounts_message_never_voids_anothers_registration,
     r14_add_user_never_voids_anothers_registration,
+    r14_an_expired_invitation_does_not_hold_the_address,
     r14_one_registration_per_address_and_account,
     r14_revoke_checks_the_actor_first,
     r14_expired_registrations_are_purged,

@@ -486,6 +486,14 @@ impl Throttled {
         self.failures += 1;
     }
 
+    /// A success takes its own count back; a window with nothing in it ends.
+    fn uncount(&mut self) {
+        self.failures = self.failures.saturating_sub(1);
+        if self.failures == 0 {
+            self.window_started = None;
+        }
+    }
+
     /// Locks for the next lock's length; a fresh window starts.
     fn lock(&mut self, now: DateTime<Utc>, policy: &SignInPolicy) -> DateTime<Utc> {
         self.lockouts += 1;
@@ -759,10 +767,10 @@ impl Model {
             }
             return Err("error-sign-in-refused");
         }
-        state.user.failures -= 1;
+        state.user.uncount();
         let throttle = state.sources.get_mut(&source).unwrap();
         if throttle.locked(now) {
-            throttle.failures -= 1;
+            throttle.uncount();
         } else {
             state.sources.remove(&source);
         }
@@ -929,10 +937,11 @@ impl Model {
         if self.users.contains_key(&email) {
             return Err("error-user-exists");
         }
+        let now = self.now;
         if self
             .registrations
-            .keys()
-            .any(|(invited, by)| *invited == email && *by != account)
+            .iter()
+            .any(|((invited, by), r)| *invited == email && *by != account && r.expires_at > now)
         {
             return Err("error-invited-elsewhere");
         }

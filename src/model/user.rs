@@ -114,6 +114,15 @@ impl Throttle {
         self.failures = self.failures.saturating_add(1);
     }
 
+    /// Takes back one counted attempt that turned out a success; a window
+    /// left with no failure in it ends.
+    pub(crate) fn uncount(&mut self) {
+        self.failures = self.failures.saturating_sub(1);
+        if self.failures == 0 {
+            self.window_started = None;
+        }
+    }
+
     /// Locks until `now` plus the `lockout` of the next lock in a row, and
     /// starts a fresh window; returns when the lock ends.
     pub(crate) fn lock(
