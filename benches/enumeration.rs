@@ -17,8 +17,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use cres_admin::{
-    AccountNumber, Actor, Directory, MemoryStore, NewUser, Password, PasswordHashing,
-    SignInPolicy, SignInSource,
+    AccountNumber, Actor, Directory, MemoryStore, NewUser, Password, PasswordHashing, SignInPolicy,
+    SignInSource,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 
