@@ -966,3 +966,31 @@ fn one_localizer_serves_many_threads() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Hostile Fluent text at run time: size, nesting depth, many errors
+
+#[test]
+fn add_resource_reports_the_errors_of_many_junk_lines_at_their_lines() {
+    // An error on every line: positions used to be found by rescanning the
+    // text from the start for each error, quadratic in the number of lines.
+    let lines = 40_000;
+    let junk = "junk line é\n".repeat(lines);
+    let mut builder = Localizer::builder();
+    let before = snapshot(&builder);
+    let error = builder.add_resource("es", &junk).expect_err("junk");
+    let LocaleError::Syntax { language, errors } = &error else {
+        panic!("unexpected {error:?}");
+    };
+    assert_eq!(language, "es");
+    assert_eq!(errors.len(), lines, "one error per junk line");
+    // "junk" is read as a message id, then `=` is expected at "line".
+    assert!(errors[0].starts_with("line 1, column 6: "), "{}", errors[0]);
+    let last = errors.last().expect("errors");
+    assert!(
+        last.starts_with(&format!("line {lines}, column 6: ")),
+        "{last}"
+    );
+    assert!(errors[lines / 2].starts_with(&format!("line {}, column 6: ", lines / 2 + 1)));
+    assert_eq!(snapshot(&builder), before);
+}

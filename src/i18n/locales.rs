@@ -368,17 +368,21 @@ impl LocalizerBuilder {
                 tag: language.to_owned(),
             });
         };
-        let resource =
-            FluentResource::try_new(ftl.to_owned()).map_err(|(_, errors)| LocaleError::Syntax {
+        let resource = FluentResource::try_new(ftl.to_owned()).map_err(|(_, errors)| {
+            // One pass over the text, then a binary search per error: junk
+            // text has an error on every line.
+            let lines = Lines::new(ftl);
+            LocaleError::Syntax {
                 language: language.to_string(),
                 errors: errors
                     .iter()
                     .map(|error| {
-                        let (line, column) = line_and_column(ftl, error.pos.start);
+                        let (line, column) = lines.position(error.pos.start);
                         format!("line {line}, column {column}: {error}")
                     })
                     .collect(),
-            })?;
+            }
+        })?;
         if let Some(id) = duplicate_id(&resource) {
             return Err(LocaleError::DuplicateId {
                 language: language.to_string(),
@@ -442,21 +446,38 @@ fn duplicate_id(resource: &FluentResource) -> Option<String> {
     })
 }
 
-/// 1-based line and column (in characters) of a byte offset.
-fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut end = offset.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
+/// Where the lines of a text start, to turn byte offsets into lines and
+/// columns: one pass to build, a binary search per offset.
+struct Lines<'t> {
+    text: &'t str,
+    /// The byte offset of each line's first byte, in order; the first is 0.
+    starts: Vec<usize>,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Lines<'t> {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(newline, _)| newline + 1))
+            .collect();
+        Lines { text, starts }
     }
-    let before = &text[..end];
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rfind('\n')
-        .map_or(before, |newline| &before[newline + 1..])
-        .chars()
-        .count()
-        + 1;
-    (line, column)
+
+    /// 1-based line and column (in characters) of a byte offset. An offset
+    /// past the end is the end; one inside a character is that character.
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let mut end = offset.min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        // The lines starting at or before `end`: at least the first.
+        let line = self.starts.partition_point(|&start| start <= end).max(1);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(start..end)
+            .map_or(0, |before| before.chars().count());
+        (line, column + 1)
+    }
 }
 
 #[cfg(test)]
@@ -475,10 +496,32 @@ mod tests {
 
     #[test]
     fn line_and_column_count_characters() {
-        assert_eq!(line_and_column("abc", 0), (1, 1));
-        assert_eq!(line_and_column("a\nbé c", 6), (2, 4));
-        assert_eq!(line_and_column("é", 1), (1, 1));
-        assert_eq!(line_and_column("ab", 99), (1, 3));
+        let position = |text: &str, offset: usize| Lines::new(text).position(offset);
+        assert_eq!(position("abc", 0), (1, 1));
+        assert_eq!(position("a\nbé c", 6), (2, 4));
+        assert_eq!(position("é", 1), (1, 1));
+        assert_eq!(position("ab", 99), (1, 3));
+        assert_eq!(position("", 0), (1, 1));
+        assert_eq!(position("a\n", 2), (2, 1));
+        assert_eq!(position("a\n\nb\n", 3), (3, 1));
+        assert_eq!(position("a\r\nb", 3), (2, 1));
+        assert_eq!(position("a\nb\nc", 99), (3, 2));
+    }
+
+    #[test]
+    fn line_and_column_agree_with_a_rescan_at_every_offset() {
+        let text = "a = é\n\n  b { $x }\r\nñ\n";
+        let lines = Lines::new(text);
+        for offset in 0..=text.len() + 1 {
+            let mut end = offset.min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let before = &text[..end];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            assert_eq!(lines.position(offset), (line, column), "offset {offset}");
+        }
     }
 
     #[test]
