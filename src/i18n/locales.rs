@@ -370,8 +370,8 @@ impl LocalizerBuilder {
     /// Fluent text nest placeables (`{ … }`, select expressions included) and
     /// call arguments (`NUMBER( … )`, `-term( … )`) inside one another. A
     /// message with a placeable is 1 deep, a placeable inside a select
-    /// expression or a function call inside a placeable 2; the embedded
-    /// locales need 2.
+    /// expression or a function call inside a placeable 2 (as deep as the
+    /// embedded locales go today).
     pub const MAX_NESTING_DEPTH: usize = 32;
 
     /// The embedded locales (en-US, fr, de), isolation marks off.
@@ -956,7 +956,11 @@ mod tests {
             let depth = nesting(source, LocalizerBuilder::MAX_NESTING_DEPTH);
             let parsed = parsed_depth(&parse_any(source));
             assert_eq!(depth, Ok(parsed), "{language}");
-            assert!(parsed <= 2, "{language} nests {parsed} deep");
+            // Today 2; far enough below the limit for new messages.
+            assert!(
+                parsed * 4 <= LocalizerBuilder::MAX_NESTING_DEPTH,
+                "{language} nests {parsed} deep"
+            );
         }
     }
 
