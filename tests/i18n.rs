@@ -966,3 +966,208 @@ fn one_localizer_serves_many_threads() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Hostile Fluent text at run time: size, nesting depth, many errors
+
+#[test]
+fn add_resource_reports_the_errors_of_many_junk_lines_at_their_lines() {
+    // An error on every line: positions used to be found by rescanning the
+    // text from the start for each error, quadratic in the number of lines.
+    let lines = 40_000;
+    let junk = "junk line é\n".repeat(lines);
+    let mut builder = Localizer::builder();
+    let before = snapshot(&builder);
+    let error = builder.add_resource("es", &junk).expect_err("junk");
+    let LocaleError::Syntax { language, errors } = &error else {
+        panic!("unexpected {error:?}");
+    };
+    assert_eq!(language, "es");
+    assert_eq!(errors.len(), lines, "one error per junk line");
+    // "junk" is read as a message id, then `=` is expected at "line".
+    assert!(errors[0].starts_with("line 1, column 6: "), "{}", errors[0]);
+    let last = errors.last().expect("errors");
+    assert!(
+        last.starts_with(&format!("line {lines}, column 6: ")),
+        "{last}"
+    );
+    assert!(errors[lines / 2].starts_with(&format!("line {}, column 6: ", lines / 2 + 1)));
+    assert_eq!(snapshot(&builder), before);
+}
+
+#[test]
+fn add_resource_refuses_deep_nesting_without_overflowing_the_stack() {
+    // 3,000 placeables inside one another, about 12 KB: the Fluent parser
+    // recursed once per level and aborted the process with a stack overflow.
+    let max = cres_admin::LocalizerBuilder::MAX_NESTING_DEPTH;
+    let hostile = [
+        format!("m = {}{}", "{".repeat(3000), "}".repeat(3000)),
+        format!("m = {{ {}$x{} }}", "NUMBER(".repeat(3000), ")".repeat(3000)),
+        format!("m = {}", "{ $x ->\n *[a] ".repeat(3000)),
+        // Hidden after a quote, which is text outside placeables.
+        format!("# {{\nm = \"{}\"", "{".repeat(3000)),
+    ];
+    let builder = Localizer::builder();
+    let before = snapshot(&builder);
+    // A 256 KiB stack: refusing must not recurse with the depth.
+    let refused = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            let mut builder = builder;
+            let errors: Vec<LocaleError> = hostile
+                .iter()
+                .map(|ftl| builder.add_resource("es", ftl).expect_err("too deep"))
+                .collect();
+            (builder, errors)
+        })
+        .expect("thread")
+        .join();
+    let (builder, errors) = refused.expect("no stack overflow, no panic");
+    let expected = [
+        (1, 4 + max + 1),
+        (1, 6 + max * 7),
+        (max + 1, 7),
+        (2, 5 + max + 1),
+    ];
+    for (error, (line, column)) in errors.iter().zip(expected) {
+        assert_eq!(
+            *error,
+            LocaleError::TooDeep {
+                language: "es".into(),
+                line,
+                column,
+                max,
+            }
+        );
+        assert!(
+            error.to_string().contains(&format!(
+                "more than {max} deep, at line {line}, column {column}"
+            )),
+            "{error}"
+        );
+    }
+    assert_eq!(snapshot(&builder), before);
+}
+
+#[test]
+fn add_resource_takes_nesting_just_within_the_limit() {
+    let max = cres_admin::LocalizerBuilder::MAX_NESTING_DEPTH;
+    let mut builder = Localizer::builder();
+    // `max` placeables inside one another around a literal.
+    let ftl = format!(
+        "label-save = {}\"Guardar\"{}\n",
+        "{ ".repeat(max),
+        " }".repeat(max)
+    );
+    builder.add_resource("es", &ftl).expect("within the limit");
+    assert_eq!(clean(&builder.build(&["es"]), &Label::Save), "Guardar");
+    // One level more is refused.
+    let deeper = format!(
+        "label-save = {}\"Guardar\"{}\n",
+        "{ ".repeat(max + 1),
+        " }".repeat(max + 1)
+    );
+    assert!(matches!(
+        builder.add_resource("es", &deeper),
+        Err(LocaleError::TooDeep { line: 1, .. })
+    ));
+}
+
+#[test]
+fn add_resource_counts_braces_in_literals_and_comments_as_nothing() {
+    let max = cres_admin::LocalizerBuilder::MAX_NESTING_DEPTH;
+    // More literal and commented braces than the limit, some after escaped
+    // quotes and backslashes: none of them nests. (Fluent formats at most
+    // 100 placeables in a message.)
+    let literals = r#"{ "{" }{ "\"{" }{ "\\" }{ "(" }"#.repeat(20);
+    let comments = "# {{{{ \" (\n".repeat(2 * max);
+    let ftl = format!("{comments}label-save = {literals}\n{comments}");
+    let mut builder = Localizer::builder();
+    builder
+        .add_resource("es", &ftl)
+        .expect("literals do not nest");
+    let expected = "{\"{\\(".repeat(20);
+    assert_eq!(clean(&builder.build(&["es"]), &Label::Save), expected);
+}
+
+#[test]
+fn add_resource_refuses_a_resource_over_the_size_limit_before_parsing() {
+    let max = cres_admin::LocalizerBuilder::MAX_RESOURCE_BYTES;
+    let mut builder = Localizer::builder();
+    let before = snapshot(&builder);
+    // Not even Fluent: a parser would report errors, not the size.
+    let ftl = "x".repeat(max + 1);
+    let error = builder.add_resource("es", &ftl).expect_err("too large");
+    assert_eq!(
+        error,
+        LocaleError::TooLarge {
+            language: "es".into(),
+            bytes: max + 1,
+            max,
+        }
+    );
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("{} bytes long", max + 1)),
+        "{error}"
+    );
+    assert_eq!(snapshot(&builder), before);
+    // Exactly the limit is parsed (and here refused for its syntax).
+    let ftl = "x".repeat(max);
+    assert!(matches!(
+        builder.add_resource("es", &ftl),
+        Err(LocaleError::Syntax { .. })
+    ));
+}
+
+#[test]
+fn add_resource_takes_the_shipped_locales_back() {
+    let mut builder = Localizer::builder();
+    for (language, source) in SOURCES {
+        builder
+            .add_resource(language, source)
+            .unwrap_or_else(|error| panic!("{language}: {error}"));
+        assert!(source.len() < cres_admin::LocalizerBuilder::MAX_RESOURCE_BYTES);
+    }
+    assert_eq!(
+        clean(&builder.build(&["de"]), &Label::Password),
+        clean(&Localizer::new(&["de"]), &Label::Password)
+    );
+}
+
+/// `add_resource` on hostile text: refused or taken, never a panic nor a
+/// stack overflow.
+mod add_resource_never_panics {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    fn hostile() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            4 => select(&[
+                "{", "}", "{ ", " }", "(", ")", "\"", "\\", "$x", "NUMBER(", "-t(", " ->\n",
+                "[a] ", "*[b] ", "\n", "\n  ", "\r\n", "#", "# ", "m = ", "-t = ", ".a = ", "=",
+                ",", ": ", "é",
+            ][..])
+            .prop_map(str::to_owned),
+            1 => (select(&["{", "NUMBER(", "{ $x ->\n *[a] ", "\"{"][..]), 2..200usize)
+                .prop_map(|(piece, n)| piece.repeat(n)),
+            1 => any::<String>(),
+        ];
+        proptest::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        #[test]
+        fn add_resource_never_panics_on_hostile_text(ftl in hostile()) {
+            let mut builder = Localizer::builder();
+            if builder.add_resource("es", &ftl).is_ok() {
+                // What was taken also formats without trouble.
+                let _ = builder.build(&["es"]).render(&Label::Save);
+            }
+        }
+    }
+}
