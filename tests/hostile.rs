@@ -185,8 +185,11 @@ enum Rule {
     /// `Email`: the limits are inclusive — a 64-character local part, a
     /// 63-character label, a 254-character address.
     EmailLimitsInclusive,
-    /// `Name`: trimmed, 1 to 100 characters (not bytes), otherwise kept as
-    /// typed: any script, no Unicode normalisation, markup not escaped.
+    /// `Name`: trimmed, 1 to 100 characters (not bytes), no control or
+    /// invisible character (U+200C and U+200D only between two visible
+    /// characters, variation selectors only right after one), otherwise
+    /// kept as typed: any script, no Unicode normalisation, markup not
+    /// escaped.
     NameTrimmedAsTyped,
     /// `PasswordPolicy`: a length in characters, no control characters, no
     /// composition rules; the password is used exactly as typed (not
@@ -1130,6 +1133,78 @@ fn hostile_names() -> Vec<(&'static str, String, Problem)> {
             "Bob\u{FEFF}".into(),
             InvisibleCharacter,
         ),
+        (
+            "line separator inside",
+            "Bob\u{2028}Builder".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "paragraph separator inside",
+            "Bob\u{2029}Builder".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "tag characters spelling a hidden message",
+            "Bob\u{E0068}\u{E0069}".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "language tag in front",
+            "\u{E0001}Bob".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "interlinear annotation marks",
+            "Bob\u{FFF9}x\u{FFFB}".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "musical beam format character",
+            "Bob\u{1D173}".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "private-use character",
+            "Bob\u{E000}".into(),
+            InvisibleCharacter,
+        ),
+        ("Hangul filler only", "\u{3164}".into(), InvisibleCharacter),
+        (
+            "halfwidth Hangul filler inside",
+            "Bo\u{FFA0}b".into(),
+            InvisibleCharacter,
+        ),
+        ("braille blank only", "\u{2800}".into(), InvisibleCharacter),
+        (
+            "combining grapheme joiner",
+            "Bo\u{34F}b".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "zero-width joiner in front",
+            "\u{200D}Bob".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "zero-width non-joiner at the end",
+            "Bob\u{200C}".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "zero-width joiner doubled",
+            "Bo\u{200D}\u{200D}b".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "zero-width non-joiner next to a space",
+            "Bob \u{200C}Builder".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "variation selector after a space",
+            "Bob \u{FE0F}".into(),
+            InvisibleCharacter,
+        ),
     ]
 }
 
@@ -1202,11 +1277,29 @@ fn name_cases() -> Vec<Case> {
             AsTyped,
             "🦀 Team",
         ),
-        invalid(
+        accepted(
             "an emoji sequence joined by U+200D",
             Input::RegisterLastName(s("👩\u{200D}💻")),
-            Field::LastName,
-            Problem::InvisibleCharacter,
+            AsTyped,
+            "👩\u{200D}💻",
+        ),
+        accepted(
+            "a flag sequence: variation selector then U+200D",
+            Input::NewGroupName(s("🏳\u{FE0F}\u{200D}🌈 Team")),
+            AsTyped,
+            "🏳\u{FE0F}\u{200D}🌈 Team",
+        ),
+        accepted(
+            "a Persian name with U+200C between its parts",
+            Input::FirstName(s("علی\u{200C}رضا")),
+            AsTyped,
+            "علی\u{200C}رضا",
+        ),
+        accepted(
+            "a Devanagari conjunct with U+200D after the virama",
+            Input::AccountName(s("क्\u{200D}ष")),
+            AsTyped,
+            "क्\u{200D}ष",
         ),
         refused(
             "an existing group in other case and spaces",
