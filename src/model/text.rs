@@ -144,6 +144,29 @@ fn has_invisible(text: &str, in_context: bool) -> bool {
     })
 }
 
+/// `text` with every run of white space (Unicode White_Space) made one
+/// ASCII space, and with the joiners and variation selectors left out: the
+/// differences between two names that a reader cannot see, or barely.
+pub(crate) fn fold_invisible_differences(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    let mut in_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            in_space = true;
+            continue;
+        }
+        if c == ZWJ || c == ZWNJ || is_variation_selector(c) {
+            continue;
+        }
+        if in_space && !folded.is_empty() {
+            folded.push(' ');
+        }
+        in_space = false;
+        folded.push(c);
+    }
+    folded
+}
+
 /// Trims `input` and checks it is non-empty, at most `max_chars` long and free
 /// of control and invisible characters, joiners and variation selectors
 /// included wherever they are: the rule for text that is no name (email
@@ -385,5 +408,14 @@ mod tests {
             );
             assert_eq!(clean_name(text, Field::Name, 10), Ok(text));
         }
+    }
+
+    #[test]
+    fn folding_ignores_white_space_runs_joiners_and_selectors() {
+        assert_eq!(
+            fold_invisible_differences("Sales\u{A0}\u{3000} Te\u{200C}am\u{FE0F}"),
+            "Sales Team"
+        );
+        assert_eq!(fold_invisible_differences("  a  "), "a");
     }
 }
