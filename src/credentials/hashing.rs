@@ -37,20 +37,25 @@ impl PasswordHashing {
         Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
     }
 
-    /// Hashes `password` with a fresh random salt from the operating system.
+    /// Hashes `password`, normalised to Unicode NFKC (see
+    /// [`PasswordPolicy`](crate::PasswordPolicy)), with a fresh random salt
+    /// from the operating system.
     pub fn hash(&self, password: &Password) -> PasswordHash {
+        let secret = password.normalized();
         let hash = self
             .argon2()
-            .hash_password(password.expose().as_bytes())
+            .hash_password(secret.as_bytes())
             .expect("argon2id with validated parameters and an OS salt does not fail");
         PasswordHash::from_phc(hash.to_string())
     }
 
-    /// `true` when `password` matches `hash`, using the parameters stored in
-    /// the hash. A malformed hash matches nothing.
+    /// `true` when `password`, normalised to Unicode NFKC, matches `hash`,
+    /// using the parameters stored in the hash. A malformed hash matches
+    /// nothing.
     pub fn verify(&self, password: &Password, hash: &PasswordHash) -> bool {
+        let secret = password.normalized();
         self.argon2()
-            .verify_password(password.expose().as_bytes(), hash.as_phc())
+            .verify_password(secret.as_bytes(), hash.as_phc())
             .is_ok()
     }
 }
@@ -90,6 +95,15 @@ mod tests {
         assert!(hashing.verify(&password, &first));
         assert!(!hashing.verify(&Password::new("Temporary-Pass-2"), &first));
         assert!(!hashing.verify(&password, &PasswordHash::from_phc("garbage")));
+    }
+
+    #[test]
+    fn nfkc_equal_passwords_verify_alike() {
+        let hashing = PasswordHashing::insecure_fast();
+        let hash = hashing.hash(&Password::new("Caf\u{E9}-\u{FF30}ass"));
+        assert!(hashing.verify(&Password::new("Cafe\u{301}-Pass"), &hash));
+        assert!(hashing.verify(&Password::new("Caf\u{E9}-\u{FF30}ass"), &hash));
+        assert!(!hashing.verify(&Password::new("Cafe-Pass"), &hash));
     }
 
     #[test]
