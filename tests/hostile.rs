@@ -185,13 +185,21 @@ enum Rule {
     /// `Email`: the limits are inclusive — a 64-character local part, a
     /// 63-character label, a 254-character address.
     EmailLimitsInclusive,
-    /// `Name`: trimmed, 1 to 100 characters (not bytes), otherwise kept as
-    /// typed: any script, no Unicode normalisation, markup not escaped.
+    /// `Name`: trimmed, 1 to 100 characters (not bytes), no control or
+    /// invisible character (U+200C and U+200D only between two visible
+    /// characters, variation selectors only right after one), otherwise
+    /// kept as typed: any script, no Unicode normalisation, markup not
+    /// escaped.
     NameTrimmedAsTyped,
     /// `PasswordPolicy`: a length in characters, no control characters, no
-    /// composition rules; the password is used exactly as typed (not
-    /// trimmed, not normalised), so signing in needs it verbatim.
+    /// composition rules, not repetitive or sequential as a whole; the
+    /// password is not trimmed, so signing in needs it as typed (white space
+    /// included).
     PasswordVerbatim,
+    /// `PasswordPolicy` and `PasswordHashing`: a password is normalised to
+    /// NFKC before any rule, hashing or verification, so a composed or
+    /// decomposed, full-width or ASCII form of it is the same password.
+    PasswordNfkc,
     /// `RegistrationToken`: the 59 characters issued, verbatim.
     TokenAsIssued,
     /// `AccountNumber::parse`: trimmed, 1 to 12 ASCII digits, read as a
@@ -210,13 +218,14 @@ enum Rule {
 }
 
 /// Every [`Rule`], to check each is relied on by some case.
-const RULES: [Rule; 11] = [
+const RULES: [Rule; 12] = [
     Rule::EmailTrimmedIdentityLowercase,
     Rule::EmailXnDomain,
     Rule::EmailDotAtomAndLabels,
     Rule::EmailLimitsInclusive,
     Rule::NameTrimmedAsTyped,
     Rule::PasswordVerbatim,
+    Rule::PasswordNfkc,
     Rule::TokenAsIssued,
     Rule::AccountNumberValue,
     Rule::LanguageNegotiated,
@@ -1145,6 +1154,78 @@ fn hostile_names() -> Vec<(&'static str, String, Problem)> {
             "Bob\u{FEFF}".into(),
             InvisibleCharacter,
         ),
+        (
+            "line separator inside",
+            "Bob\u{2028}Builder".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "paragraph separator inside",
+            "Bob\u{2029}Builder".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "tag characters spelling a hidden message",
+            "Bob\u{E0068}\u{E0069}".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "language tag in front",
+            "\u{E0001}Bob".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "interlinear annotation marks",
+            "Bob\u{FFF9}x\u{FFFB}".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "musical beam format character",
+            "Bob\u{1D173}".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "private-use character",
+            "Bob\u{E000}".into(),
+            InvisibleCharacter,
+        ),
+        ("Hangul filler only", "\u{3164}".into(), InvisibleCharacter),
+        (
+            "halfwidth Hangul filler inside",
+            "Bo\u{FFA0}b".into(),
+            InvisibleCharacter,
+        ),
+        ("braille blank only", "\u{2800}".into(), InvisibleCharacter),
+        (
+            "combining grapheme joiner",
+            "Bo\u{34F}b".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "zero-width joiner in front",
+            "\u{200D}Bob".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "zero-width non-joiner at the end",
+            "Bob\u{200C}".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "zero-width joiner doubled",
+            "Bo\u{200D}\u{200D}b".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "zero-width non-joiner next to a space",
+            "Bob \u{200C}Builder".into(),
+            InvisibleCharacter,
+        ),
+        (
+            "variation selector after a space",
+            "Bob \u{FE0F}".into(),
+            InvisibleCharacter,
+        ),
     ]
 }
 
@@ -1217,11 +1298,29 @@ fn name_cases() -> Vec<Case> {
             AsTyped,
             "🦀 Team",
         ),
-        invalid(
+        accepted(
             "an emoji sequence joined by U+200D",
             Input::RegisterLastName(s("👩\u{200D}💻")),
-            Field::LastName,
-            Problem::InvisibleCharacter,
+            AsTyped,
+            "👩\u{200D}💻",
+        ),
+        accepted(
+            "a flag sequence: variation selector then U+200D",
+            Input::NewGroupName(s("🏳\u{FE0F}\u{200D}🌈 Team")),
+            AsTyped,
+            "🏳\u{FE0F}\u{200D}🌈 Team",
+        ),
+        accepted(
+            "a Persian name with U+200C between its parts",
+            Input::FirstName(s("علی\u{200C}رضا")),
+            AsTyped,
+            "علی\u{200C}رضا",
+        ),
+        accepted(
+            "a Devanagari conjunct with U+200D after the virama",
+            Input::AccountName(s("क्\u{200D}ष")),
+            AsTyped,
+            "क्\u{200D}ष",
         ),
         refused(
             "an existing group in other case and spaces",
@@ -1263,7 +1362,7 @@ fn name_cases() -> Vec<Case> {
 fn password_cases() -> Vec<Case> {
     use Field::{ConfirmPassword as Confirm, Password as P};
     use Problem::*;
-    use Rule::PasswordVerbatim as Verbatim;
+    use Rule::{PasswordNfkc as Nfkc, PasswordVerbatim as Verbatim};
     let s = |text: &str| text.to_owned();
     let twice = |text: &str| (text.to_owned(), text.to_owned());
     let add = |text: &str| {
@@ -1353,11 +1452,56 @@ fn password_cases() -> Vec<Case> {
             Verbatim,
             "signed in",
         ),
-        accepted("eight spaces", add("        "), Verbatim, "signed in"),
+        invalid("eight spaces", add("        "), P, Repetitive),
+        invalid("eight zero-width spaces", add(&zero_width), P, Repetitive),
         accepted(
-            "eight zero-width spaces",
-            add(&zero_width),
+            "spaces around words, kept",
+            add(" quiet  river  stone "),
             Verbatim,
+            "signed in",
+        ),
+        invalid("one letter repeated", add("aaaaaaaaaaaa"), P, Repetitive),
+        invalid(
+            "three letters repeated, mixed case",
+            add("abcABCabcABC"),
+            P,
+            Repetitive,
+        ),
+        invalid("the alphabet in order", add("abcdefghijkl"), P, Sequential),
+        invalid(
+            "a keyboard row then the next",
+            add("qwertyuiopasdf"),
+            P,
+            Sequential,
+        ),
+        invalid(
+            "an alphabet run and two more characters",
+            add("abcdefghij!1"),
+            P,
+            Sequential,
+        ),
+        accepted(
+            "a strong password ending in a short run",
+            add("Tr0ub4dor&3x-abc"),
+            Verbatim,
+            "signed in",
+        ),
+        invalid(
+            "four decomposed letters: 8 characters typed, 4 in NFKC",
+            add(&"e\u{301}".repeat(4)),
+            P,
+            TooShort { min: 8 },
+        ),
+        invalid(
+            "contains the first name in full width",
+            add("\u{FF24}\u{FF41}\u{FF56}\u{FF45}-the-brave"),
+            P,
+            PersonalInformation,
+        ),
+        accepted(
+            "composed password, decomposed confirmation",
+            Input::AddUserPassword(s("Caf\u{E9}-au-lait-42"), s("Cafe\u{301}-au-lait-42")),
+            Nfkc,
             "signed in",
         ),
         accepted(
@@ -1366,9 +1510,15 @@ fn password_cases() -> Vec<Case> {
             Verbatim,
             "signed in",
         ),
+        invalid(
+            "128 times one four-byte character",
+            add(&"🦀".repeat(128)),
+            P,
+            Repetitive,
+        ),
         accepted(
             "128 four-byte characters",
-            add(&"🦀".repeat(128)),
+            add(&"🦀🐍🐘🦊🐢".repeat(26)[..128 * 4]),
             Verbatim,
             "signed in",
         ),
@@ -1389,6 +1539,19 @@ fn password_cases() -> Vec<Case> {
             PersonalInformation,
         ),
         invalid("common", permanent("iloveyou"), P, CommonPassword),
+        invalid(
+            "common, in full width",
+            permanent("\u{FF49}\u{FF4C}\u{FF4F}\u{FF56}\u{FF45}\u{FF59}\u{FF4F}\u{FF55}"),
+            P,
+            CommonPassword,
+        ),
+        invalid(
+            "the temporary password with full-width letters",
+            permanent("\u{FF34}\u{FF45}\u{FF4D}\u{FF50}-Pass-2026"),
+            P,
+            SameAsCurrent,
+        ),
+        invalid("two digits repeated", permanent("12121212"), P, Repetitive),
         invalid(
             "confirmation differs",
             Input::PermanentPassword(s(NEW_PASSWORD), s("N3w-Permanent-Pasz")),
@@ -1424,6 +1587,13 @@ fn password_cases() -> Vec<Case> {
             Verbatim,
             "signed in",
         ),
+        accepted(
+            "current password in full width",
+            current("\u{FF34}\u{FF45}\u{FF4D}\u{FF50}\u{FF0D}Pass\u{FF0D}2026"),
+            Nfkc,
+            "signed in",
+        ),
+        invalid("new password descending", change("zyxwvuts"), P, Sequential),
         // Register
         invalid("empty", register(""), P, Empty),
         invalid("1 MB ending in NUL", register(&big), P, PASSWORD_MAX),
@@ -1446,6 +1616,18 @@ fn password_cases() -> Vec<Case> {
             Mismatch,
         ),
         accepted("a passphrase", register(PASSPHRASE), Verbatim, "signed in"),
+        invalid(
+            "the digits twice over",
+            register("1234567890123"),
+            P,
+            Sequential,
+        ),
+        accepted(
+            "decomposed password, composed confirmation",
+            Input::RegisterPassword(s("Cafe\u{301}-au-lait-42"), s("Caf\u{E9}-au-lait-42")),
+            Nfkc,
+            "signed in",
+        ),
         // Reset Password
         invalid("1 MB ending in NUL", reset(&big), P, PASSWORD_MAX),
         invalid("tab inside", reset("Bob\tBuilder-99"), P, ControlCharacter),
@@ -1456,6 +1638,18 @@ fn password_cases() -> Vec<Case> {
             PersonalInformation,
         ),
         invalid("common", reset("12345678"), P, CommonPassword),
+        invalid(
+            "an AZERTY row then the next",
+            reset("azertyuiopqsdf"),
+            P,
+            Sequential,
+        ),
+        invalid(
+            "four characters repeated",
+            reset("x9!Qx9!Qx9!Q"),
+            P,
+            Repetitive,
+        ),
         accepted("a strong one", reset(NEW_PASSWORD), Verbatim, "signed in"),
         // Sign in
         invalid("empty", sign_in("alice@example.com", ""), P, Empty),
@@ -1491,6 +1685,15 @@ fn password_cases() -> Vec<Case> {
             "the right password",
             sign_in("alice@example.com", TEMP),
             Verbatim,
+            "signed in",
+        ),
+        accepted(
+            "the right password in full width",
+            sign_in(
+                "alice@example.com",
+                "\u{FF34}\u{FF45}\u{FF4D}\u{FF50}\u{FF0D}\u{FF30}\u{FF41}\u{FF53}\u{FF53}\u{FF0D}\u{FF12}\u{FF10}\u{FF12}\u{FF16}",
+            ),
+            Nfkc,
             "signed in",
         ),
     ]

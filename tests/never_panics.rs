@@ -2,7 +2,9 @@
 //! cargo-fuzz targets in `fuzz/`, run by `cargo test`. Each drives the same
 //! function with arbitrary strings and with strings biased toward what
 //! breaks parsers (`@`, dots, quotes, white space, control, zero-width and
-//! bidi characters, non-ASCII, long runs), and checks the same invariants.
+//! bidi characters, non-ASCII, long runs; for passwords also characters
+//! that NFKC changes, repetitions and keyboard runs), and checks the same
+//! invariants.
 //!
 //! They run 1,000 to 2,000 cases each; `PROPTEST_CASES` overrides that for
 //! longer runs.
@@ -89,9 +91,47 @@ const EMAIL_PIECES: &[&str] = &[
 ];
 
 const PASSWORD_PIECES: &[&str] = &[
-    "password", "PASSWORD", "12345678", "iloveyou", "bob", "Bob", "li", "builder", "x", "é", "🦀",
-    " ", "\t", "\n", "\0", "\u{7F}", "\u{85}", "\u{200B}", "\u{202E}", "\u{FEFF}", "\u{301}", "İ",
-    "ß", "Σ",
+    "password",
+    "PASSWORD",
+    "12345678",
+    "iloveyou",
+    "bob",
+    "Bob",
+    "li",
+    "builder",
+    "x",
+    "é",
+    "🦀",
+    " ",
+    "\t",
+    "\n",
+    "\0",
+    "\u{7F}",
+    "\u{85}",
+    "\u{200B}",
+    "\u{202E}",
+    "\u{FEFF}",
+    "\u{301}",
+    "İ",
+    "ß",
+    "Σ",
+    // NFKC: decomposed, full-width, ligature, the longest expansion, Hangul jamo.
+    "e\u{301}",
+    "\u{FF30}",
+    "\u{FB01}",
+    "\u{FDFA}",
+    "\u{1100}\u{1161}",
+    "\u{212A}",
+    // Repetitions and runs.
+    "aaaa",
+    "abcabc",
+    "12",
+    "abcdefgh",
+    "9876",
+    "qwertyuiop",
+    "asdf",
+    "azerty",
+    "zxcvbnm",
 ];
 
 const NAME_PIECES: &[&str] = &[

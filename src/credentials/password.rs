@@ -3,6 +3,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
 /// A password as typed. Its `Debug` is redacted, it has no `Display` and no
@@ -16,9 +17,29 @@ impl Password {
         Password(Zeroizing::new(password.into()))
     }
 
-    /// The secret itself: only for hashing and verifying.
+    /// The secret itself, as typed: only for the bounds check, which must
+    /// come before any costly work.
     pub(crate) fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// The secret in Unicode NFKC (NIST SP 800-63B, 5.1.1.2), which hashing,
+    /// verifying and the policy use: a password typed composed or
+    /// decomposed (`é` or `e` + U+0301), or in full-width forms (`Ｐ`), is
+    /// the same password.
+    ///
+    /// The copy is wiped when dropped. Its exact size is measured first and
+    /// reserved, so that filling it never reallocates and leaves no partial
+    /// copy behind in freed memory.
+    pub(crate) fn normalized(&self) -> Zeroizing<String> {
+        let len = self.0.nfkc().map(char::len_utf8).sum();
+        let mut normalized = Zeroizing::new(String::with_capacity(len));
+        let reserved = normalized.capacity();
+        for c in self.0.nfkc() {
+            normalized.push(c);
+        }
+        debug_assert_eq!(normalized.capacity(), reserved, "no reallocation");
+        normalized
     }
 }
 
@@ -75,5 +96,17 @@ mod tests {
         let hash = PasswordHash::from_phc("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g");
         assert!(!format!("{hash:?}").contains("argon2id"));
         assert_eq!(Password::new(secret).expose(), secret);
+    }
+
+    #[test]
+    fn normalized_is_nfkc_in_memory_of_its_exact_size() {
+        let composed = Password::new("Caf\u{E9}-\u{FF30}\u{FB03}");
+        let decomposed = Password::new("Cafe\u{301}-Pffi");
+        assert_eq!(*composed.normalized(), "Caf\u{E9}-Pffi");
+        assert_eq!(*composed.normalized(), *decomposed.normalized());
+        // A regrown buffer would have at least doubled its capacity.
+        let normalized = decomposed.normalized();
+        assert_eq!(normalized.capacity(), normalized.len());
+        assert_eq!(*Password::new("").normalized(), "");
     }
 }

@@ -6,6 +6,7 @@
 use cres_admin::{
     Email, Error, Field, InvalidInput, Label, Localizer, Password, PasswordPolicy, Problem,
 };
+use unicode_normalization::UnicodeNormalization;
 
 /// `Email::parse` never panics; a refusal names the field; what it accepts
 /// is kept as typed (trimmed), at most 254 ASCII bytes, with the lower case
@@ -61,9 +62,10 @@ fn check_accepted(input: &str, email: &Email) {
 }
 
 /// `PasswordPolicy::default()`: `check_bounds` follows the documented
-/// bounds; `check` starts with them and refuses only for a documented
-/// reason. `confirm` is `None` when the confirmation repeats the password;
-/// `email` is the raw address (its local part is used when it parses).
+/// bounds on the password as typed; `check` starts with them, then judges
+/// the password in NFKC, and refuses only for a documented reason.
+/// `confirm` is `None` when the confirmation repeats the password; `email`
+/// is the raw address (its local part is used when it parses).
 pub fn check_password_policy(
     password_text: &str,
     confirm: Option<&str>,
@@ -87,11 +89,14 @@ pub fn check_password_policy(
     if let Err(invalid) = bounds {
         assert_eq!(verdict, Err(invalid), "check must start with check_bounds");
     }
+    let normalized = nfkc(password_text);
+    let lowered = lower(&normalized);
     match verdict {
         Ok(()) => {
-            assert!(password_text.chars().count() >= 8);
-            assert_eq!(confirm_text, password_text);
-            assert!(!is_personal(password_text, &personal));
+            assert!(normalized.chars().count() >= 8);
+            assert!(confirm_text.chars().count() <= 128);
+            assert_eq!(nfkc(confirm_text), normalized);
+            assert!(!is_personal(&lowered, &personal));
         }
         Err(invalid) => {
             assert!(!invalid.to_string().is_empty());
@@ -100,14 +105,31 @@ pub fn check_password_policy(
                 | (Field::Password, Problem::TooLong { max: 128 })
                 | (Field::Password, Problem::ControlCharacter) => assert!(bounds.is_err()),
                 (Field::Password, Problem::TooShort { min: 8 }) => {
-                    assert!(password_text.chars().count() < 8)
+                    assert!(normalized.chars().count() < 8)
                 }
                 (Field::Password, Problem::CommonPassword) => {}
+                // A pattern of at most 4 characters fills all but 2: at
+                // most 6 different characters.
+                (Field::Password, Problem::Repetitive) => {
+                    let mut distinct: Vec<char> = lowered.chars().collect();
+                    distinct.sort_unstable();
+                    distinct.dedup();
+                    assert!(distinct.len() <= 6, "{lowered:?}");
+                }
+                // A run through letters, digits or keyboard rows fills all
+                // but 2: every other character is an ASCII letter or digit.
+                (Field::Password, Problem::Sequential) => {
+                    let others = lowered
+                        .chars()
+                        .filter(|c| !c.is_ascii_alphanumeric())
+                        .count();
+                    assert!(others <= 2, "{lowered:?}");
+                }
                 (Field::Password, Problem::PersonalInformation) => {
-                    assert!(is_personal(password_text, &personal))
+                    assert!(is_personal(&lowered, &personal))
                 }
                 (Field::ConfirmPassword, Problem::Mismatch) => {
-                    assert_ne!(confirm_text, password_text)
+                    assert!(confirm_text.chars().count() > 128 || nfkc(confirm_text) != normalized)
                 }
                 other => panic!("unexpected refusal {other:?}"),
             }
@@ -130,12 +152,22 @@ fn expected_bounds(password: &str) -> Result<(), InvalidInput> {
     }
 }
 
-/// The password is, or contains (for words of 3 characters or more), a
-/// personal word, ignoring case and the word's surrounding white space.
-fn is_personal(password: &str, personal: &[&str]) -> bool {
-    let lowered = password.to_lowercase();
+/// `text` in Unicode NFKC.
+fn nfkc(text: &str) -> String {
+    text.nfkc().collect()
+}
+
+/// `text` lower-cased character by character, as the policy does.
+fn lower(text: &str) -> String {
+    text.chars().flat_map(char::to_lowercase).collect()
+}
+
+/// The (normalised, lower-cased) password is, or contains (for words of 3
+/// characters or more), a personal word, ignoring case and the word's
+/// surrounding white space, compared in NFKC.
+fn is_personal(lowered: &str, personal: &[&str]) -> bool {
     personal.iter().any(|word| {
-        let word = word.trim().to_lowercase();
+        let word = lower(&nfkc(word.trim()));
         !word.is_empty()
             && (lowered == word || (word.chars().count() >= 3 && lowered.contains(&word)))
     })
