@@ -1,8 +1,8 @@
 # cres-admin — français
 # Les textes du guide sont repris mot pour mot : error-non-existent-user,
 # user-added, group-account-administrators.
-# Typographie : espace insécable (U+00A0) avant « : ; ! ? » et à l'intérieur
-# des guillemets « … ».
+# Typographie : espace insécable (U+00A0) avant « : ; ! ? » et à l'intérieur
+# des guillemets « … ».
 
 ## Le groupe prédéfini
 
@@ -42,7 +42,7 @@ label-register = S'inscrire
 
 ## Listes
 
-# En français, 0 et 1 prennent le singulier (catégorie CLDR « one »).
+# En français, 0 et 1 prennent le singulier (catégorie CLDR « one »).
 groups-showing =
     { $count ->
         [one] { $count } groupe affiché.
@@ -108,16 +108,16 @@ error-store-full = Le disque de l'annuaire des comptes est plein. Aucune modific
 error-password-common = Le champ « { $field } » contient un mot de passe trop courant ; choisissez-en un plus difficile à deviner.
 error-password-personal = Le champ « { $field } » ne doit ni être ni contenir votre nom ou la partie de votre adresse e-mail qui précède le signe @.
 error-password-same-as-current = Le champ « { $field } » doit être différent du mot de passe actuel.
-error-password-repetitive = Le champ « { $field } » ne doit pas répéter un même caractère ou un même court motif.
-error-password-sequential = Le champ « { $field } » ne doit pas être une suite de lettres, de chiffres ou de touches du clavier comme abcdef, 123456 ou azerty.
-error-password-account-name = Le champ « { $field } » ne doit ni être ni contenir le nom du compte.
-error-group-name-reserved = Le champ « { $field } » est trop proche du nom du groupe intégré « { group-account-administrators } ».
+error-password-repetitive = Le champ « { $field } » ne doit pas répéter un même caractère ou un même court motif.
+error-password-sequential = Le champ « { $field } » ne doit pas être une suite de lettres, de chiffres ou de touches du clavier comme abcdef, 123456 ou azerty.
+error-password-account-name = Le champ « { $field } » ne doit ni être ni contenir le nom du compte.
+error-group-name-reserved = Le champ « { $field } » est trop proche du nom du groupe intégré « { group-account-administrators } ».
 error-sign-in-refused = L'adresse e-mail ou le mot de passe est incorrect, ou cet utilisateur ne peut pas se connecter pour le moment.
 error-temporary-password-expired = Ce mot de passe temporaire a expiré. Demandez à un administrateur d'en définir un nouveau.
-error-password-change-expired = Cette connexion ne permet plus de changer le mot de passe : le mot de passe a changé, trop de temps s'est écoulé ou la connexion est bloquée. Veuillez vous reconnecter.
+error-password-change-expired = Cette connexion ne permet plus de changer le mot de passe : le mot de passe a changé, trop de temps s'est écoulé ou la connexion est bloquée. Veuillez vous reconnecter.
 error-user-not-found = Aucun utilisateur n'a l'adresse e-mail { $email }.
-error-own-password-required = { $email } doit d'abord se connecter et choisir son propre mot de passe : le mot de passe actuel a été choisi par une personne qui n'administre pas ce compte.
-error-invited-elsewhere = { $email } a déjà été invité à s'inscrire par message sécurisé. Il peut s'inscrire par ce message ; vous pourrez ensuite l'ajouter à un groupe.
+error-own-password-required = { $email } doit d'abord se connecter et choisir son propre mot de passe : le mot de passe actuel a été choisi par une personne qui n'administre pas ce compte.
+error-invited-elsewhere = { $email } a déjà été invité à s'inscrire par message sécurisé. Il peut s'inscrire par ce message ; vous pourrez ensuite l'ajouter à un groupe.
 error-not-governing-administrator = Seul le service d'assistance à la clientèle, ou un administrateur de chacun des comptes auxquels cet utilisateur appartient, peut effectuer cette action.
 signed-in = Connecté en tant que { $email }.
 permanent-password-required = Votre mot de passe est temporaire. Définissez un mot de passe permanent pour continuer.
