@@ -281,12 +281,30 @@ fn eight_threads_of_mixed_operations<S: Store + Send + Sync + 'static>(store: S)
         .iter()
         .filter(|e| matches!(e.record.action, Action::UserLocked { .. }))
         .count();
+    // Add User of an address the account invited also ends the invitation,
+    // with an entry of its own right after UserAdded (R14).
+    let ended: Vec<usize> = trail
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(e.record.action, Action::RegistrationEnded { .. }))
+        .map(|(at, _)| at)
+        .collect();
+    for &at in &ended {
+        // The trail is newest first: UserAdded is the next entry.
+        let (ending, added) = (&trail[at].record, &trail[at + 1].record);
+        assert!(
+            matches!((&ending.action, &added.action),
+                (Action::RegistrationEnded { email: a }, Action::UserAdded { email: b, .. }) if a == b),
+            "{ending:?} must follow the UserAdded of its address, got {added:?}"
+        );
+    }
     let changes: usize = tallies.iter().map(|t| t.changes).sum();
     let bootstrap_entries = 3;
     assert_eq!(
         trail.len(),
-        bootstrap_entries + changes + lockouts,
-        "every successful change, and only those, has one audit entry"
+        bootstrap_entries + changes + lockouts + ended.len(),
+        "every successful change, and only those, has one audit entry (two for an Add User \
+         that ends a registration)"
     );
     let operations: usize = tallies.iter().map(|t| t.operations).sum();
     let refused: usize = tallies.iter().map(|t| t.refused).sum();
