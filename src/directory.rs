@@ -1,6 +1,6 @@
 //! The operations of the guide, with their authorization and validation.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use chrono::TimeDelta;
 
@@ -52,9 +52,11 @@ pub struct Directory<S> {
     pub(crate) hashing: PasswordHashing,
     pub(crate) policy: PasswordPolicy,
     pub(crate) sign_in: SignInPolicy,
-    /// A hash of nothing, verified against when there is no user to verify,
-    /// so that an unknown address costs as much as a wrong password.
-    pub(crate) dummy_hash: OnceLock<PasswordHash>,
+    /// A hash of nothing with the configured parameters, verified against
+    /// when there is no password to verify, so that an unknown address costs
+    /// as much as a wrong password. Built without hashing, so it is ready
+    /// from the start: the first unknown address costs no more than the next.
+    pub(crate) dummy_hash: PasswordHash,
     /// How long a registration token works.
     pub(crate) registration_lifetime: TimeDelta,
 }
@@ -78,7 +80,7 @@ impl<S: Store> Directory<S> {
             hashing: PasswordHashing::default(),
             policy: PasswordPolicy::default(),
             sign_in: SignInPolicy::default(),
-            dummy_hash: OnceLock::new(),
+            dummy_hash: PasswordHashing::default().dummy_hash(),
             registration_lifetime: TimeDelta::hours(72),
         }
     }
@@ -93,8 +95,8 @@ impl<S: Store> Directory<S> {
     /// Hashes new passwords with `hashing`.
     #[must_use]
     pub fn with_password_hashing(mut self, hashing: PasswordHashing) -> Directory<S> {
+        self.dummy_hash = hashing.dummy_hash();
         self.hashing = hashing;
-        self.dummy_hash = OnceLock::new();
         self
     }
 
@@ -218,15 +220,11 @@ impl<S: Store> Directory<S> {
                 .map(|a| a.name)
                 .ok_or(Error::AccountNotFound { account })
         })?;
-        self.policy.check(
+        self.policy.check_for_account(
             &form.password,
             &form.confirm_password,
-            &[
-                email.local_part(),
-                first_name.as_str(),
-                last_name.as_str(),
-                account_name.as_str(),
-            ],
+            &[email.local_part(), first_name.as_str(), last_name.as_str()],
+            account_name.as_str(),
         )?;
         let now = self.clock.now();
         let user = User {
@@ -371,7 +369,7 @@ impl<S: Store> Directory<S> {
         account: AccountNumber,
         name: &str,
     ) -> Result<GroupCreated, Error> {
-        let name = GroupName::Custom(Name::parse(name, Field::GroupName)?);
+        let name = GroupName::custom(name, Field::GroupName)?;
         let now = self.clock.now();
         self.store.write_with(|tx| {
             authorize(tx, actor, account)?;
@@ -394,7 +392,7 @@ impl<S: Store> Directory<S> {
         group: GroupId,
         name: &str,
     ) -> Result<GroupRenamed, Error> {
-        let name = GroupName::Custom(Name::parse(name, Field::GroupName)?);
+        let name = GroupName::custom(name, Field::GroupName)?;
         self.store.write_with(|tx| {
             let mut found = authorized_group(tx, actor, group)?;
             if found.is_built_in() {

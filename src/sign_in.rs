@@ -209,13 +209,6 @@ struct Proven {
 }
 
 impl<S: Store> Directory<S> {
-    fn dummy_hash(&self) -> &PasswordHash {
-        self.dummy_hash.get_or_init(|| {
-            self.hashing
-                .hash(&Password::new("no user has this password"))
-        })
-    }
-
     /// Signs a user in with their email and password, from `source` (R15).
     ///
     /// An unknown address, a wrong password, a user pending registration,
@@ -269,7 +262,7 @@ impl<S: Store> Directory<S> {
         self.policy.check_bounds(password)?;
         let now = self.clock.now();
         let Some((user, credential)) = self.begin_attempt(&email, source, now)? else {
-            self.hashing.verify(password, self.dummy_hash());
+            self.hashing.verify(password, &self.dummy_hash);
             return Err(Error::SignInRefused);
         };
         if !self.hashing.verify(password, &credential.hash) {
