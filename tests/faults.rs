@@ -443,9 +443,12 @@ fn signed_in(before: &SignInState) -> SignInState {
     after
 }
 
+/// How a user's sign-in bookkeeping is left, from what it was.
+type Change = fn(&SignInState) -> SignInState;
+
 impl Leftover {
     /// The user whose sign-in bookkeeping stays changed, and how.
-    fn sign_in(self) -> Option<(&'static str, fn(&SignInState) -> SignInState)> {
+    fn sign_in(self) -> Option<(&'static str, Change)> {
         match self {
             Leftover::Nothing => None,
             Leftover::Counted(email) => Some((email, counted)),
