@@ -16,9 +16,9 @@ use casbin::prelude::{CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi};
 use chrono::Utc;
 use cres_admin::store::Transaction;
 use cres_admin::{
-    Account, AccountNumber, Action, Actor, AuditRecord, Credential, Email, Field, GroupId,
-    GroupName, MemoryStore, Name, Password, PasswordHash, PasswordHashing, SignInState, StoreExt,
-    User, UserStatus,
+    Account, AccountNumber, Action, ActorRecord, AuditRecord, Credential, Email, Field, GroupId,
+    GroupName, MemoryStore, Name, Password, PasswordChosenBy, PasswordHash, PasswordHashing,
+    SignInState, StoreExt, User, UserStatus,
 };
 
 /// The directory sizes measured, in users.
@@ -138,9 +138,10 @@ pub fn user(i: u64, hash: &PasswordHash) -> User {
             hash: hash.clone(),
             temporary: false,
             set_at: now,
+            chosen_by: PasswordChosenBy::Support,
         }),
         created_at: now,
-        created_by: Actor::Support,
+        created_by: ActorRecord::Support,
         created_in: account_of(i),
         sign_in: SignInState::default(),
     }
@@ -220,7 +221,7 @@ pub fn load_audit(store: &MemoryStore, users: u64) {
         let email = Email::parse(&address(i)).expect("a valid address");
         let record = |action| AuditRecord {
             at: now,
-            actor: Actor::Support,
+            actor: ActorRecord::Support,
             account: account_of(i),
             action,
         };
