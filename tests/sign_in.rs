@@ -466,8 +466,6 @@ fn an_administrator_unlocks_a_locked_user_and_it_is_audited() {
 }
 
 #[test]
-#[ignore = "library: a success leaves the user's throttle with 0 failures but a window start, \
-            so unlock finds something to clear and audits UserUnlocked (reported)"]
 fn unlocking_a_user_who_just_signed_in_records_nothing() {
     let (dir, _) = world();
     make_permanent(&dir);
