@@ -17,8 +17,8 @@ pub use email::Email;
 pub use group::{Group, GroupId, GroupName, GroupSummary};
 pub use name::Name;
 pub use registration::PendingRegistration;
-pub(crate) use user::later;
 pub use user::{
     Credential, PasswordChosenBy, SignInSource, SignInState, Throttle, User, UserProfile,
     UserStatus,
 };
+pub(crate) use user::{end_of_time, later};

@@ -139,11 +139,18 @@ impl Throttle {
     }
 }
 
-/// `at + delta`, saturating at the latest time chrono represents: a policy
-/// with an enormous duration means "practically forever", never a panic.
+/// The latest time the crate records: the end of the year 9999, the last
+/// one every store can write as a four-digit RFC 3339 year and sort as text.
+pub(crate) fn end_of_time() -> DateTime<Utc> {
+    DateTime::from_timestamp(253_402_300_799, 999_999_999).expect("9999-12-31 is a valid time")
+}
+
+/// `at + delta`, saturating at [`end_of_time`]: a policy with an enormous
+/// duration means "practically forever", never a panic nor a time a store
+/// cannot read back.
 pub(crate) fn later(at: DateTime<Utc>, delta: TimeDelta) -> DateTime<Utc> {
     at.checked_add_signed(delta)
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+        .map_or_else(end_of_time, |t| t.min(end_of_time()))
 }
 
 /// Where sign-in attempts come from, as the service tells the directory: a

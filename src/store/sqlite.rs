@@ -553,8 +553,13 @@ fn to_json(value: &impl serde::Serialize) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(StoreError::backend)
 }
 
+/// A time as fixed-width RFC 3339 text, so that text order is time order;
+/// later than the year 9999 is written as its end (the directory never
+/// records such times, see `model::later`).
 fn time(at: &DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Nanos, true)
+    (*at)
+        .min(crate::model::end_of_time())
+        .to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
 
 fn parse_time(text: String) -> Result<DateTime<Utc>, chrono::ParseError> {
