@@ -1327,16 +1327,41 @@ fn name_cases() -> Vec<Case> {
             Input::NewGroupName(s(" SALES ")),
             Refusal::GroupExists,
         ),
-        refused(
+        invalid(
             "the built-in group's English name",
             Input::NewGroupName(s("account administrators")),
-            Refusal::GroupExists,
+            Field::GroupName,
+            Problem::ReservedName,
         ),
-        accepted(
+        invalid(
             "the built-in group's French name",
             Input::NewGroupName(s("Administrateurs de compte")),
+            Field::GroupName,
+            Problem::ReservedName,
+        ),
+        invalid(
+            "the built-in group's German name",
+            Input::NewGroupName(s("Kontoadministratoren")),
+            Field::GroupName,
+            Problem::ReservedName,
+        ),
+        invalid(
+            "the built-in group's name with a no-break space",
+            Input::NewGroupName(s("Account\u{a0}Administrators")),
+            Field::GroupName,
+            Problem::ReservedName,
+        ),
+        invalid(
+            "the built-in group's name with a Cyrillic A",
+            Input::NewGroupName(s("\u{410}ccount Administrators")),
+            Field::GroupName,
+            Problem::ReservedName,
+        ),
+        accepted(
+            "a name close to the built-in group's that is not it",
+            Input::NewGroupName(s("Account Admins")),
             AsTyped,
-            "Administrateurs de compte",
+            "Account Admins",
         ),
         accepted(
             "a Cyrillic homoglyph of an existing group",
@@ -1350,10 +1375,11 @@ fn name_cases() -> Vec<Case> {
             AsTyped,
             "SALES",
         ),
-        refused(
+        invalid(
             "the built-in group's name",
             Input::GroupRename(s("Account Administrators")),
-            Refusal::GroupExists,
+            Field::GroupName,
+            Problem::ReservedName,
         ),
     ]);
     cases
