@@ -37,6 +37,16 @@ const EMAILS: [&str; 5] = [
 ];
 /// Two differ only in case; the last is the built-in group's name.
 const GROUP_NAMES: [&str; 4] = ["Sales", "SALES", "Support", "Account Administrators"];
+
+/// A custom group may not read like the built-in one (the only such name
+/// among `GROUP_NAMES`); the name is checked before anything else.
+fn reserved(name: &str) -> Result<(), &'static str> {
+    if name.eq_ignore_ascii_case("account administrators") {
+        Err("error-group-name-reserved")
+    } else {
+        Ok(())
+    }
+}
 /// Every password a user can hold: new users get the first, registrants the second.
 const PASSWORDS: [&str; 3] = ["Temp-Pass-2026", "Perm-Pass-2027", "Next-Pass-2028"];
 const WRONG_PASSWORD: &str = "Wrong-Pass-2029";
@@ -1023,6 +1033,7 @@ impl Model {
     }
 
     fn create_group(&mut self, actor: Who, account_number: u64, name: &str) -> Outcome {
+        reserved(name)?;
         self.authorize(actor, account_number)?;
         let account = self.accounts.get_mut(&account_number).unwrap();
         if account.name_taken(name, None) {
@@ -1044,6 +1055,7 @@ impl Model {
     }
 
     fn rename_group(&mut self, actor: Who, group: GroupRef, name: &str) -> Outcome {
+        reserved(name)?;
         self.authorized_group(actor, group)?;
         if group.number == 1 {
             return Err("error-built-in-group");
@@ -1932,6 +1944,7 @@ const OUTCOMES: [Outcome; 38] = [
     Err("error-invited-elsewhere"),
     Err("error-group-not-found"),
     Err("error-group-exists"),
+    Err("error-group-name-reserved"),
     Err("error-not-a-member"),
     Err("error-built-in-group"),
     Err("error-last-administrator"),
