@@ -27,6 +27,15 @@ use crate::model::{
 };
 use crate::store::Reader;
 
+/// Lets only Customer Support act: creating accounts (R2), the operator's
+/// maintenance.
+pub(crate) fn support_only(actor: &Actor) -> Result<(), Error> {
+    match actor {
+        Actor::Support => Ok(()),
+        Actor::User(_) => Err(Forbidden::SupportOnly.into()),
+    }
+}
+
 /// Lets Customer Support act on any existing account, and a user only on the
 /// accounts they actively administer (R2, R3).
 pub(crate) fn authorize(

@@ -4,14 +4,14 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 
-use crate::access::{authorize, authorized_group, ensure_may_join};
+use crate::access::{authorize, authorized_group, ensure_may_join, support_only};
 use crate::clock::{Clock, SystemClock};
 use crate::confirmation::{
     AccountCreated, AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, RemovedFromGroup,
     UserAdded,
 };
 use crate::credentials::{Password, PasswordHash, PasswordHashing, PasswordPolicy};
-use crate::error::{Error, Field, Forbidden};
+use crate::error::{Error, Field};
 use crate::model::{
     Account, AccountNumber, Action, Actor, ActorRecord, AuditEntry, AuditRecord, Credential, Email,
     GroupId, GroupName, GroupSummary, Name, PasswordChosenBy, SignInState, User, UserStatus,
@@ -169,9 +169,7 @@ impl<S: Store> Directory<S> {
         name: &str,
     ) -> Result<AccountCreated, Error> {
         let name = Name::parse(name, Field::AccountName)?;
-        if *actor != Actor::Support {
-            return Err(Forbidden::SupportOnly.into());
-        }
+        support_only(actor)?;
         let account = Account {
             number,
             name,

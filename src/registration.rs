@@ -10,10 +10,10 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::access::{authorize, authorize_sender};
+use crate::access::{authorize, authorize_sender, support_only};
 use crate::credentials::Password;
 use crate::directory::Directory;
-use crate::error::{Error, Field, Forbidden};
+use crate::error::{Error, Field};
 use crate::i18n::{Arg, Localize, Message};
 use crate::model::{
     AccountNumber, Action, Actor, ActorRecord, Credential, Email, Name, PasswordChosenBy,
@@ -376,9 +376,7 @@ impl<S: Store> Directory<S> {
     /// [`Error::Forbidden`] for anyone but Customer Support;
     /// [`Error::Store`], after which some batches may have been purged.
     pub fn purge_expired_registrations(&self, actor: &Actor) -> Result<RegistrationsPurged, Error> {
-        if *actor != Actor::Support {
-            return Err(Forbidden::SupportOnly.into());
-        }
+        support_only(actor)?;
         let now = self.clock.now();
         let mut count = 0;
         loop {
