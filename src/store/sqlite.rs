@@ -6,7 +6,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::types::Type;
+use rusqlite::types::{Type, Value};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior};
 
 use crate::Error;
@@ -671,60 +671,33 @@ fn registration_from_row(row: &Row<'_>) -> rusqlite::Result<PendingRegistration>
 }
 
 /// The `users` columns of a user, in table order from `identity` to
-/// `sign_in_sources`: the parameters `?1` to `?17` of the insert and the update.
-type UserColumns<'u> = (
-    (
-        &'u str,
-        &'u str,
-        &'u str,
-        &'u str,
-        &'static str,
-        Option<&'u str>,
-        Option<bool>,
-        Option<String>,
-        String,
-        String,
-        i64,
-        u32,
-    ),
-    (u32, Option<String>, Option<String>, Option<String>, String),
-);
-
-fn user_columns(user: &User) -> Result<UserColumns<'_>, StoreError> {
+/// `sign_in_sources`: the parameters `?1` to `?17` of the insert and the
+/// update (owned values: rusqlite's parameter tuples stop at 16).
+fn user_columns(user: &User) -> Result<Vec<Value>, StoreError> {
     let credential = user.credential.as_ref();
     let throttle = &user.sign_in.user;
-    Ok((
-        (
-            user.email.identity(),
-            user.email.as_str(),
-            user.first_name.as_str(),
-            user.last_name.as_str(),
-            status_text(user.status),
-            credential.map(|c| c.hash.as_phc()),
-            credential.map(|c| c.temporary),
-            credential.map(|c| time(&c.set_at)),
-            time(&user.created_at),
-            to_json(&user.created_by)?,
-            account_key(user.created_in),
-            throttle.failures,
-        ),
-        (
-            throttle.lockouts,
-            throttle.locked_until.as_ref().map(time),
-            credential.map(|c| to_json(&c.chosen_by)).transpose()?,
-            throttle.window_started.as_ref().map(time),
-            to_json(&user.sign_in.sources)?,
-        ),
-    ))
-}
-
-/// The user's columns as one list of parameters (rusqlite's tuples stop at 16).
-fn flat<'c>(columns: &'c UserColumns<'_>) -> [&'c dyn rusqlite::ToSql; 17] {
-    let (a, b) = columns;
-    [
-        &a.0, &a.1, &a.2, &a.3, &a.4, &a.5, &a.6, &a.7, &a.8, &a.9, &a.10, &a.11, &b.0, &b.1, &b.2,
-        &b.3, &b.4,
-    ]
+    Ok(vec![
+        user.email.identity().to_owned().into(),
+        user.email.as_str().to_owned().into(),
+        user.first_name.as_str().to_owned().into(),
+        user.last_name.as_str().to_owned().into(),
+        status_text(user.status).to_owned().into(),
+        credential.map(|c| c.hash.as_phc().to_owned()).into(),
+        credential.map(|c| c.temporary).into(),
+        credential.map(|c| time(&c.set_at)).into(),
+        time(&user.created_at).into(),
+        to_json(&user.created_by)?.into(),
+        account_key(user.created_in).into(),
+        throttle.failures.into(),
+        throttle.lockouts.into(),
+        throttle.locked_until.as_ref().map(time).into(),
+        credential
+            .map(|c| to_json(&c.chosen_by))
+            .transpose()?
+            .into(),
+        throttle.window_started.as_ref().map(time).into(),
+        to_json(&user.sign_in.sources)?.into(),
+    ])
 }
 
 /// The store's reads and writes on one connection: a read connection inside
@@ -1033,7 +1006,7 @@ impl Transaction for Db<'_> {
                                 password_chosen_by, failure_window_started, sign_in_sources)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
                      ?17)",
-            flat(&columns),
+            rusqlite::params_from_iter(columns),
         )
         .map(drop)
     }
@@ -1049,7 +1022,7 @@ impl Transaction for Db<'_> {
                               locked_until = ?14, password_chosen_by = ?15,
                               failure_window_started = ?16, sign_in_sources = ?17
              WHERE identity = ?1",
-            flat(&columns),
+            rusqlite::params_from_iter(columns),
         )?;
         if changed == 0 {
             return Err(StoreError::NotFound);
