@@ -141,10 +141,6 @@ impl PasswordHashing {
     /// costs nothing to make and exactly one verification with the
     /// configured parameters to check a password against: for sign-ins of
     /// unknown or unusable users (R15).
-    #[allow(
-        dead_code,
-        reason = "for sign_in.rs, in place of hashing a fixed password"
-    )]
     pub(crate) fn dummy_hash(&self) -> PasswordHash {
         phc_without_hashing(&self.params)
     }

@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
@@ -62,9 +61,9 @@ impl fmt::Debug for Password {
 }
 
 /// A stored password hash: an argon2id PHC string (`$argon2id$v=19$…`).
-/// Its `Debug` is redacted; serde writes the PHC string, for stores.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+/// Its `Debug` is redacted and it has no serde: no hash ever appears in
+/// serialized output. Stores write [`PasswordHash::as_phc`] themselves.
+#[derive(Clone, PartialEq, Eq)]
 pub struct PasswordHash(String);
 
 impl PasswordHash {
