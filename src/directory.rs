@@ -197,8 +197,8 @@ impl<S: Store> Directory<S> {
     /// (R13). Customer Support or an Account Administrator of `account` may.
     ///
     /// A pending registration of the address for `account` (R8) ends: its
-    /// token stops working. If *another* account has invited the address,
-    /// the user is not added ([`Error::InvitedElsewhere`]): that invitation
+    /// token stops working. If *another* account has invited the address
+    /// (and the invitation has not expired), the user is not added ([`Error::InvitedElsewhere`]): that invitation
     /// is not this account's to void (R14).
     pub fn add_user(
         &self,
@@ -209,10 +209,11 @@ impl<S: Store> Directory<S> {
         let email = Email::parse_field(&form.username, Field::Username)?;
         let first_name = Name::parse(&form.first_name, Field::FirstName)?;
         let last_name = Name::parse(&form.last_name, Field::LastName)?;
+        let now = self.clock.now();
         // Refuse what can be refused before paying for the hash.
         let account_name = self.store.read_with(|reader| {
             authorize(reader, actor, account)?;
-            ensure_new_user(reader, &email, account, self.clock.now())?;
+            ensure_new_user(reader, &email, account, now)?;
             let found = reader.account(account)?;
             found
                 .map(|a| a.name)
@@ -224,7 +225,6 @@ impl<S: Store> Directory<S> {
             &[email.local_part(), first_name.as_str(), last_name.as_str()],
             account_name.as_str(),
         )?;
-        let now = self.clock.now();
         let user = User {
             email: email.clone(),
             first_name,

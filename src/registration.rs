@@ -269,16 +269,21 @@ impl<S: Store> Directory<S> {
     pub fn register(&self, token: &str, form: &RegistrationForm) -> Result<Registered, Error> {
         let (selector, verifier_hash) = parse_token(token).ok_or(Error::RegistrationRefused)?;
         let now = self.clock.now();
-        let pending = self
+        let (pending, account) = self
             .store
-            .read_with(|reader| proven(reader, selector, &verifier_hash))?
+            .read_with(|reader| {
+                let Some(pending) = proven(reader, selector, &verifier_hash)? else {
+                    return Ok(None);
+                };
+                Ok(reader.account(pending.account)?.map(|a| (pending, a)))
+            })?
             .ok_or(Error::RegistrationRefused)?;
         if now >= pending.expires_at {
             return Err(Error::RegistrationExpired);
         }
         let first_name = Name::parse(&form.first_name, Field::FirstName)?;
         let last_name = Name::parse(&form.last_name, Field::LastName)?;
-        self.policy.check(
+        self.policy.check_for_account(
             &form.password,
             &form.confirm_password,
             &[
@@ -286,6 +291,7 @@ impl<S: Store> Directory<S> {
                 first_name.as_str(),
                 last_name.as_str(),
             ],
+            account.name.as_str(),
         )?;
         let user = User {
             email: pending.email.clone(),

@@ -773,6 +773,35 @@ fn guide_flow_still_works<S: Store>(make: &dyn Fn() -> S) {
         .unwrap();
 }
 
+/// The account's name ("Example Corp") is refused as a password, or in one,
+/// wherever a password is chosen for a user of it: Add User and registration.
+fn the_accounts_name_is_refused_in_passwords<S: Store>(make: &dyn Fn() -> S) {
+    let (dir, _) = two_accounts(make());
+    let account_name = |result: Result<_, Error>| {
+        assert!(
+            matches!(&result, Err(Error::Invalid(i)) if i.problem == cres_admin::Problem::AccountName),
+            "{result:?}"
+        );
+    };
+    let mut bob = form("bob@example.com");
+    bob.password = pw("examplecorp-2026!");
+    bob.confirm_password = pw("examplecorp-2026!");
+    account_name(dir.add_user(&alice(), A, &bob).map(drop));
+    let sent = dir
+        .send_secure_message(&alice(), A, "carol@example.com")
+        .unwrap();
+    let before = everything(&dir);
+    account_name(
+        dir.register(&token(sent), &registration_form("my Example Corp pass"))
+            .map(drop),
+    );
+    assert_eq!(
+        everything(&dir),
+        before,
+        "a refused password changes nothing"
+    );
+}
+
 macro_rules! on_every_store {
     ($($name:ident),* $(,)?) => {
         mod memory {
@@ -825,4 +854,5 @@ on_every_store!(
     r15_enormous_durations_saturate,
     r15_nothing_serialized_carries_a_hash,
     guide_flow_still_works,
+    the_accounts_name_is_refused_in_passwords,
 );

@@ -17,8 +17,10 @@ pub use email::Email;
 pub use group::{Group, GroupId, GroupName, GroupSummary};
 pub use name::Name;
 pub use registration::PendingRegistration;
+#[cfg(feature = "sqlite")]
+pub(crate) use user::end_of_time;
+pub(crate) use user::later;
 pub use user::{
     Credential, PasswordChosenBy, SignInSource, SignInState, Throttle, User, UserProfile,
     UserStatus,
 };
-pub(crate) use user::{end_of_time, later};
