@@ -13,7 +13,7 @@ use crate::error::{Error, Field, InvalidInput, Problem};
 use crate::i18n::{Localize, Message};
 use crate::model::{
     Action, Actor, ActorRecord, Credential, Email, PasswordChosenBy, SignInSource, SignInState,
-    User, UserProfile, UserStatus, later,
+    Throttle, User, UserProfile, UserStatus, later,
 };
 use crate::store::{Store, StoreExt};
 
@@ -308,11 +308,10 @@ impl<S: Store> Directory<S> {
             let before = user.sign_in.clone();
             let state = &mut user.sign_in;
             state.decay(now, policy.failure_window);
-            let exhausted = |t: &crate::Throttle, max: u32| t.is_locked(now) || t.failures >= max;
-            let refused = exhausted(&state.user, policy.max_user_failures)
+            let refused = state.user.is_exhausted(now, policy.max_user_failures)
                 || state
                     .source(source)
-                    .is_some_and(|t| exhausted(t, policy.max_failures));
+                    .is_some_and(|t| t.is_exhausted(now, policy.max_failures));
             if !refused {
                 state.user.count(now);
                 state.source_mut(*source).count(now);
@@ -392,7 +391,7 @@ impl<S: Store> Directory<S> {
             if throttle.is_locked(now) {
                 throttle.uncount();
             } else {
-                *throttle = crate::Throttle::default();
+                *throttle = Throttle::default();
             }
             state.decay(now, self.sign_in.failure_window);
             let mut proven = credential.hash.clone();

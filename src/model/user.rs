@@ -89,6 +89,12 @@ impl Throttle {
         self.locked_until.is_some_and(|until| now < until)
     }
 
+    /// Whether no attempt may be verified at `now`: locked, or `max`
+    /// attempts already counted in the window.
+    pub(crate) fn is_exhausted(&self, now: DateTime<Utc>, max: u32) -> bool {
+        self.is_locked(now) || self.failures >= max
+    }
+
     /// Forgets the failures of a window that has ended, and the doubling of
     /// locks a window after the last one ended.
     pub(crate) fn decay(&mut self, now: DateTime<Utc>, window: TimeDelta) {
