@@ -71,6 +71,16 @@ fn everything<S: Store>(dir: &Directory<S>) -> String {
     )
 }
 
+/// Asserts that both accounts' trails record an action that `is` matches.
+fn recorded_in_both<S: Store>(dir: &Directory<S>, what: &str, is: impl Fn(&Action) -> bool) {
+    for account in [A, B] {
+        assert!(
+            trail(dir, account).iter().any(&is),
+            "{what} must be in the trail of account {account}"
+        );
+    }
+}
+
 fn forbidden_governing(result: Result<impl std::fmt::Debug, Error>) {
     match result {
         Err(Error::Forbidden(Forbidden::NotGoverningAdministrator)) => {}
@@ -161,14 +171,9 @@ fn r13_a_cannot_reset_bs_first_administrator_added_in_a_by_support<S: Store>(mak
         &pw("Support-chose-9x"),
     )
     .unwrap();
-    for account in [A, B] {
-        assert!(
-            trail(&dir, account)
-                .iter()
-                .any(|a| matches!(a, Action::PasswordReset { .. })),
-            "the reset must be in the trail of account {account}"
-        );
-    }
+    recorded_in_both(&dir, "the reset", |a| {
+        matches!(a, Action::PasswordReset { .. })
+    });
 }
 
 /// Review reproduction 3: Alice creates ceo@b.test with a password she
@@ -255,14 +260,9 @@ fn r13_unlock_across_accounts_is_refused<S: Store>(make: &dyn Fn() -> S) {
     forbidden_governing(dir.unlock_user(&olga(), "bob@example.com"));
     assert_eq!(everything(&dir), before);
     dir.unlock_user(&Actor::Support, "bob@example.com").unwrap();
-    for account in [A, B] {
-        assert!(
-            trail(&dir, account)
-                .iter()
-                .any(|a| matches!(a, Action::UserUnlocked { .. })),
-            "the unlock must be in the trail of account {account}"
-        );
-    }
+    recorded_in_both(&dir, "the unlock", |a| {
+        matches!(a, Action::UserUnlocked { .. })
+    });
 }
 
 /// A plain user may act on no one, and learns nothing about whether an
