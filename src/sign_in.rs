@@ -610,12 +610,28 @@ mod tests {
     use super::*;
     use crate::{AccountNumber, MemoryStore, NewUser, PasswordHashing};
 
+    /// Runs a check on a MemoryStore and, with the `sqlite` feature, on a
+    /// SqliteStore in a temporary folder.
+    fn on_every_store(check: impl Fn(&dyn Fn() -> Directory<Box<dyn Store>>)) {
+        check(&|| Directory::new(Box::new(MemoryStore::new()) as Box<dyn Store>));
+        #[cfg(feature = "sqlite")]
+        {
+            let folder = tempfile::tempdir().unwrap();
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            check(&|| {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let path = folder.path().join(format!("cres{n}.db"));
+                let store = crate::SqliteStore::open(path).unwrap();
+                Directory::new(Box::new(store) as Box<dyn Store>)
+            });
+        }
+    }
+
     const RIGHT: &str = "Morning-tide-1";
 
     /// Account 1 and bob, created by Customer Support with `RIGHT`.
-    fn bob(temporary: bool) -> (Directory<MemoryStore>, Email) {
-        let dir = Directory::new(MemoryStore::new())
-            .with_password_hashing(PasswordHashing::insecure_fast());
+    fn bob<S: Store>(dir: Directory<S>, temporary: bool) -> (Directory<S>, Email) {
+        let dir = dir.with_password_hashing(PasswordHashing::insecure_fast());
         let account = AccountNumber::new(1);
         dir.create_account(&Actor::Support, account, "Acme")
             .unwrap();
@@ -637,38 +653,40 @@ mod tests {
     /// the source, then the right attempt records its success.
     #[test]
     fn r15_a_success_never_clears_a_lock_set_meanwhile() {
-        let (dir, email) = bob(false);
-        let source = SignInSource::new("192.0.2.1");
-        let now = dir.clock.now();
-        let (user, credential) = dir.begin_attempt(&email, &source, now).unwrap().unwrap();
-        for _ in 0..4 {
-            let wrong = dir.authenticate(&source, email.as_str(), &"wrong-guess-1".into());
-            assert!(matches!(wrong, Err(Error::SignInRefused)));
-        }
-        let locked = |dir: &Directory<MemoryStore>| {
-            let user = dir
-                .store
-                .read_with(|r| Ok(r.user(&email)?))
-                .unwrap()
+        on_every_store(|make| {
+            let (dir, email) = bob(make(), false);
+            let source = SignInSource::new("192.0.2.1");
+            let now = dir.clock.now();
+            let (user, credential) = dir.begin_attempt(&email, &source, now).unwrap().unwrap();
+            for _ in 0..4 {
+                let wrong = dir.authenticate(&source, email.as_str(), &"wrong-guess-1".into());
+                assert!(matches!(wrong, Err(Error::SignInRefused)));
+            }
+            let locked = |dir: &Directory<Box<dyn Store>>| {
+                let user = dir
+                    .store
+                    .read_with(|r| Ok(r.user(&email)?))
+                    .unwrap()
+                    .unwrap();
+                user.sign_in
+                    .source(&source)
+                    .is_some_and(|t| t.is_locked(now))
+            };
+            assert!(
+                locked(&dir),
+                "four wrong guesses after one counted attempt lock the source"
+            );
+            dir.record_success(&user, &credential, &source, &RIGHT.into(), now)
                 .unwrap();
-            user.sign_in
-                .source(&source)
-                .is_some_and(|t| t.is_locked(now))
-        };
-        assert!(
-            locked(&dir),
-            "four wrong guesses after one counted attempt lock the source"
-        );
-        dir.record_success(&user, &credential, &source, &RIGHT.into(), now)
-            .unwrap();
-        assert!(
-            locked(&dir),
-            "the success must leave the lock set meanwhile"
-        );
-        assert!(matches!(
-            dir.authenticate(&source, email.as_str(), &RIGHT.into()),
-            Err(Error::SignInRefused)
-        ));
+            assert!(
+                locked(&dir),
+                "the success must leave the lock set meanwhile"
+            );
+            assert!(matches!(
+                dir.authenticate(&source, email.as_str(), &RIGHT.into()),
+                Err(Error::SignInRefused)
+            ));
+        });
     }
 
     /// Review: a temporary password reset while an old sign-in was being
@@ -676,27 +694,29 @@ mod tests {
     /// proves the credential verified, which the reset replaced.
     #[test]
     fn r15_a_ticket_proves_only_the_credential_that_was_verified() {
-        let (dir, email) = bob(true);
-        let source = SignInSource::unknown();
-        let now = dir.clock.now();
-        let (user, credential) = dir.begin_attempt(&email, &source, now).unwrap().unwrap();
-        let reset: Password = "Support-chose-9x".into();
-        dir.reset_password(&Actor::Support, email.as_str(), &reset, &reset)
-            .unwrap();
-        let (_, proven) = dir
-            .record_success(&user, &credential, &source, &RIGHT.into(), now)
-            .unwrap();
-        let ticket = PasswordChangeTicket {
-            email: email.clone(),
-            proven,
-            issued_at: now,
-            source,
-        };
-        let new: Password = "Silver-lake-33".into();
-        assert!(matches!(
-            dir.set_permanent_password(&ticket, &new, &new),
-            Err(Error::PasswordChangeExpired)
-        ));
+        on_every_store(|make| {
+            let (dir, email) = bob(make(), true);
+            let source = SignInSource::unknown();
+            let now = dir.clock.now();
+            let (user, credential) = dir.begin_attempt(&email, &source, now).unwrap().unwrap();
+            let reset: Password = "Support-chose-9x".into();
+            dir.reset_password(&Actor::Support, email.as_str(), &reset, &reset)
+                .unwrap();
+            let (_, proven) = dir
+                .record_success(&user, &credential, &source, &RIGHT.into(), now)
+                .unwrap();
+            let ticket = PasswordChangeTicket {
+                email: email.clone(),
+                proven,
+                issued_at: now,
+                source,
+            };
+            let new: Password = "Silver-lake-33".into();
+            assert!(matches!(
+                dir.set_permanent_password(&ticket, &new, &new),
+                Err(Error::PasswordChangeExpired)
+            ));
+        });
     }
 
     #[test]
