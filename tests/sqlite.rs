@@ -1217,3 +1217,30 @@ fn a_lock_that_practically_never_ends_is_read_back() {
     );
     assert_eq!(user.sign_in.user.locked_until, Some(end_of_time()));
 }
+
+/// Review: group numbers must never overflow into group 1. With the
+/// account's counter at the last number (never given, as in the memory
+/// store), creating a group fails as a store
+/// failure and changes nothing; the built-in group stays number 1.
+#[test]
+fn group_numbers_never_wrap_around_to_the_built_in_group() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("groups.db");
+    let dir = directory(open(&path));
+    account_with_admins(&dir, 12345, &["alice@example.com"]);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE accounts SET next_group = ?1 WHERE number = 12345",
+        [u32::MAX],
+    )
+    .unwrap();
+    let before = common::state(&dir, &[AccountNumber::new(12345)], &["alice@example.com"]);
+    let refused = dir
+        .create_group(&Actor::Support, AccountNumber::new(12345), "One too many")
+        .unwrap_err();
+    assert!(refused.is_store_failure(), "{refused:?}");
+    assert_eq!(
+        common::state(&dir, &[AccountNumber::new(12345)], &["alice@example.com"]),
+        before
+    );
+}

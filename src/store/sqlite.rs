@@ -937,8 +937,12 @@ impl Transaction for Db<'_> {
                 |row| row.get(0),
             )?
             .ok_or(StoreError::NotFound)?;
-        let number = u32::try_from(next)
-            .map_err(|_| StoreError::backend("the account has no group number left"))?;
+        // As in the memory store, the last number is never given: the
+        // counter always has a next value, and never wraps to 1.
+        let (number, after) = u32::try_from(next)
+            .ok()
+            .and_then(|number| Some((number, number.checked_add(1)?)))
+            .ok_or_else(|| StoreError::backend("the account has no group number left"))?;
         // Insert first: a name conflict then leaves the counter as it was.
         self.execute(
             "INSERT INTO account_groups (account, number, name, name_key, created_at)
@@ -953,7 +957,7 @@ impl Transaction for Db<'_> {
         )?;
         self.execute(
             "UPDATE accounts SET next_group = ?2 WHERE number = ?1",
-            (account_key(account), i64::from(number) + 1),
+            (account_key(account), after),
         )?;
         Ok(Group {
             id: GroupId { account, number },
