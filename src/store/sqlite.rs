@@ -1112,3 +1112,44 @@ impl Transaction for Db<'_> {
             .map_err(|_| StoreError::backend("SQLite gave a negative audit sequence number"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Barrier;
+
+    use super::*;
+    use crate::store::StoreExt;
+
+    /// Review: the reader pool opened a connection for every concurrent
+    /// read. Thirty-two reads held open at once all complete, on at most
+    /// `MAX_READERS` connections.
+    #[test]
+    fn concurrent_reads_share_a_bounded_pool() {
+        let folder = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(folder.path().join("pool.db")).unwrap();
+        let barrier = Barrier::new(32);
+        let most_open = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..32 {
+                scope.spawn(|| {
+                    barrier.wait();
+                    store
+                        .read_with(|reader| {
+                            let open = store.readers.state.lock().unwrap().open;
+                            most_open.fetch_max(open, std::sync::atomic::Ordering::SeqCst);
+                            // Hold the connection a moment, so reads overlap.
+                            std::thread::sleep(Duration::from_millis(5));
+                            Ok(reader.account(AccountNumber::new(1))?)
+                        })
+                        .unwrap();
+                });
+            }
+        });
+        let most_open = most_open.into_inner();
+        assert!(
+            (1..=MAX_READERS).contains(&most_open),
+            "{most_open} read connections were open at once"
+        );
+        assert_eq!(store.readers.state.lock().unwrap().idle.len(), most_open);
+    }
+}
