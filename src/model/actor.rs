@@ -12,6 +12,11 @@ use crate::model::Email;
 /// purpose; it is deliberately not deserializable, so that Customer Support
 /// can never come out of request or session data. What the directory
 /// records about an actor is an [`ActorRecord`].
+///
+/// ```compile_fail
+/// // Request or session data can never become Customer Support:
+/// let actor: cres_admin::Actor = serde_json::from_str("\"support\"").unwrap();
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Actor {
@@ -39,6 +44,13 @@ impl Localize for Actor {
 /// Who did something, as the audit trail, a user's creation and a pending
 /// registration record it. A record carries no authority: it can be read
 /// back from a store, but never turned into an [`Actor`].
+///
+/// ```
+/// // The same text that cannot become an `Actor` reads back as a record.
+/// let record: cres_admin::ActorRecord = serde_json::from_str("\"support\"")?;
+/// assert_eq!(record, cres_admin::ActorRecord::Support);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
