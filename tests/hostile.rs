@@ -1313,6 +1313,11 @@ fn name_cases() -> Vec<Case> {
             Refusal::GroupExists,
         ),
         refused(
+            "an existing group with a variation selector added",
+            Input::NewGroupName(s("SALES\u{FE0F}")),
+            Refusal::GroupExists,
+        ),
+        refused(
             "the built-in group's English name",
             Input::NewGroupName(s("account administrators")),
             Refusal::GroupExists,
