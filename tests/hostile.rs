@@ -1327,6 +1327,11 @@ fn name_cases() -> Vec<Case> {
             Input::NewGroupName(s(" SALES ")),
             Refusal::GroupExists,
         ),
+        refused(
+            "an existing group with a variation selector added",
+            Input::NewGroupName(s("SALES\u{FE0F}")),
+            Refusal::GroupExists,
+        ),
         invalid(
             "the built-in group's English name",
             Input::NewGroupName(s("account administrators")),

@@ -71,7 +71,7 @@ enum Look {
 
 /// Whether `c` is a variation selector (including the Mongolian free
 /// variation selectors).
-pub(crate) fn is_variation_selector(c: char) -> bool {
+fn is_variation_selector(c: char) -> bool {
     matches!(
         c,
         '\u{180B}'..='\u{180D}' | '\u{180F}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}'
