@@ -75,43 +75,42 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod access;
 mod clock;
 mod confirmation;
 mod credentials;
 mod directory;
 mod error;
+mod forms;
 mod i18n;
+mod input;
 mod model;
-mod registration;
-mod sign_in;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use confirmation::{
-    AccountCreated, AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, RemovedFromGroup,
-    UserAdded,
+    AccountCreated, AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, PasswordChanged,
+    PasswordReset, Registered, RegistrationRevoked, RegistrationsPurged, RemovedFromGroup,
+    SecureMessageSent, SignIn, UserAdded, UserUnlocked,
 };
-pub use credentials::{Password, PasswordHash, PasswordHashing, PasswordPolicy};
-pub use directory::{Directory, NewUser};
-pub use error::{Error, Field, Forbidden, InvalidInput, Problem};
+pub use credentials::{
+    Password, PasswordChangeTicket, PasswordHash, PasswordHashing, PasswordPolicy,
+    RegistrationToken, SignInPolicy,
+};
+pub use directory::{Directory, RetryPolicy};
+pub use error::{Error, Forbidden};
+pub use forms::{AddUserForm, RegistrationForm};
 pub use i18n::{
     Arg, Label, LocaleCoverage, LocaleError, Localize, Localizer, LocalizerBuilder, Message,
     RenderError, ShowingGroups,
 };
+pub use input::{Field, InvalidInput, Problem};
 pub use model::{
     Account, AccountNumber, Action, Actor, ActorRecord, AuditEntry, AuditRecord, Credential, Email,
-    Group, GroupId, GroupName, GroupSummary, Name, PasswordChosenBy, PendingRegistration,
-    SignInSource, SignInState, Throttle, User, UserProfile, UserStatus,
-};
-pub use registration::{
-    Registered, RegistrationForm, RegistrationRevoked, RegistrationToken, RegistrationsPurged,
-    SecureMessageSent,
-};
-pub use sign_in::{
-    PasswordChangeTicket, PasswordChanged, PasswordReset, SignIn, SignInPolicy, UserUnlocked,
+    Group, GroupId, GroupName, GroupSummary, InvalidUserId, Name, PasswordChosenBy,
+    PendingRegistration, SignInSource, SignInState, Throttle, User, UserBrief, UserId, UserProfile,
+    UserRef, UserStatus,
 };
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
@@ -120,4 +119,4 @@ pub struct ReadmeDoctests;
 
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
-pub use store::{MemoryStore, Store, StoreError, StoreExt};
+pub use store::{MemoryStore, Store, StoreError};

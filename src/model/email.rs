@@ -6,7 +6,8 @@ use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Field, InvalidInput, Problem};
+use crate::input::{Field, InvalidInput, Problem};
+use crate::i18n::Arg;
 use crate::model::text;
 
 /// A parsed email address.
@@ -180,6 +181,12 @@ impl TryFrom<String> for Email {
 impl From<Email> for String {
     fn from(email: Email) -> String {
         email.typed.into()
+    }
+}
+
+impl From<&Email> for Arg {
+    fn from(email: &Email) -> Arg {
+        Arg::Text(email.as_str().to_owned())
     }
 }
 
