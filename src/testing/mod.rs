@@ -3,15 +3,23 @@
 //!
 //! - [`FailingStore`] wraps any store and makes a chosen write fail, to
 //!   prove that an operation interrupted halfway changes nothing (R12).
+//! - [`AbortingStore`] wraps any store and ends a transaction at its first
+//!   failed write, as PostgreSQL does, to prove that code never goes on
+//!   with a transaction after a write failed.
+//! - [`fixtures`] builds records, directories and the guide's starting
+//!   point for tests.
 //! - [`conformance`] is the suite of checks that every [`Store`](crate::Store)
 //!   must pass: uniqueness, atomicity, isolation, membership, audit order and
 //!   the concurrent last-administrator race. Run it against your own store.
 //! - [`every_message`] and [`every_error`] give one sample of everything the
 //!   crate says, to check a locale renders all of it.
 
+mod aborting;
 pub mod conformance;
 mod failing;
+pub mod fixtures;
 mod messages;
 
+pub use aborting::{AbortingStore, AbortingTransaction};
 pub use failing::FailingStore;
 pub use messages::{every_error, every_message};
