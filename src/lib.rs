@@ -119,4 +119,4 @@ pub struct ReadmeDoctests;
 
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
-pub use store::{MemoryStore, Store, StoreError};
+pub use store::{MemoryStore, OpenError, Store, StoreError};

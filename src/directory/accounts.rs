@@ -53,5 +53,4 @@ impl<S: Store> Directory<S> {
             Ok(reader.audit(account, limit)?)
         })
     }
-
 }

@@ -5,8 +5,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::input::{Field, InvalidInput, Problem};
 use crate::i18n::Arg;
+use crate::input::{Field, InvalidInput, Problem};
 use crate::model::Name;
 
 /// The number that identifies an account (R1), 1 to 12 decimal digits.

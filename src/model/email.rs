@@ -6,8 +6,8 @@ use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
 
-use crate::input::{Field, InvalidInput, Problem};
 use crate::i18n::Arg;
+use crate::input::{Field, InvalidInput, Problem};
 use crate::model::text;
 
 /// A parsed email address.

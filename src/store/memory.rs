@@ -689,7 +689,6 @@ impl Transaction for MemoryTransaction<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::StoreExt;
 
     /// Review: group numbers must never overflow into group 1. The account's
     /// counter is put at its end; the last number is refused, not wrapped.
@@ -703,13 +702,11 @@ mod tests {
             name: crate::Name::parse("Acme", crate::Field::AccountName).unwrap(),
             created_at: at,
         };
-        store
-            .write_with(|tx| {
-                tx.insert_account(&account)?;
-                tx.insert_group(number, &GroupName::AccountAdministrators, at)?;
-                Ok(())
-            })
+        let mut tx = store.begin_write().unwrap();
+        tx.insert_account(&account).unwrap();
+        tx.insert_group(number, &GroupName::AccountAdministrators, at)
             .unwrap();
+        tx.commit().unwrap();
         store
             .state
             .write()
@@ -719,9 +716,11 @@ mod tests {
             .unwrap()
             .next_group = u32::MAX;
         let name = |text| GroupName::Custom(crate::Name::parse(text, crate::Field::Name).unwrap());
-        let refused = store.write_with(|tx| Ok(tx.insert_group(number, &name("Last"), at)?));
-        assert!(matches!(refused, Err(Error::Store(StoreError::Backend(_)))));
-        let groups = store.read_with(|r| Ok(r.groups(number)?)).unwrap();
+        let mut tx = store.begin_write().unwrap();
+        let refused = tx.insert_group(number, &name("Last"), at);
+        assert!(matches!(refused, Err(StoreError::Backend(_))));
+        drop(tx);
+        let groups = store.begin_read().unwrap().groups(number).unwrap();
         assert_eq!(groups.len(), 1, "only the built-in group, still number 1");
         assert_eq!(groups[0].group.id, GroupId::administrators(number));
     }

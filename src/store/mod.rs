@@ -84,6 +84,7 @@ pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
+use crate::i18n::{Arg, Localize, Message};
 use crate::model::{
     Account, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId, GroupName,
     GroupSummary, PendingRegistration, User, UserBrief, UserId, UserRef,
@@ -156,6 +157,62 @@ impl StoreError {
     /// [`StoreError::Contention`].
     pub fn is_retryable(&self) -> bool {
         matches!(self, StoreError::Contention(_))
+    }
+}
+
+/// Why a store could not be opened. Stores that open a file or connect to
+/// a server (`SqliteStore`, for one) return it; once open, a store only
+/// ever fails with a [`StoreError`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The store could not be reached: a path naming a missing folder or a
+    /// folder rather than a file, a file this process may not read and
+    /// write, a server that refuses the connection. The cause is the source.
+    #[error("the store could not be opened: {0}")]
+    CannotOpen(#[source] Source),
+    /// What was opened is not a store of this crate: not a database at all,
+    /// or one that belongs to another application. It was left untouched.
+    #[error("the file is not a database of this crate")]
+    NotADatabase,
+    /// The database was written by a newer version of this crate, with a
+    /// schema this version does not know. It was left untouched: upgrade the
+    /// crate to use it.
+    #[error(
+        "the database has schema version {found}, newer than the version {supported} this crate knows"
+    )]
+    NewerSchema {
+        /// The schema version found in the database.
+        found: u32,
+        /// The newest schema version this crate knows.
+        supported: u32,
+    },
+    /// The store was reached, but preparing it (a migration, a check)
+    /// failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Localize for OpenError {
+    fn message(&self) -> Message {
+        match self {
+            OpenError::CannotOpen(_) => Message::new("error-store-cannot-open"),
+            OpenError::NotADatabase => Message::new("error-store-not-a-database"),
+            OpenError::NewerSchema { found, supported } => Message::new("error-store-newer-schema")
+                .arg("found", Arg::Count(u64::from(*found)))
+                .arg("supported", Arg::Count(u64::from(*supported))),
+            OpenError::Store(error) => store_error_message(error),
+        }
+    }
+}
+
+/// What a store failure says to the reader: nothing of its cause.
+pub(crate) fn store_error_message(error: &StoreError) -> Message {
+    match error {
+        StoreError::Contention(_) => Message::new("error-store-busy"),
+        StoreError::Corrupt(_) => Message::new("error-store-corrupt"),
+        StoreError::StorageFull => Message::new("error-store-full"),
+        _ => Message::new("error-store"),
     }
 }
 
