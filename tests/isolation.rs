@@ -34,11 +34,11 @@ fn two_accounts<S: Store>(store: S) -> (Directory<S>, Arc<FixedClock>) {
 }
 
 fn alice() -> Actor {
-    user("alice@example.com")
+    user(&dir, "alice@example.com")
 }
 
 fn olga() -> Actor {
-    user("olga@example.com")
+    user(&dir, "olga@example.com")
 }
 
 fn registration_form(password: &str) -> RegistrationForm {
@@ -270,7 +270,7 @@ fn r13_unlock_across_accounts_is_refused<S: Store>(make: &dyn Fn() -> S) {
 fn r13_plain_users_are_refused_before_any_lookup<S: Store>(make: &dyn Fn() -> S) {
     let (dir, _) = two_accounts(make());
     dir.add_user(&alice(), A, &form("bob@example.com")).unwrap();
-    let bob = user("bob@example.com");
+    let bob = user(&dir, "bob@example.com");
     let before = everything(&dir);
     for target in ["alice@example.com", "nobody@example.com"] {
         forbidden_governing(dir.reset_password(
@@ -307,7 +307,7 @@ fn r14_one_accounts_message_never_voids_anothers_registration<S: Store>(make: &d
     );
     // Bob is a plain user created in A: he may send for A.
     let from_a = token(
-        dir.send_secure_message(&user("bob@example.com"), A, "Carol@Example.com")
+        dir.send_secure_message(&user(&dir, "bob@example.com"), A, "Carol@Example.com")
             .unwrap(),
     );
     let registered = dir
@@ -421,7 +421,7 @@ fn r14_revoke_checks_the_actor_first<S: Store>(make: &dyn Fn() -> S) {
     dir.add_user(&alice(), A, &form("bob@example.com")).unwrap();
     dir.send_secure_message(&alice(), A, "carol@example.com")
         .unwrap();
-    let bob = user("bob@example.com");
+    let bob = user(&dir, "bob@example.com");
     let before = everything(&dir);
     let pending = dir
         .revoke_registration(&bob, A, "carol@example.com")
@@ -769,7 +769,7 @@ fn guide_flow_still_works<S: Store>(make: &dyn Fn() -> S) {
     let ticket = ticket_for_bob(&dir);
     dir.set_permanent_password(&ticket, &pw("Silver-lake-33"), &pw("Silver-lake-33"))
         .unwrap();
-    dir.add_user(&user("bob@example.com"), A, &form("dave@example.com"))
+    dir.add_user(&user(&dir, "bob@example.com"), A, &form("dave@example.com"))
         .unwrap();
 }
 

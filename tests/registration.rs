@@ -35,7 +35,11 @@ fn registration_form() -> RegistrationForm {
 /// Alice sends a secure message to carol, who has no user: the token.
 fn send_to_carol(dir: &Directory<impl Store>) -> RegistrationToken {
     match dir
-        .send_secure_message(&user("alice@example.com"), ACCOUNT, "carol@example.com")
+        .send_secure_message(
+            &user(&dir, "alice@example.com"),
+            ACCOUNT,
+            "carol@example.com",
+        )
         .unwrap()
     {
         SecureMessageSent::RegistrationIssued { token, .. } => token,
@@ -55,7 +59,7 @@ fn refused<T: std::fmt::Debug>(result: Result<T, Error>) {
 #[test]
 fn r8_flow_4_secure_message_registration_then_add_to_group() {
     let (dir, _) = world();
-    let alice = user("alice@example.com");
+    let alice = user(&dir, "alice@example.com");
     let sent = dir
         .send_secure_message(&alice, ACCOUNT, "Carol@Example.com")
         .unwrap();
@@ -140,13 +144,17 @@ fn r8_an_administrator_of_the_senders_account_or_support_revokes() {
     other_account_administered_by_olga(&dir);
     let token = send_to_carol(&dir);
     let error = dir
-        .revoke_registration(&user("olga@example.com"), ACCOUNT, "carol@example.com")
+        .revoke_registration(
+            &user(&dir, "olga@example.com"),
+            ACCOUNT,
+            "carol@example.com",
+        )
         .unwrap_err();
     assert!(matches!(error, Error::Forbidden(_)), "{error:?}");
     // Olga's own account has no registration of carol: hers to revoke is none (R14).
     let error = dir
         .revoke_registration(
-            &user("olga@example.com"),
+            &user(&dir, "olga@example.com"),
             OTHER_ACCOUNT,
             "carol@example.com",
         )
@@ -156,7 +164,11 @@ fn r8_an_administrator_of_the_senders_account_or_support_revokes() {
         "{error:?}"
     );
     let revoked = dir
-        .revoke_registration(&user("alice@example.com"), ACCOUNT, "carol@example.com")
+        .revoke_registration(
+            &user(&dir, "alice@example.com"),
+            ACCOUNT,
+            "carol@example.com",
+        )
         .unwrap();
     assert_eq!(
         revoked.to_string(),
@@ -207,7 +219,7 @@ fn r8_add_user_for_a_pending_address_creates_the_user_and_voids_the_token() {
     let token = send_to_carol(&dir);
     let added = dir
         .add_user(
-            &user("alice@example.com"),
+            &user(&dir, "alice@example.com"),
             ACCOUNT,
             &form("carol@example.com"),
         )
@@ -234,7 +246,7 @@ fn r8_add_user_for_a_pending_address_creates_the_user_and_voids_the_token() {
     for entry in &trail[..2] {
         assert_eq!(
             entry.record.actor,
-            ActorRecord::from(&user("alice@example.com"))
+            ActorRecord::from(&user(&dir, "alice@example.com"))
         );
         assert_eq!(entry.record.account, ACCOUNT);
     }
@@ -363,13 +375,17 @@ fn senders_are_support_or_users_of_the_account() {
     dir.add_user(&Actor::Support, OTHER_ACCOUNT, &form("olga@example.com"))
         .unwrap();
     dir.add_user(
-        &user("alice@example.com"),
+        &user(&dir, "alice@example.com"),
         ACCOUNT,
         &form("bob@example.com"),
     )
     .unwrap();
     let error = dir
-        .send_secure_message(&user("olga@example.com"), ACCOUNT, "carol@example.com")
+        .send_secure_message(
+            &user(&dir, "olga@example.com"),
+            ACCOUNT,
+            "carol@example.com",
+        )
         .unwrap_err();
     assert!(matches!(
         error,
@@ -381,7 +397,7 @@ fn senders_are_support_or_users_of_the_account() {
     );
     // Bob is no administrator, but account 12345 created him.
     assert!(matches!(
-        dir.send_secure_message(&user("bob@example.com"), ACCOUNT, "carol@example.com"),
+        dir.send_secure_message(&user(&dir, "bob@example.com"), ACCOUNT, "carol@example.com"),
         Ok(SecureMessageSent::RegistrationIssued { .. })
     ));
     assert!(
@@ -398,7 +414,11 @@ fn senders_are_support_or_users_of_the_account() {
 fn no_token_appears_in_debug_stored_state_or_the_audit_trail() {
     let (dir, _) = world();
     let sent = dir
-        .send_secure_message(&user("alice@example.com"), ACCOUNT, "carol@example.com")
+        .send_secure_message(
+            &user(&dir, "alice@example.com"),
+            ACCOUNT,
+            "carol@example.com",
+        )
         .unwrap();
     let SecureMessageSent::RegistrationIssued { token, .. } = &sent else {
         panic!("expected a token");

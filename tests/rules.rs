@@ -34,7 +34,7 @@ fn r1_account_is_created_with_only_the_built_in_administrators_group() {
 fn r1_built_in_group_cannot_be_deleted_or_renamed() {
     let dir = setup();
     let before = snapshot(&dir, ACCOUNT);
-    let alice = user("alice@example.com");
+    let alice = user(&dir, "alice@example.com");
     for actor in [&Actor::Support, &alice] {
         assert!(matches!(
             dir.delete_group(actor, ADMINS),
@@ -66,7 +66,7 @@ fn r1_account_numbers_are_unique() {
 fn r2_only_customer_support_creates_accounts() {
     let dir = setup();
     let error = dir
-        .create_account(&user("alice@example.com"), OTHER_ACCOUNT, "Mine")
+        .create_account(&user(&dir, "alice@example.com"), OTHER_ACCOUNT, "Mine")
         .unwrap_err();
     assert!(matches!(error, Error::Forbidden(Forbidden::SupportOnly)));
     assert_eq!(error.to_string(), "Only Customer Support can do this.");
@@ -92,7 +92,7 @@ fn r2_a_user_cannot_make_anyone_administrator_of_an_account_without_one() {
         .unwrap();
     let error = dir
         .add_to_group(
-            &user("alice@example.com"),
+            &user(&dir, "alice@example.com"),
             GroupId::administrators(OTHER_ACCOUNT),
             "alice@example.com",
         )
@@ -106,7 +106,7 @@ fn r2_a_user_cannot_make_anyone_administrator_of_an_account_without_one() {
 #[test]
 fn r3_an_administrator_adds_administrators_to_their_account() {
     let dir = setup();
-    let alice = user("alice@example.com");
+    let alice = user(&dir, "alice@example.com");
     dir.add_user(&alice, ACCOUNT, &form("bob@example.com"))
         .unwrap();
     let added = dir.add_to_group(&alice, ADMINS, "bob@example.com").unwrap();
@@ -116,7 +116,7 @@ fn r3_an_administrator_adds_administrators_to_their_account() {
         "bob@example.com added to Account Administrators."
     );
     // Bob can now add administrators himself.
-    let bob = user("bob@example.com");
+    let bob = user(&dir, "bob@example.com");
     dir.add_user(&bob, ACCOUNT, &form("carol@example.com"))
         .unwrap();
     dir.add_to_group(&bob, ADMINS, "carol@example.com").unwrap();
@@ -130,7 +130,7 @@ fn r3_an_administrator_changes_nothing_in_another_account() {
         .unwrap();
     let other_admins = GroupId::administrators(OTHER_ACCOUNT);
     let before = snapshot(&dir, OTHER_ACCOUNT);
-    let alice = user("alice@example.com");
+    let alice = user(&dir, "alice@example.com");
     let refused = |result: Result<(), Error>| {
         assert!(
             matches!(
@@ -169,13 +169,13 @@ fn r3_an_administrator_changes_nothing_in_another_account() {
 fn r3_a_user_who_is_not_an_administrator_is_refused() {
     let dir = setup();
     dir.add_user(
-        &user("alice@example.com"),
+        &user(&dir, "alice@example.com"),
         ACCOUNT,
         &form("bob@example.com"),
     )
     .unwrap();
     let before = snapshot(&dir, ACCOUNT);
-    let bob = user("bob@example.com");
+    let bob = user(&dir, "bob@example.com");
     assert!(matches!(
         dir.add_to_group(&bob, ADMINS, "bob@example.com"),
         Err(Error::Forbidden(_))
@@ -186,7 +186,11 @@ fn r3_a_user_who_is_not_an_administrator_is_refused() {
     ));
     // Someone with no user at all is refused the same way.
     assert!(matches!(
-        dir.add_to_group(&user("mallory@example.com"), ADMINS, "mallory@example.com"),
+        dir.add_to_group(
+            &user(&dir, "mallory@example.com"),
+            ADMINS,
+            "mallory@example.com"
+        ),
         Err(Error::Forbidden(_))
     ));
     assert_eq!(snapshot(&dir, ACCOUNT), before);
@@ -235,7 +239,7 @@ fn r3_an_administrator_whose_user_is_not_active_is_refused() {
 #[test]
 fn r4_email_identity_ignores_case_and_surrounding_space_and_keeps_the_typed_form() {
     let dir = setup();
-    let alice = user("alice@example.com");
+    let alice = user(&dir, "alice@example.com");
     let added = dir
         .add_user(&alice, ACCOUNT, &form("  Bob@Example.COM "))
         .unwrap();
@@ -255,7 +259,7 @@ fn r4_email_identity_ignores_case_and_surrounding_space_and_keeps_the_typed_form
 #[test]
 fn r4_a_duplicate_email_in_another_case_is_refused() {
     let dir = setup();
-    let alice = user("alice@example.com");
+    let alice = user(&dir, "alice@example.com");
     dir.add_user(&alice, ACCOUNT, &form("bob@example.com"))
         .unwrap();
     let before = snapshot(&dir, ACCOUNT);
@@ -275,7 +279,7 @@ fn r5_add_to_group_with_a_non_existent_user_fails_with_the_guides_message() {
     let dir = setup();
     let before = snapshot(&dir, ACCOUNT);
     let error = dir
-        .add_to_group(&user("alice@example.com"), ADMINS, "bob@example.com")
+        .add_to_group(&user(&dir, "alice@example.com"), ADMINS, "bob@example.com")
         .unwrap_err();
     assert!(
         matches!(&error, Error::NonExistentUser { email } if email.as_str() == "bob@example.com")
@@ -289,7 +293,11 @@ fn r5_adding_a_member_twice_is_its_own_outcome_and_records_nothing() {
     let dir = setup();
     let entries = audit_len(&dir);
     let again = dir
-        .add_to_group(&user("alice@example.com"), ADMINS, "alice@example.com")
+        .add_to_group(
+            &user(&dir, "alice@example.com"),
+            ADMINS,
+            "alice@example.com",
+        )
         .unwrap();
     assert!(again.already_member);
     assert_eq!(
@@ -307,7 +315,11 @@ fn r5_a_group_id_that_does_not_exist_is_refused() {
         number: 99,
     };
     let error = dir
-        .add_to_group(&user("alice@example.com"), missing, "alice@example.com")
+        .add_to_group(
+            &user(&dir, "alice@example.com"),
+            missing,
+            "alice@example.com",
+        )
         .unwrap_err();
     assert!(matches!(error, Error::GroupNotFound));
 }
@@ -317,7 +329,7 @@ fn r6_add_user_confirms_with_the_guides_message_and_stores_an_argon2id_hash() {
     let dir = setup();
     let added = dir
         .add_user(
-            &user("alice@example.com"),
+            &user(&dir, "alice@example.com"),
             ACCOUNT,
             &form("bob@example.com"),
         )
@@ -332,7 +344,7 @@ fn r6_add_user_confirms_with_the_guides_message_and_stores_an_argon2id_hash() {
     assert_eq!(bob.first_name.as_str(), "Bob");
     assert_eq!(
         bob.created_by,
-        ActorRecord::from(&user("alice@example.com"))
+        ActorRecord::from(&user(&dir, "alice@example.com"))
     );
     assert_eq!(bob.created_in, ACCOUNT);
     let credential = bob.credential.unwrap();
@@ -362,7 +374,7 @@ fn r6_without_enforce_password_expiration_the_password_is_permanent() {
     let mut permanent = form("bob@example.com");
     permanent.enforce_password_expiration = false;
     let added = dir
-        .add_user(&user("alice@example.com"), ACCOUNT, &permanent)
+        .add_user(&user(&dir, "alice@example.com"), ACCOUNT, &permanent)
         .unwrap();
     let bob = dir
         .store()
@@ -375,7 +387,7 @@ fn r6_without_enforce_password_expiration_the_password_is_permanent() {
 #[test]
 fn r6_every_field_is_required_and_checked_with_an_error_naming_it() {
     let dir = setup();
-    let alice = user("alice@example.com");
+    let alice = user(&dir, "alice@example.com");
     let before = snapshot(&dir, ACCOUNT);
     type Case = (fn(&mut NewUser), Field, Problem, &'static str);
     let cases: Vec<Case> = vec![
@@ -482,7 +494,7 @@ fn r6_no_password_or_hash_appears_in_debug_display_or_errors() {
     with_secret.confirm_password = Password::new(secret);
     assert!(!format!("{with_secret:?}").contains(secret));
     let added = dir
-        .add_user(&user("alice@example.com"), ACCOUNT, &with_secret)
+        .add_user(&user(&dir, "alice@example.com"), ACCOUNT, &with_secret)
         .unwrap();
     let bob = dir
         .store()
@@ -498,7 +510,7 @@ fn r6_no_password_or_hash_appears_in_debug_display_or_errors() {
     );
     with_secret.confirm_password = Password::new("Another-Secret-1");
     let error = dir
-        .add_user(&user("alice@example.com"), ACCOUNT, &with_secret)
+        .add_user(&user(&dir, "alice@example.com"), ACCOUNT, &with_secret)
         .unwrap_err();
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains(secret) && !shown.contains("Another-Secret-1"));
@@ -518,7 +530,11 @@ fn r8_a_user_pending_registration_does_not_exist_for_add_to_group() {
         .write(&mut |tx| Ok(tx.insert_user(&pending)?))
         .unwrap();
     let error = dir
-        .add_to_group(&user("alice@example.com"), ADMINS, "carol@example.com")
+        .add_to_group(
+            &user(&dir, "alice@example.com"),
+            ADMINS,
+            "carol@example.com",
+        )
         .unwrap_err();
     assert_eq!(error.to_string(), "Can not add a non existent user.");
     assert!(!dir.is_account_admin(ACCOUNT, &carol).unwrap());
@@ -527,7 +543,7 @@ fn r8_a_user_pending_registration_does_not_exist_for_add_to_group() {
 #[test]
 fn r9_administrators_create_groups_with_unique_names_ignoring_case() {
     let dir = setup();
-    let alice = user("alice@example.com");
+    let alice = user(&dir, "alice@example.com");
     let sales = dir.create_group(&alice, ACCOUNT, " Sales ").unwrap();
     assert_eq!(sales.to_string(), "Group Sales added.");
     assert_eq!(sales.group.id.number, 2);
@@ -561,7 +577,7 @@ fn r9_administrators_create_groups_with_unique_names_ignoring_case() {
 #[test]
 fn r9_groups_are_listed_built_in_first_with_member_counts_and_a_plural_footer() {
     let dir = setup();
-    let alice = user("alice@example.com");
+    let alice = user(&dir, "alice@example.com");
     let english = Localizer::english();
     let groups = dir.groups(&alice, ACCOUNT).unwrap();
     assert_eq!(
@@ -607,7 +623,7 @@ fn r9_groups_are_listed_built_in_first_with_member_counts_and_a_plural_footer() 
 #[test]
 fn r9_groups_are_renamed_and_deleted_with_their_memberships() {
     let dir = setup();
-    let alice = user("alice@example.com");
+    let alice = user(&dir, "alice@example.com");
     let sales = dir.create_group(&alice, ACCOUNT, "Sales").unwrap().group.id;
     dir.add_to_group(&alice, sales, "alice@example.com")
         .unwrap();
@@ -628,7 +644,7 @@ fn r9_groups_are_renamed_and_deleted_with_their_memberships() {
 fn r10_the_last_administrator_cannot_be_removed() {
     let dir = setup();
     let before = snapshot(&dir, ACCOUNT);
-    for actor in [Actor::Support, user("alice@example.com")] {
+    for actor in [Actor::Support, user(&dir, "alice@example.com")] {
         let error = dir
             .remove_from_group(&actor, ADMINS, "alice@example.com")
             .unwrap_err();
@@ -644,7 +660,7 @@ fn r10_the_last_administrator_cannot_be_removed() {
 #[test]
 fn r10_an_administrator_can_be_removed_while_another_remains() {
     let dir = setup();
-    let alice = user("alice@example.com");
+    let alice = user(&dir, "alice@example.com");
     dir.add_user(&alice, ACCOUNT, &form("bob@example.com"))
         .unwrap();
     dir.add_to_group(&alice, ADMINS, "bob@example.com").unwrap();
@@ -661,7 +677,7 @@ fn r10_an_administrator_can_be_removed_while_another_remains() {
         Err(Error::Forbidden(_))
     ));
     let error = dir
-        .remove_from_group(&user("bob@example.com"), ADMINS, "alice@example.com")
+        .remove_from_group(&user(&dir, "bob@example.com"), ADMINS, "alice@example.com")
         .unwrap_err();
     assert_eq!(
         error.to_string(),
@@ -674,7 +690,7 @@ fn r11_every_change_appends_one_audit_entry_newest_first() {
     let clock = Arc::new(FixedClock::new(start()));
     let dir = directory(MemoryStore::new()).with_clock(clock.clone());
     bootstrap(&dir);
-    let alice = user("alice@example.com");
+    let alice = user(&dir, "alice@example.com");
     clock.advance(TimeDelta::minutes(1));
     dir.add_user(&alice, ACCOUNT, &form("bob@example.com"))
         .unwrap();
@@ -706,7 +722,7 @@ fn r11_every_change_appends_one_audit_entry_newest_first() {
 fn r11_refused_operations_append_nothing() {
     let dir = setup();
     let entries = audit_len(&dir);
-    let alice = user("alice@example.com");
+    let alice = user(&dir, "alice@example.com");
     let _ = dir.add_to_group(&alice, ADMINS, "nobody@example.com");
     let _ = dir.remove_from_group(&alice, ADMINS, "alice@example.com");
     let _ = dir.add_user(&alice, ACCOUNT, &form("not an email"));

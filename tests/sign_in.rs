@@ -28,7 +28,7 @@ fn world() -> (Directory<MemoryStore>, Arc<FixedClock>) {
     let dir = directory(MemoryStore::new()).with_clock(clock.clone());
     bootstrap(&dir);
     dir.add_user(
-        &user("alice@example.com"),
+        &user(&dir, "alice@example.com"),
         ACCOUNT,
         &form("bob@example.com"),
     )
@@ -105,7 +105,7 @@ fn r7_a_temporary_password_lets_the_user_in_only_to_set_a_permanent_one() {
     );
     assert_eq!(
         trail[0].record.actor,
-        ActorRecord::from(&user("bob@example.com"))
+        ActorRecord::from(&user(&dir, "bob@example.com"))
     );
 }
 
@@ -159,7 +159,7 @@ fn r7_a_ticket_stops_working_once_the_password_changes() {
         panic!("expected the password change");
     };
     dir.reset_password(
-        &user("alice@example.com"),
+        &user(&dir, "alice@example.com"),
         "bob@example.com",
         &pw("Another-Temp-77"),
         &pw("Another-Temp-77"),
@@ -193,7 +193,7 @@ fn temporary_passwords_expire_and_an_administrator_resets_them() {
     refused(dir.authenticate(&SOURCE, "bob@example.com", &pw("Wrong-Pass-123")));
     let reset = dir
         .reset_password(
-            &user("alice@example.com"),
+            &user(&dir, "alice@example.com"),
             "bob@example.com",
             &pw("Fresh-Temp-4242"),
             &pw("Fresh-Temp-4242"),
@@ -251,12 +251,15 @@ fn only_support_or_an_administrator_of_every_governing_account_resets_or_unlocks
     let people = ["alice@example.com", "bob@example.com", "olga@example.com"];
     let before = state(&dir, &both, &people);
     let temp = pw("Reset-Temp-9876");
-    for actor in [user("olga@example.com"), user("bob@example.com")] {
+    for actor in [
+        user(&dir, "olga@example.com"),
+        user(&dir, "bob@example.com"),
+    ] {
         forbidden(dir.reset_password(&actor, "bob@example.com", &temp, &temp));
         forbidden(dir.unlock_user(&actor, "bob@example.com"));
     }
     // A plain user is refused before the target is looked up.
-    forbidden(dir.unlock_user(&user("bob@example.com"), "nobody@example.com"));
+    forbidden(dir.unlock_user(&user(&dir, "bob@example.com"), "nobody@example.com"));
     assert_eq!(state(&dir, &both, &people), before);
 
     // Once bob is also in a group of olga's account, both accounts govern
@@ -268,7 +271,10 @@ fn only_support_or_an_administrator_of_every_governing_account_resets_or_unlocks
     )
     .unwrap();
     let before = state(&dir, &both, &people);
-    for actor in [user("alice@example.com"), user("olga@example.com")] {
+    for actor in [
+        user(&dir, "alice@example.com"),
+        user(&dir, "olga@example.com"),
+    ] {
         forbidden(dir.reset_password(&actor, "bob@example.com", &temp, &temp));
         forbidden(dir.unlock_user(&actor, "bob@example.com"));
     }
@@ -435,7 +441,7 @@ fn an_administrator_unlocks_a_locked_user_and_it_is_audited() {
         refused(dir.authenticate(&SOURCE, "bob@example.com", &pw("Wrong-Pass-123")));
     }
     let unlocked = dir
-        .unlock_user(&user("alice@example.com"), "bob@example.com")
+        .unlock_user(&user(&dir, "alice@example.com"), "bob@example.com")
         .unwrap();
     assert_eq!(unlocked.to_string(), "bob@example.com can sign in again.");
     let trail = dir.audit_trail(&Actor::Support, ACCOUNT, 1).unwrap();
@@ -445,7 +451,7 @@ fn an_administrator_unlocks_a_locked_user_and_it_is_audited() {
     ));
     assert_eq!(
         trail[0].record.actor,
-        ActorRecord::from(&user("alice@example.com"))
+        ActorRecord::from(&user(&dir, "alice@example.com"))
     );
     // Every source and the user's own count are cleared.
     assert_eq!(
@@ -455,7 +461,7 @@ fn an_administrator_unlocks_a_locked_user_and_it_is_audited() {
     // Unlocking a user with nothing to clear changes and records nothing.
     let entries = audit_len(&dir);
     let before = snapshot(&dir, ACCOUNT);
-    dir.unlock_user(&user("alice@example.com"), "bob@example.com")
+    dir.unlock_user(&user(&dir, "alice@example.com"), "bob@example.com")
         .unwrap();
     assert_eq!(audit_len(&dir), entries);
     assert_eq!(snapshot(&dir, ACCOUNT), before);
@@ -474,7 +480,7 @@ fn unlocking_a_user_who_just_signed_in_records_nothing() {
             .is_ok()
     );
     let entries = audit_len(&dir);
-    dir.unlock_user(&user("alice@example.com"), "bob@example.com")
+    dir.unlock_user(&user(&dir, "alice@example.com"), "bob@example.com")
         .unwrap();
     assert_eq!(audit_len(&dir), entries, "nothing was locked or failed");
 }
@@ -542,7 +548,7 @@ fn add_user_applies_the_same_policy() {
         new.password = pw(secret);
         new.confirm_password = pw(secret);
         let error = dir
-            .add_user(&user("alice@example.com"), ACCOUNT, &new)
+            .add_user(&user(&dir, "alice@example.com"), ACCOUNT, &new)
             .unwrap_err();
         assert!(
             matches!(&error, Error::Invalid(i) if i.problem == problem),
@@ -550,7 +556,7 @@ fn add_user_applies_the_same_policy() {
         );
     }
     assert_eq!(
-        dir.add_user(&user("alice@example.com"), ACCOUNT, &new)
+        dir.add_user(&user(&dir, "alice@example.com"), ACCOUNT, &new)
             .unwrap_err()
             .to_string(),
         "Password must not be or contain your name or the part of your email address before the @."
