@@ -154,3 +154,8 @@ pub fn stored<S: Store>(dir: &Directory<S>, email: &str) -> Option<User> {
 pub fn is_admin<S: Store>(dir: &Directory<S>, account: AccountNumber, email: &str) -> bool {
     id(dir, email).is_some_and(|id| dir.is_account_admin(account, id).unwrap())
 }
+
+/// How the audit trail records the user with this email as an actor now.
+pub fn record_of<S: Store>(dir: &Directory<S>, email: &str) -> cres_admin::ActorRecord {
+    cres_admin::ActorRecord::User(stored(dir, email).expect("the user exists").to_ref())
+}
