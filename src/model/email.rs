@@ -51,11 +51,19 @@ impl Email {
     const MAX_LABEL_LEN: usize = 63;
 
     /// Parses an address; errors name [`Field::Email`] (see [`Email::parse_field`]).
+    ///
+    /// # Errors
+    /// As [`Email::parse_field`].
     pub fn parse(input: &str) -> Result<Email, InvalidInput> {
         Self::parse_field(input, Field::Email)
     }
 
     /// Parses an address entered in `field`.
+    ///
+    /// # Errors
+    /// An [`InvalidInput`] in `field`: empty, too long, white space or a
+    /// character outside ASCII, not exactly one `@`, or a malformed local
+    /// part or domain.
     pub fn parse_field(input: &str, field: Field) -> Result<Email, InvalidInput> {
         let refuse = |problem| Err(InvalidInput::new(field, problem));
         let typed = text::clean(input, field, Self::MAX_LEN)?;
