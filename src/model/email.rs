@@ -41,7 +41,9 @@ use crate::model::text;
 #[serde(try_from = "String", into = "String")]
 pub struct Email {
     typed: Box<str>,
-    identity: Box<str>,
+    /// The identity when it differs from `typed` (an address typed with
+    /// capitals); `None` saves a second copy of the usual all-lower-case one.
+    lower: Option<Box<str>>,
 }
 
 impl Email {
@@ -89,8 +91,11 @@ impl Email {
             return refuse(Problem::Domain);
         }
         Ok(Email {
+            lower: typed
+                .bytes()
+                .any(|b| b.is_ascii_uppercase())
+                .then(|| typed.to_ascii_lowercase().into()),
             typed: typed.into(),
-            identity: typed.to_ascii_lowercase().into(),
         })
     }
 
@@ -101,7 +106,7 @@ impl Email {
 
     /// The identity: the address in lower case. Equal identities are one user.
     pub fn identity(&self) -> &str {
-        &self.identity
+        self.lower.as_deref().unwrap_or(&self.typed)
     }
 
     /// The part before the `@`, as typed.
@@ -134,7 +139,7 @@ fn is_dns_label(label: &str, max_len: usize) -> bool {
 
 impl PartialEq for Email {
     fn eq(&self, other: &Self) -> bool {
-        self.identity == other.identity
+        self.identity() == other.identity()
     }
 }
 
@@ -142,7 +147,7 @@ impl Eq for Email {}
 
 impl Hash for Email {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.identity.hash(state);
+        self.identity().hash(state);
     }
 }
 
@@ -154,7 +159,7 @@ impl PartialOrd for Email {
 
 impl Ord for Email {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.identity.cmp(&other.identity)
+        self.identity().cmp(other.identity())
     }
 }
 
