@@ -8,7 +8,7 @@ use std::thread;
 
 use chrono::TimeDelta;
 use common::*;
-use cres_admin::store::StoreExt;
+use cres_admin::store::Reader;
 use cres_admin::{
     Action, Actor, ActorRecord, Directory, Email, Error, Field, FixedClock, Forbidden, MemoryStore,
     Password, Problem, RegistrationForm, RegistrationToken, SecureMessageSent, SignIn, Store,
@@ -24,12 +24,7 @@ fn world() -> (Directory<MemoryStore>, Arc<FixedClock>) {
 }
 
 fn registration_form() -> RegistrationForm {
-    RegistrationForm {
-        first_name: "Carol".into(),
-        last_name: "Jones".into(),
-        password: Password::new(PASSPHRASE),
-        confirm_password: Password::new(PASSPHRASE),
-    }
+    RegistrationForm::new("Carol", "Jones", Password::new(PASSPHRASE))
 }
 
 /// Alice sends a secure message to carol, who has no user: the token.
@@ -97,15 +92,18 @@ fn r8_flow_4_secure_message_registration_then_add_to_group() {
 
     let trail = dir.audit_trail(&alice, ACCOUNT, 3).unwrap();
     let carol = Email::parse("carol@example.com").unwrap();
+    let carol_ref = stored(&dir, "carol@example.com").unwrap().to_ref();
     assert!(
-        matches!(&trail[0].record.action, Action::MemberAdded { email, .. } if *email == carol)
+        matches!(&trail[0].record.action, Action::MemberAdded { user, .. } if *user == carol_ref)
     );
-    assert!(matches!(&trail[1].record.action, Action::UserRegistered { email } if *email == carol));
-    assert_eq!(trail[1].record.actor, ActorRecord::User(carol.clone()));
+    assert!(
+        matches!(&trail[1].record.action, Action::UserRegistered { user } if *user == carol_ref)
+    );
+    assert_eq!(trail[1].record.actor, ActorRecord::User(carol_ref.clone()));
     assert!(
         matches!(&trail[2].record.action, Action::SecureMessageSent { email, resent: false } if *email == carol)
     );
-    assert_eq!(trail[2].record.actor, ActorRecord::from(&alice));
+    assert_eq!(trail[2].record.actor, record_of(&dir, "alice@example.com"));
 }
 
 #[test]
@@ -228,8 +226,9 @@ fn r8_add_user_for_a_pending_address_creates_the_user_and_voids_the_token() {
     refused(dir.register(token.as_str(), &registration_form()));
     let carol = Email::parse("carol@example.com").unwrap();
     assert!(
-        dir.store()
-            .read_with(|r| Ok(r.registrations(&carol)?))
+        dir.read_store()
+            .unwrap()
+            .registrations(&carol)
             .unwrap()
             .is_empty()
     );
@@ -238,16 +237,15 @@ fn r8_add_user_for_a_pending_address_creates_the_user_and_voids_the_token() {
     assert!(
         matches!(&trail[0].record.action, Action::RegistrationEnded { email } if *email == carol)
     );
-    assert!(matches!(&trail[1].record.action, Action::UserAdded { email, .. } if *email == carol));
+    assert!(
+        matches!(&trail[1].record.action, Action::UserAdded { user, .. } if user.email == carol)
+    );
     assert!(matches!(
         &trail[2].record.action,
         Action::SecureMessageSent { .. }
     ));
     for entry in &trail[..2] {
-        assert_eq!(
-            entry.record.actor,
-            ActorRecord::from(&user(&dir, "alice@example.com"))
-        );
+        assert_eq!(entry.record.actor, record_of(&dir, "alice@example.com"));
         assert_eq!(entry.record.account, ACCOUNT);
     }
 }
@@ -426,8 +424,9 @@ fn no_token_appears_in_debug_stored_state_or_the_audit_trail() {
     let secret = &token.as_str()[16..];
     let carol = Email::parse("carol@example.com").unwrap();
     let stored = dir
-        .store()
-        .read_with(|r| Ok(r.registration(&carol, ACCOUNT)?))
+        .read_store()
+        .unwrap()
+        .registration(&carol, ACCOUNT)
         .unwrap()
         .unwrap();
     let shown = format!(

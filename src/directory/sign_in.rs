@@ -36,11 +36,11 @@ impl<S: Store> Directory<S> {
     ///
     /// Each attempt is counted *before* its password is verified, in one
     /// transaction that also checks the locks: however many attempts arrive
-    /// at once, at most [`SignInPolicy::max_failures`] per source are
+    /// at once, at most [`SignInPolicy::max_failures`](crate::SignInPolicy::max_failures) per source are
     /// verified against the real hash in a lock window. A success then
     /// uncounts itself and clears its source's failures, but never a lock
     /// set meanwhile; it also stores a fresh hash if the stored one was made
-    /// with other parameters. See [`SignInPolicy`] for the lock-outs.
+    /// with other parameters. See [`SignInPolicy`](crate::SignInPolicy) for the lock-outs.
     ///
     /// # Errors
     ///

@@ -209,6 +209,10 @@ impl Localizer {
     /// A label or group name passed as an argument ([`Arg::Message`]) is
     /// taken from the same language, or from the next one of the chain that
     /// has it.
+    ///
+    /// # Errors
+    /// A [`RenderError`] when no language of the chain has the message, or
+    /// when Fluent reports a problem formatting it (a missing argument, say).
     pub fn try_render(&self, item: &(impl Localize + ?Sized)) -> Result<String, RenderError> {
         let message = item.message();
         let link = (0..self.chain.len())

@@ -34,6 +34,9 @@ impl AccountNumber {
     /// assert!(AccountNumber::parse("12a45").is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// # Errors
+    /// [`Problem::Empty`] or [`Problem::NotANumber`], in [`Field::AccountNumber`].
     pub fn parse(input: &str) -> Result<AccountNumber, InvalidInput> {
         let digits = input.trim();
         if digits.is_empty() {

@@ -233,7 +233,7 @@ pub fn every_message() -> Vec<Box<dyn Localize>> {
             group: group(name),
         }));
     }
-    for label in Label::ALL {
+    for &label in Label::ALL {
         messages.push(Box::new(label));
     }
     for count in [0, 1, 2, 5, 21, 1000] {

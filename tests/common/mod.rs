@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use cres_admin::store::Reader;
 use cres_admin::{
     AccountNumber, Actor, AddUserForm, Directory, Email, FixedClock, GroupId, MemoryStore,
-    Password, PasswordHashing, SignInSource, Store, UserId,
+    Password, PasswordHashing, SignInSource, Store, User, UserId,
 };
 
 pub const ACCOUNT: AccountNumber = AccountNumber::new(12345);
@@ -141,4 +141,21 @@ pub fn scratch() -> tempfile::TempDir {
         .tempdir_in("/dev/shm")
         .or_else(|_| tempfile::tempdir())
         .expect("a temporary folder")
+}
+
+/// Everything stored about the user with this email, if there is one.
+pub fn stored<S: Store>(dir: &Directory<S>, email: &str) -> Option<User> {
+    let reader = dir.read_store().unwrap();
+    let id = reader.user_id(&Email::parse(email).unwrap()).unwrap()?;
+    reader.user(id).unwrap()
+}
+
+/// Whether the user with this email is an active administrator of `account`.
+pub fn is_admin<S: Store>(dir: &Directory<S>, account: AccountNumber, email: &str) -> bool {
+    id(dir, email).is_some_and(|id| dir.is_account_admin(account, id).unwrap())
+}
+
+/// How the audit trail records the user with this email as an actor now.
+pub fn record_of<S: Store>(dir: &Directory<S>, email: &str) -> cres_admin::ActorRecord {
+    cres_admin::ActorRecord::User(stored(dir, email).expect("the user exists").to_ref())
 }
