@@ -3,7 +3,7 @@
 use crate::i18n::{Localize, Message};
 use crate::input::InvalidInput;
 use crate::model::{AccountNumber, Email, GroupName};
-use crate::store::StoreError;
+use crate::store::{StoreError, store_error_message};
 
 crate::i18n::english_display!(Error, Forbidden);
 
@@ -182,9 +182,6 @@ impl Localize for Error {
             Error::LastAdministrator { email, account } => Message::new("error-last-administrator")
                 .arg("email", email)
                 .arg("account", account),
-            Error::Store(StoreError::Contention(_)) => Message::new("error-store-busy"),
-            Error::Store(StoreError::Corrupt(_)) => Message::new("error-store-corrupt"),
-            Error::Store(StoreError::StorageFull) => Message::new("error-store-full"),
             Error::SignInRefused => Message::new("error-sign-in-refused"),
             Error::TemporaryPasswordExpired => Message::new("error-temporary-password-expired"),
             Error::PasswordChangeExpired => Message::new("error-password-change-expired"),
@@ -202,7 +199,7 @@ impl Localize for Error {
             Error::InvitedElsewhere { email } => {
                 Message::new("error-invited-elsewhere").arg("email", email)
             }
-            Error::Store(_) => Message::new("error-store"),
+            Error::Store(error) => store_error_message(error),
         }
     }
 }

@@ -14,5 +14,5 @@ pub use password::{Password, PasswordHash};
 pub use policy::PasswordPolicy;
 pub use sign_in_policy::SignInPolicy;
 pub use ticket::PasswordChangeTicket;
-pub(crate) use token::{issue_token, parse_token};
 pub use token::RegistrationToken;
+pub(crate) use token::{issue_token, parse_token};

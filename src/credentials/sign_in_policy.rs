@@ -48,7 +48,7 @@ pub struct SignInPolicy {
     pub max_lockout: TimeDelta,
     /// How long a temporary password can be used (default 7 days).
     pub temporary_password_lifetime: TimeDelta,
-    /// How long a [`PasswordChangeTicket`] works (default 15 minutes).
+    /// How long a [`PasswordChangeTicket`](crate::PasswordChangeTicket) works (default 15 minutes).
     pub ticket_lifetime: TimeDelta,
 }
 

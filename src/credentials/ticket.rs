@@ -55,4 +55,3 @@ impl fmt::Debug for PasswordChangeTicket {
             .finish_non_exhaustive()
     }
 }
-

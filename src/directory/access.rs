@@ -195,9 +195,6 @@ pub(super) fn ensure_may_join(
 pub(super) fn chosen_by(actor: &Actor, account: AccountNumber) -> PasswordChosenBy {
     match actor {
         Actor::Support => PasswordChosenBy::Support,
-        Actor::User(id) => PasswordChosenBy::Administrator {
-            user: *id,
-            account,
-        },
+        Actor::User(id) => PasswordChosenBy::Administrator { user: *id, account },
     }
 }

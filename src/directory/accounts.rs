@@ -11,6 +11,10 @@ use crate::store::{Store, StoreError};
 impl<S: Store> Directory<S> {
     /// Creates an account with its built-in *Account Administrators* group
     /// (R1). Only Customer Support may (R2).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a refused name; [`Error::Forbidden`] for
+    /// anyone but Support; [`Error::AccountExists`]; [`Error::Store`].
     pub fn create_account(
         &self,
         actor: &Actor,
@@ -42,6 +46,9 @@ impl<S: Store> Directory<S> {
     }
 
     /// The account's audit trail, newest first, at most `limit` entries (R11).
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`]; [`Error::AccountNotFound`]; [`Error::Store`].
     pub fn audit_trail(
         &self,
         actor: &Actor,
@@ -53,5 +60,4 @@ impl<S: Store> Directory<S> {
             Ok(reader.audit(account, limit)?)
         })
     }
-
 }

@@ -1,7 +1,9 @@
 //! Groups and their members: *Add Group* (R9), *Add to Group* (R5), the
 //! last administrator (R10), and the lists of the Groups tab.
 
-use crate::confirmation::{AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, RemovedFromGroup};
+use crate::confirmation::{
+    AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, RemovedFromGroup,
+};
 use crate::directory::Directory;
 use crate::directory::access::{authorize, authorized_group, ensure_may_join};
 use crate::error::Error;

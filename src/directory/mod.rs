@@ -278,7 +278,10 @@ mod tests {
         for (attempt, base) in [(1, 2), (2, 4), (3, 8), (6, 64), (7, 100), (40, 100)] {
             let wait = policy.backoff(attempt);
             let base = Duration::from_millis(base);
-            assert!(wait >= base && wait <= base + base / 2, "{attempt}: {wait:?}");
+            assert!(
+                wait >= base && wait <= base + base / 2,
+                "{attempt}: {wait:?}"
+            );
         }
         assert_eq!(RetryPolicy::default().attempts(0).attempts, 1);
     }

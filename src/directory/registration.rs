@@ -249,4 +249,3 @@ impl<S: Store> Directory<S> {
         }
     }
 }
-

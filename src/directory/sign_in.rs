@@ -36,11 +36,11 @@ impl<S: Store> Directory<S> {
     ///
     /// Each attempt is counted *before* its password is verified, in one
     /// transaction that also checks the locks: however many attempts arrive
-    /// at once, at most [`SignInPolicy::max_failures`] per source are
+    /// at once, at most [`SignInPolicy::max_failures`](crate::SignInPolicy::max_failures) per source are
     /// verified against the real hash in a lock window. A success then
     /// uncounts itself and clears its source's failures, but never a lock
     /// set meanwhile; it also stores a fresh hash if the stored one was made
-    /// with other parameters. See [`SignInPolicy`] for the lock-outs.
+    /// with other parameters. See [`SignInPolicy`](crate::SignInPolicy) for the lock-outs.
     ///
     /// # Errors
     ///
@@ -133,7 +133,7 @@ impl<S: Store> Directory<S> {
                 state.source_mut(*source).count(now);
             }
             if user.sign_in != before {
-                tx.update_user(&user)?;
+                tx.set_sign_in_state(user.id, &user.sign_in)?;
             }
             Ok((!refused).then_some((user, credential)))
         })
@@ -165,7 +165,7 @@ impl<S: Store> Directory<S> {
             if locks.is_empty() {
                 return Ok(());
             }
-            tx.update_user(&user)?;
+            tx.set_sign_in_state(user.id, &user.sign_in)?;
             let accounts = governing_accounts(tx, &user.brief())?;
             for (until, every_source) in locks {
                 let action = Action::UserLocked {
@@ -218,8 +218,11 @@ impl<S: Store> Directory<S> {
                     proven = fresh.clone();
                 }
             }
-            if current.sign_in != before || proven != credential.hash {
+            if proven != credential.hash {
+                // A fresh hash is a change of the stored credential.
                 current.revision = tx.update_user(&current)?;
+            } else if current.sign_in != before {
+                tx.set_sign_in_state(current.id, &current.sign_in)?;
             }
             Ok((current, proven))
         })
@@ -434,43 +437,35 @@ fn personal_words(user: &User) -> [&str; 3] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{AccountNumber, MemoryStore, NewUser, PasswordHashing};
+    use crate::{AccountNumber, AddUserForm, MemoryStore, PasswordHashing};
 
-    /// Runs a check on a MemoryStore and, with the `sqlite` feature, on a
-    /// SqliteStore in a temporary folder.
-    fn on_every_store(check: impl Fn(&dyn Fn() -> Directory<Box<dyn Store>>)) {
-        check(&|| Directory::new(Box::new(MemoryStore::new()) as Box<dyn Store>));
-        #[cfg(feature = "sqlite")]
-        {
-            let folder = tempfile::tempdir().unwrap();
-            let next = std::sync::atomic::AtomicUsize::new(0);
-            check(&|| {
-                let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let path = folder.path().join(format!("cres{n}.db"));
-                let store = crate::SqliteStore::open(path).unwrap();
-                Directory::new(Box::new(store) as Box<dyn Store>)
-            });
-        }
+    /// Runs `$check` (a generic fn taking a fresh `Directory`) on a
+    /// MemoryStore and, with the `sqlite` feature, on a SqliteStore in a
+    /// temporary folder.
+    macro_rules! on_every_store {
+        ($check:ident) => {{
+            $check(Directory::new(MemoryStore::new()));
+            #[cfg(feature = "sqlite")]
+            {
+                let folder = tempfile::tempdir().unwrap();
+                let store = crate::SqliteStore::open(folder.path().join("cres.db")).unwrap();
+                $check(Directory::new(store));
+            }
+        }};
     }
 
     const RIGHT: &str = "Morning-tide-1";
 
     /// Account 1 and bob, created by Customer Support with `RIGHT`.
-    fn bob<S: Store>(dir: Directory<S>, temporary: bool) -> (Directory<S>, Email) {
+    fn bob<S: Store>(dir: Directory<S>, temporary: bool) -> (Directory<S>, Email, UserId) {
         let dir = dir.with_password_hashing(PasswordHashing::insecure_fast());
         let account = AccountNumber::new(1);
         dir.create_account(&Actor::Support, account, "Acme")
             .unwrap();
-        let form = NewUser {
-            username: "bob@example.com".into(),
-            first_name: "Robert".into(),
-            last_name: "Lee".into(),
-            password: RIGHT.into(),
-            confirm_password: RIGHT.into(),
-            enforce_password_expiration: temporary,
-        };
-        dir.add_user(&Actor::Support, account, &form).unwrap();
-        (dir, Email::parse("bob@example.com").unwrap())
+        let form = AddUserForm::new("bob@example.com", "Robert", "Lee", RIGHT.into())
+            .enforce_password_expiration(temporary);
+        let added = dir.add_user(&Actor::Support, account, &form).unwrap();
+        (dir, added.user.email, added.user.id)
     }
 
     /// Review: a correct guess still between its read and its write cleared
@@ -479,8 +474,8 @@ mod tests {
     /// the source, then the right attempt records its success.
     #[test]
     fn r15_a_success_never_clears_a_lock_set_meanwhile() {
-        on_every_store(|make| {
-            let (dir, email) = bob(make(), false);
+        fn check<S: Store>(dir: Directory<S>) {
+            let (dir, email, id) = bob(dir, false);
             let source = SignInSource::new("192.0.2.1");
             let now = dir.clock.now();
             let (user, credential) = dir.begin_attempt(&email, &source, now).unwrap().unwrap();
@@ -488,12 +483,8 @@ mod tests {
                 let wrong = dir.authenticate(&source, email.as_str(), &"wrong-guess-1".into());
                 assert!(matches!(wrong, Err(Error::SignInRefused)));
             }
-            let locked = |dir: &Directory<Box<dyn Store>>| {
-                let user = dir
-                    .store
-                    .read_with(|r| Ok(r.user(&email)?))
-                    .unwrap()
-                    .unwrap();
+            let locked = |dir: &Directory<S>| {
+                let user = dir.read(|r| Ok(r.user(id)?)).unwrap().unwrap();
                 user.sign_in
                     .source(&source)
                     .is_some_and(|t| t.is_locked(now))
@@ -512,7 +503,8 @@ mod tests {
                 dir.authenticate(&source, email.as_str(), &RIGHT.into()),
                 Err(Error::SignInRefused)
             ));
-        });
+        }
+        on_every_store!(check);
     }
 
     /// Review: a temporary password reset while an old sign-in was being
@@ -520,8 +512,8 @@ mod tests {
     /// proves the credential verified, which the reset replaced.
     #[test]
     fn r15_a_ticket_proves_only_the_credential_that_was_verified() {
-        on_every_store(|make| {
-            let (dir, email) = bob(make(), true);
+        fn check<S: Store>(dir: Directory<S>) {
+            let (dir, email, _) = bob(dir, true);
             let source = SignInSource::unknown();
             let now = dir.clock.now();
             let (user, credential) = dir.begin_attempt(&email, &source, now).unwrap().unwrap();
@@ -532,7 +524,7 @@ mod tests {
                 .record_success(&user, &credential, &source, &RIGHT.into(), now)
                 .unwrap();
             let ticket = PasswordChangeTicket {
-                email: email.clone(),
+                user: user.to_ref(),
                 proven,
                 issued_at: now,
                 source,
@@ -542,6 +534,7 @@ mod tests {
                 dir.set_permanent_password(&ticket, &new, &new),
                 Err(Error::PasswordChangeExpired)
             ));
-        });
+        }
+        on_every_store!(check);
     }
 }

@@ -127,4 +127,3 @@ pub(super) fn ensure_new_user(
     }
     Ok(())
 }
-

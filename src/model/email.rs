@@ -6,8 +6,8 @@ use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
 
-use crate::input::{Field, InvalidInput, Problem};
 use crate::i18n::Arg;
+use crate::input::{Field, InvalidInput, Problem};
 use crate::model::text;
 
 /// A parsed email address.
@@ -41,7 +41,9 @@ use crate::model::text;
 #[serde(try_from = "String", into = "String")]
 pub struct Email {
     typed: Box<str>,
-    identity: Box<str>,
+    /// The identity when it differs from `typed` (an address typed with
+    /// capitals); `None` saves a second copy of the usual all-lower-case one.
+    lower: Option<Box<str>>,
 }
 
 impl Email {
@@ -51,11 +53,19 @@ impl Email {
     const MAX_LABEL_LEN: usize = 63;
 
     /// Parses an address; errors name [`Field::Email`] (see [`Email::parse_field`]).
+    ///
+    /// # Errors
+    /// As [`Email::parse_field`].
     pub fn parse(input: &str) -> Result<Email, InvalidInput> {
         Self::parse_field(input, Field::Email)
     }
 
     /// Parses an address entered in `field`.
+    ///
+    /// # Errors
+    /// An [`InvalidInput`] in `field`: empty, too long, white space or a
+    /// character outside ASCII, not exactly one `@`, or a malformed local
+    /// part or domain.
     pub fn parse_field(input: &str, field: Field) -> Result<Email, InvalidInput> {
         let refuse = |problem| Err(InvalidInput::new(field, problem));
         let typed = text::clean(input, field, Self::MAX_LEN)?;
@@ -80,10 +90,7 @@ impl Email {
         {
             return refuse(Problem::Domain);
         }
-        Ok(Email {
-            typed: typed.into(),
-            identity: typed.to_ascii_lowercase().into(),
-        })
+        Ok(Email::from_stored(typed))
     }
 
     /// The address as typed (trimmed), for display.
@@ -91,9 +98,21 @@ impl Email {
         &self.typed
     }
 
+    /// An address a store kept, read back as it was stored (see
+    /// [`Name::from_stored`](crate::Name)).
+    pub(crate) fn from_stored(typed: &str) -> Email {
+        Email {
+            lower: typed
+                .bytes()
+                .any(|b| b.is_ascii_uppercase())
+                .then(|| typed.to_ascii_lowercase().into()),
+            typed: typed.into(),
+        }
+    }
+
     /// The identity: the address in lower case. Equal identities are one user.
     pub fn identity(&self) -> &str {
-        &self.identity
+        self.lower.as_deref().unwrap_or(&self.typed)
     }
 
     /// The part before the `@`, as typed.
@@ -126,7 +145,7 @@ fn is_dns_label(label: &str, max_len: usize) -> bool {
 
 impl PartialEq for Email {
     fn eq(&self, other: &Self) -> bool {
-        self.identity == other.identity
+        self.identity() == other.identity()
     }
 }
 
@@ -134,7 +153,7 @@ impl Eq for Email {}
 
 impl Hash for Email {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.identity.hash(state);
+        self.identity().hash(state);
     }
 }
 
@@ -146,7 +165,7 @@ impl PartialOrd for Email {
 
 impl Ord for Email {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.identity.cmp(&other.identity)
+        self.identity().cmp(other.identity())
     }
 }
 

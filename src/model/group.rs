@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 use unicode_security::confusable_detection::skeleton;
 
-use crate::input::{Field, InvalidInput, Problem};
 use crate::i18n::{Arg, Localize, Message};
+use crate::input::{Field, InvalidInput, Problem};
 use crate::model::text::{self, ZWJ, ZWNJ};
 use crate::model::{AccountNumber, Name};
 

@@ -38,8 +38,9 @@
 //!   place. Changing what does not exist fails with [`StoreError::NotFound`].
 //! - **Revisions.** A new user or group has revision 0. Each
 //!   [`Transaction::update_user`] stores the user with its stored revision
-//!   plus one; renaming a group, and adding or removing one of its
-//!   members, add one to the group's.
+//!   plus one; [`Transaction::set_sign_in_state`] leaves it; renaming a
+//!   group, and adding or removing one of its members, add one to the
+//!   group's.
 //! - **Group numbers** are given per account in creation order, starting at
 //!   1 (so the first group of an account is [`GroupId::administrators`]),
 //!   and never reused after a deletion. When an account has used every
@@ -84,9 +85,10 @@ pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
+use crate::i18n::{Arg, Localize, Message};
 use crate::model::{
     Account, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId, GroupName,
-    GroupSummary, PendingRegistration, User, UserBrief, UserId, UserRef,
+    GroupSummary, PendingRegistration, SignInState, User, UserBrief, UserId, UserRef,
 };
 
 type Source = Box<dyn std::error::Error + Send + Sync>;
@@ -156,6 +158,62 @@ impl StoreError {
     /// [`StoreError::Contention`].
     pub fn is_retryable(&self) -> bool {
         matches!(self, StoreError::Contention(_))
+    }
+}
+
+/// Why a store could not be opened. Stores that open a file or connect to
+/// a server (`SqliteStore`, for one) return it; once open, a store only
+/// ever fails with a [`StoreError`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The store could not be reached: a path naming a missing folder or a
+    /// folder rather than a file, a file this process may not read and
+    /// write, a server that refuses the connection. The cause is the source.
+    #[error("the store could not be opened: {0}")]
+    CannotOpen(#[source] Source),
+    /// What was opened is not a store of this crate: not a database at all,
+    /// or one that belongs to another application. It was left untouched.
+    #[error("the file is not a database of this crate")]
+    NotADatabase,
+    /// The database was written by a newer version of this crate, with a
+    /// schema this version does not know. It was left untouched: upgrade the
+    /// crate to use it.
+    #[error(
+        "the database has schema version {found}, newer than the version {supported} this crate knows"
+    )]
+    NewerSchema {
+        /// The schema version found in the database.
+        found: u32,
+        /// The newest schema version this crate knows.
+        supported: u32,
+    },
+    /// The store was reached, but preparing it (a migration, a check)
+    /// failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Localize for OpenError {
+    fn message(&self) -> Message {
+        match self {
+            OpenError::CannotOpen(_) => Message::new("error-store-cannot-open"),
+            OpenError::NotADatabase => Message::new("error-store-not-a-database"),
+            OpenError::NewerSchema { found, supported } => Message::new("error-store-newer-schema")
+                .arg("found", Arg::Count(u64::from(*found)))
+                .arg("supported", Arg::Count(u64::from(*supported))),
+            OpenError::Store(error) => store_error_message(error),
+        }
+    }
+}
+
+/// What a store failure says to the reader: nothing of its cause.
+pub(crate) fn store_error_message(error: &StoreError) -> Message {
+    match error {
+        StoreError::Contention(_) => Message::new("error-store-busy"),
+        StoreError::Corrupt(_) => Message::new("error-store-corrupt"),
+        StoreError::StorageFull => Message::new("error-store-full"),
+        _ => Message::new("error-store"),
     }
 }
 
@@ -325,6 +383,14 @@ pub trait Transaction: Reader {
     /// [`StoreError::NotFound`] if there is no such user,
     /// [`StoreError::Conflict`] if the new email identity is another user's.
     fn update_user(&mut self, user: &User) -> Result<u64, StoreError>;
+
+    /// Stores the user's sign-in bookkeeping (failure counts, locks). It is
+    /// not a change of the user: the revision stays, so that signing in
+    /// never makes a caller's copy of the user stale.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such user.
+    fn set_sign_in_state(&mut self, user: UserId, state: &SignInState) -> Result<(), StoreError>;
 
     /// Stores a pending registration, replacing the one of the same email
     /// identity *and account* (whose token then stops working) and no other
