@@ -198,6 +198,8 @@ fn an_aborted_transaction_refuses_every_read_write_and_the_commit() {
         tx.delete_group(admins).is_err(),
         tx.insert_user(&fixtures::user("bob@example.com")).is_err(),
         tx.update_user(&ann).is_err(),
+        tx.set_sign_in_state(ann.id, &cres_admin::SignInState::default())
+            .is_err(),
         tx.put_registration(&fixtures::registration("bob@example.com", one, "Ym9i", 1))
             .is_err(),
         tx.delete_registration(&email, one).is_err(),

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::{
     Account, AccountNumber, AuditRecord, Email, Group, GroupId, GroupName, PendingRegistration,
-    User, UserId,
+    SignInState, User, UserId,
 };
 use crate::store::{Reader, Store, StoreError, Transaction};
 
@@ -195,6 +195,10 @@ impl<W: Transaction> Transaction for AbortingTransaction<'_, W> {
 
     fn update_user(&mut self, user: &User) -> Result<u64, StoreError> {
         self.write(|tx| tx.update_user(user))
+    }
+
+    fn set_sign_in_state(&mut self, user: UserId, state: &SignInState) -> Result<(), StoreError> {
+        self.write(|tx| tx.set_sign_in_state(user, state))
     }
 
     fn put_registration(&mut self, registration: &PendingRegistration) -> Result<(), StoreError> {

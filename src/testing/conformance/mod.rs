@@ -176,6 +176,7 @@ macro_rules! __conformance_checks {
                 round_trip {
                     stored_values_round_trip,
                     users_are_updated,
+                    sign_in_state_is_stored,
                 }
                 registrations {
                     registrations_are_kept,
@@ -184,6 +185,7 @@ macro_rules! __conformance_checks {
                 }
                 revisions {
                     user_revisions,
+                    sign_in_state_leaves_the_revision,
                     group_revisions,
                 }
             }

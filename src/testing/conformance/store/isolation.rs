@@ -51,6 +51,15 @@ pub fn reads_see_own_writes<S: Store>(make: &dyn Fn() -> S) {
             Some(ann.brief()),
             "a transaction must read the brief of the user it inserted"
         );
+        let mut locked = crate::model::SignInState::default();
+        locked.user.failures = 5;
+        locked.user.locked_until = Some(at(60));
+        tx.set_sign_in_state(ann.id, &locked)?;
+        assert_eq!(
+            tx.user(ann.id)?.map(|u| u.sign_in),
+            Some(locked),
+            "a transaction must read the sign-in state it stored"
+        );
         tx.add_member(admins, ann.id)?;
         assert!(
             tx.is_member(admins, ann.id)?,

@@ -138,7 +138,7 @@ fn nothing_there(r: &dyn Reader, when: &str, ghost: UserId) -> Result<(), StoreE
 /// Changing what does not exist is a [`StoreError::NotFound`] that changes
 /// nothing: a group in a missing account, a missing group (renamed,
 /// deleted, given or losing a member), a missing user (joining a group,
-/// updated), a membership that does not exist, a missing registration.
+/// updated, given a sign-in state), a membership that does not exist, a missing registration.
 /// Each refused write is the last of its transaction.
 pub fn changing_missing_records_is_not_found<S: Store>(make: &dyn Fn() -> S) {
     let store = make();
@@ -217,6 +217,12 @@ pub fn changing_missing_records_is_not_found<S: Store>(make: &dyn Fn() -> S) {
         not_found,
         "updating a missing user must be NotFound",
         |tx| tx.update_user(&ghost),
+    );
+    refuse(
+        &store,
+        not_found,
+        "storing the sign-in state of a missing user must be NotFound",
+        |tx| tx.set_sign_in_state(ghost.id, &crate::model::SignInState::default()),
     );
     refuse(
         &store,

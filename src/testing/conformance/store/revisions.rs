@@ -2,9 +2,9 @@
 //! adds one to the user's, and each rename of a group, and each member
 //! added to or removed from it, adds one to the group's. Nothing else moves
 //! them: not a refused write, not a dropped transaction, not a change to
-//! another record.
+//! another record, not the sign-in bookkeeping.
 
-use crate::model::{AccountNumber, GroupId, GroupName, User, UserStatus};
+use crate::model::{AccountNumber, GroupId, GroupName, SignInState, Throttle, User, UserStatus};
 use crate::store::{Store, StoreError, Transaction};
 use crate::testing::conformance::support::{commit, read, refuse, setup_account};
 use crate::testing::fixtures::{at, email, group_name, name, user};
@@ -129,6 +129,60 @@ pub fn user_revisions<S: Store>(make: &dyn Fn() -> S) {
     disabled.status = UserStatus::Disabled;
     let revision = commit(&store, "update carl", |tx| tx.update_user(&disabled));
     assert_eq!(revision, 8, "and updated from it");
+}
+
+/// [`Transaction::set_sign_in_state`] is not a change of the user: it
+/// leaves the revision, alone or after an update in the same transaction,
+/// and the next update adds one to the revision as it was.
+pub fn sign_in_state_leaves_the_revision<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let ann = user("ann@example.com");
+    commit(&store, "insert ann", |tx| tx.insert_user(&ann));
+    let locked = SignInState {
+        user: Throttle {
+            failures: 3,
+            window_started: Some(at(10)),
+            lockouts: 1,
+            locked_until: Some(at(70)),
+        },
+        sources: Vec::new(),
+    };
+    commit(&store, "count failed sign-ins", |tx| {
+        tx.set_sign_in_state(ann.id, &locked)?;
+        assert_eq!(
+            tx.user(ann.id)?.map(|u| u.revision),
+            Some(0),
+            "a transaction must read the revision set_sign_in_state left"
+        );
+        Ok(())
+    });
+    assert_eq!(
+        user_revision(&store, &ann),
+        Some(0),
+        "set_sign_in_state must leave the revision of a new user at 0"
+    );
+    let mut renamed = ann.clone();
+    renamed.first_name = name("Annabel");
+    let revision = commit(&store, "update ann, then count a sign-in", |tx| {
+        let revision = tx.update_user(&renamed)?;
+        tx.set_sign_in_state(ann.id, &SignInState::default())?;
+        Ok(revision)
+    });
+    assert_eq!(revision, 1);
+    assert_eq!(
+        user_revision(&store, &ann),
+        Some(1),
+        "set_sign_in_state after an update in one transaction must leave the update's revision"
+    );
+    commit(&store, "count failed sign-ins again", |tx| {
+        tx.set_sign_in_state(ann.id, &locked)?;
+        tx.set_sign_in_state(ann.id, &locked)
+    });
+    let revision = commit(&store, "update ann again", |tx| tx.update_user(&renamed));
+    assert_eq!(
+        revision, 2,
+        "the next update must add one to the revision set_sign_in_state left"
+    );
 }
 
 /// A new group is at revision 0, as [`Transaction::insert_group`] returns

@@ -1,5 +1,6 @@
-//! Round trips: what is stored reads back equal, and an update replaces a
-//! user whole and nothing else.
+//! Round trips: what is stored reads back equal, an update replaces a user
+//! whole and nothing else, and storing the sign-in bookkeeping changes it
+//! and nothing else.
 
 use chrono::{DateTime, Utc};
 
@@ -418,6 +419,91 @@ pub fn users_are_updated<S: Store>(make: &dyn Fn() -> S) {
         None,
         "a rolled-back change of address must leave the new address free"
     );
+}
+
+/// [`Transaction::set_sign_in_state`](crate::store::Transaction::set_sign_in_state)
+/// stores a user's sign-in state (failures, window, lockouts, locks to the
+/// nanosecond, each source's throttle in order), read back equal inside
+/// the transaction and after it, and changes nothing else: not the rest of
+/// the user, not their revision, not another user. Set in a transaction
+/// that is dropped, it is rolled back.
+pub fn sign_in_state_is_stored<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let one = AccountNumber::new(1);
+    let ann = user("Ann@Example.com");
+    let bob = user("bob@example.com");
+    commit(&store, "set up ann and bob", |tx| {
+        setup_account(tx, 1)?;
+        tx.insert_user(&ann)?;
+        tx.insert_user(&bob)?;
+        tx.add_member(GroupId::administrators(one), ann.id)
+    });
+    let ids = [ann.id, bob.id];
+    let addresses = [ann.email.clone(), bob.email.clone()];
+    let before = snapshot(&store, &[one], &ids, &addresses);
+    let throttle = Throttle {
+        failures: 7,
+        window_started: Some(time(1_800_000_400, 999_999_999)),
+        lockouts: 2,
+        locked_until: Some(time(1_800_000_900, 1)),
+    };
+    let state = SignInState {
+        user: throttle,
+        sources: vec![
+            (SignInSource::new("198.51.100.7"), Throttle::default()),
+            (SignInSource::unknown(), throttle),
+            (
+                SignInSource::new("device-cookie"),
+                Throttle {
+                    failures: u32::MAX,
+                    window_started: Some(time(1_800_000_000, 5)),
+                    lockouts: u32::MAX,
+                    locked_until: None,
+                },
+            ),
+        ],
+    };
+    commit(&store, "store ann's sign-in state", |tx| {
+        tx.set_sign_in_state(ann.id, &state)?;
+        assert_eq!(
+            tx.user(ann.id)?.map(|u| u.sign_in),
+            Some(state.clone()),
+            "a transaction must read the sign-in state it stored"
+        );
+        Ok(())
+    });
+    let mut expected = ann.clone();
+    expected.sign_in = state.clone();
+    let mut after = before.clone().with_user(0, &expected);
+    assert_eq!(
+        snapshot(&store, &[one], &ids, &addresses),
+        after,
+        "set_sign_in_state must store the sign-in state, read back equal, and change nothing \
+         else (the rest of the user, the revision, other users, memberships)"
+    );
+    {
+        let mut tx = store.begin_write().expect("begin_write");
+        set_sign_in_then_drop(&mut tx, &ann, &SignInState::default());
+    }
+    assert_eq!(
+        snapshot(&store, &[one], &ids, &addresses),
+        after,
+        "a sign-in state stored in a dropped transaction must be rolled back"
+    );
+    commit(&store, "clear ann's sign-in state", |tx| {
+        tx.set_sign_in_state(ann.id, &SignInState::default())
+    });
+    after = after.with_user(0, &ann);
+    assert_eq!(
+        snapshot(&store, &[one], &ids, &addresses),
+        after,
+        "clearing the sign-in state must read back as no failures, no lock, no source"
+    );
+}
+
+fn set_sign_in_then_drop(tx: &mut dyn crate::store::Transaction, user: &User, state: &SignInState) {
+    tx.set_sign_in_state(user.id, state)
+        .expect("storing a sign-in state in a transaction that will be dropped");
 }
 
 fn tx_update(tx: &mut dyn crate::store::Transaction, user: &User) {
