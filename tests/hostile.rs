@@ -346,28 +346,40 @@ impl State {
     }
 }
 
-/// `text` with the digits of each user's revision (in the serde and the
-/// `Debug` form of a `User`, where `email` follows `revision`) made `_`;
-/// a group's revision, which no `email` follows, is left as it is.
+/// `text` with the digits of each user's revision made `_`: a revision
+/// right after a user's id, in the serde form (`"id":"…","revision":2`) or
+/// a `Debug` form (`id: UserId(…), revision: 2`, the `User`'s and the
+/// memory store's own). A group's revision, which follows no user id, is
+/// left as it is.
 fn mask_user_revisions(text: &str) -> String {
+    /// Whether `before` ends with a user id field, the id 36 characters.
+    fn follows_user_id(before: &str) -> bool {
+        let ends_with_id = |suffix: &str, prefix: &str| {
+            before
+                .strip_suffix(suffix)
+                .and_then(|b| b.get(..b.len().checked_sub(36)?))
+                .is_some_and(|b| b.ends_with(prefix))
+        };
+        ends_with_id("), ", "id: UserId(") || ends_with_id("\",", "\"id\":\"")
+    }
     let mut masked = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(at) = ["\"revision\":", "revision: "]
+    while let Some((at, len)) = ["\"revision\":", "revision: "]
         .iter()
         .filter_map(|marker| rest.find(marker).map(|at| (at, marker.len())))
         .min()
     {
-        let (at, len) = at;
-        masked.push_str(&rest[..at + len]);
+        masked.push_str(&rest[..at]);
+        let user = follows_user_id(&masked);
+        masked.push_str(&rest[at..at + len]);
         rest = &rest[at + len..];
         let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        let after = &rest[digits..];
-        if digits > 0 && (after.starts_with(",\"email\"") || after.starts_with(", email: ")) {
+        if digits > 0 && user {
             masked.push('_');
         } else {
             masked.push_str(&rest[..digits]);
         }
-        rest = after;
+        rest = &rest[digits..];
     }
     masked.push_str(rest);
     masked
@@ -375,10 +387,15 @@ fn mask_user_revisions(text: &str) -> String {
 
 #[test]
 fn only_user_revisions_are_masked() {
-    let text = r#"{"id":"x","revision":12,"email":"a@b"} Group { revision: 3 } User { id: UserId(x), revision: 4, email: Email("a@b") } {"revision":5}"#;
+    let id = "0b5c3a34-8f1e-4d2a-9c77-1e2f3a4b5c6d";
+    let text = format!(
+        r#"{{"id":"{id}","revision":12,"email":"a@b"}} Group {{ created_at: 1, revision: 3 }} User {{ id: UserId({id}), revision: 4, email: Email("a@b") }} Stored {{ id: UserId({id}), revision: 6, text: "a@b" }} {{"created_at":"x","revision":5}}"#
+    );
     assert_eq!(
-        mask_user_revisions(text),
-        r#"{"id":"x","revision":_,"email":"a@b"} Group { revision: 3 } User { id: UserId(x), revision: _, email: Email("a@b") } {"revision":5}"#
+        mask_user_revisions(&text),
+        format!(
+            r#"{{"id":"{id}","revision":_,"email":"a@b"}} Group {{ created_at: 1, revision: 3 }} User {{ id: UserId({id}), revision: _, email: Email("a@b") }} Stored {{ id: UserId({id}), revision: _, text: "a@b" }} {{"created_at":"x","revision":5}}"#
+        )
     );
 }
 

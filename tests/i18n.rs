@@ -333,7 +333,7 @@ fn the_labels_are_those_of_the_design() {
         assert_eq!(clean(&de, &label), german);
     }
     // Every label renders in its own language, not by falling back.
-    for label in Label::ALL {
+    for &label in Label::ALL {
         let english = clean(&en, &label);
         assert!(!english.is_empty() && english != label.id());
         for other in [&fr, &de] {
