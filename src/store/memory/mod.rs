@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::{
     Account, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId, GroupName,
-    GroupSummary, PendingRegistration, User, UserBrief, UserId, UserRef, UserStatus,
+    GroupSummary, PendingRegistration, SignInState, User, UserBrief, UserId, UserRef, UserStatus,
 };
 use crate::store::{Reader, Store, StoreError, Transaction};
 use accounts::{AccountEntry, GroupEntry};
@@ -454,6 +454,19 @@ impl Transaction for MemoryTransaction<'_> {
             }
         }));
         Ok(revision)
+    }
+
+    fn set_sign_in_state(&mut self, user: UserId, state: &SignInState) -> Result<(), StoreError> {
+        let users = &mut self.state.users;
+        let slot = users.slot(user).ok_or(StoreError::NotFound)?;
+        let stored = users.get_mut(slot).ok_or(StoreError::NotFound)?;
+        let previous = stored.replace_sign_in(state);
+        self.undo.push(Box::new(move |state| {
+            if let Some(stored) = state.users.get_mut(slot) {
+                stored.sign_in = previous;
+            }
+        }));
+        Ok(())
     }
 
     fn put_registration(&mut self, registration: &PendingRegistration) -> Result<(), StoreError> {

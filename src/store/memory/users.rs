@@ -31,7 +31,7 @@ pub(super) struct Stored {
     created_at: DateTime<Utc>,
     pub(super) credential: Option<Credential>,
     created_by: StoredActor,
-    sign_in: Option<Box<SignInState>>,
+    pub(super) sign_in: Option<Box<SignInState>>,
     pub(super) groups: Groups,
 }
 
@@ -71,6 +71,12 @@ impl Stored {
                 .then(|| Box::new(user.sign_in.clone())),
             groups,
         }
+    }
+
+    /// Keeps `state` as the sign-in bookkeeping; returns the previous one.
+    pub(super) fn replace_sign_in(&mut self, state: &SignInState) -> Option<Box<SignInState>> {
+        let packed = (*state != SignInState::default()).then(|| Box::new(state.clone()));
+        std::mem::replace(&mut self.sign_in, packed)
     }
 
     /// The email as typed.
