@@ -504,7 +504,9 @@ fn every_write_of_every_operation_fails_cleanly<S: Store>(make: impl Fn() -> S) 
             );
             if let (Some((email, expected)), Some(old)) = (leftover.sign_in(), user_before) {
                 // Exactly the earlier transactions' change to the user's
-                // sign-in bookkeeping stays; put it back to compare the rest.
+                // sign-in bookkeeping stays, and the bookkeeping is no
+                // change of the user: the revision stays. Put it back
+                // (which leaves the revision too) to compare the rest.
                 let user = scene.user(email);
                 assert_eq!(
                     user.sign_in,
@@ -513,7 +515,7 @@ fn every_write_of_every_operation_fails_cleanly<S: Store>(make: impl Fn() -> S) 
                 );
                 assert_eq!(
                     user.revision, old.revision,
-                    "{name}, write {k}: {leftover:?}: sign-in bookkeeping leaves the revision"
+                    "{name}, write {k}: {leftover:?} moved the revision"
                 );
                 let mut tx = store.inner().begin_write().unwrap();
                 tx.set_sign_in_state(old.id, &old.sign_in).unwrap();
