@@ -205,7 +205,7 @@ fn an_aborted_transaction_refuses_every_read_write_and_the_commit() {
         tx.delete_registration(&email, one).is_err(),
         tx.add_member(admins, ann.id).is_err(),
         tx.remove_member(admins, ann.id).is_err(),
-        tx.append_audit(&fixtures::audit_record(
+        tx.append_audit(fixtures::audit_record(
             1,
             cres_admin::Action::AccountCreated,
         ))

@@ -31,7 +31,7 @@ fn registration_form() -> RegistrationForm {
 fn send_to_carol(dir: &Directory<impl Store>) -> RegistrationToken {
     match dir
         .send_secure_message(
-            &user(&dir, "alice@example.com"),
+            &user(dir, "alice@example.com"),
             ACCOUNT,
             "carol@example.com",
         )

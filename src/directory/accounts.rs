@@ -39,7 +39,7 @@ impl<S: Store> Directory<S> {
                 &GroupName::AccountAdministrators,
                 account.created_at,
             )?;
-            tx.append_audit(&audit)?;
+            tx.append_audit(audit.clone())?;
             Ok(())
         })?;
         Ok(AccountCreated { account })

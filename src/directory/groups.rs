@@ -51,7 +51,7 @@ impl<S: Store> Directory<S> {
                     group,
                     user: user.user.clone(),
                 };
-                tx.append_audit(&self.record(&by, group.account, action))?;
+                tx.append_audit(self.record(&by, group.account, action))?;
             }
             Ok(AddedToGroup {
                 user: user.user,
@@ -99,7 +99,7 @@ impl<S: Store> Directory<S> {
                 group,
                 user: user.clone(),
             };
-            tx.append_audit(&self.record(&by, group.account, action))?;
+            tx.append_audit(self.record(&by, group.account, action))?;
             Ok(RemovedFromGroup { user, group: found })
         })
     }
@@ -127,7 +127,7 @@ impl<S: Store> Directory<S> {
                 group: group.id,
                 name: name.clone(),
             };
-            tx.append_audit(&self.record(&by, account, action))?;
+            tx.append_audit(self.record(&by, account, action))?;
             Ok(GroupCreated { group })
         })
     }
@@ -159,7 +159,7 @@ impl<S: Store> Directory<S> {
                 from: previous.clone(),
                 to: name.clone(),
             };
-            tx.append_audit(&self.record(&by, group.account, action))?;
+            tx.append_audit(self.record(&by, group.account, action))?;
             Ok(GroupRenamed {
                 group: found,
                 previous,
@@ -184,7 +184,7 @@ impl<S: Store> Directory<S> {
                 group,
                 name: found.name.clone(),
             };
-            tx.append_audit(&self.record(&by, group.account, action))?;
+            tx.append_audit(self.record(&by, group.account, action))?;
             Ok(GroupDeleted { group: found })
         })
     }

@@ -262,7 +262,7 @@ impl<S: Store> Directory<S> {
         action: &Action,
     ) -> Result<(), Error> {
         for &account in accounts {
-            tx.append_audit(&self.record(actor, account, action.clone()))?;
+            tx.append_audit(self.record(actor, account, action.clone()))?;
         }
         Ok(())
     }

@@ -82,7 +82,7 @@ impl<S: Store> Directory<S> {
                 email: email.clone(),
                 resent,
             };
-            tx.append_audit(&self.record(&by, account, action))?;
+            tx.append_audit(self.record(&by, account, action))?;
             Ok(SecureMessageSent::RegistrationIssued {
                 email: email.clone(),
                 token: token.clone(),
@@ -171,7 +171,7 @@ impl<S: Store> Directory<S> {
                         email: email.clone(),
                     }
                 };
-                tx.append_audit(&self.record(&actor, ended.account, action))?;
+                tx.append_audit(self.record(&actor, ended.account, action))?;
             }
             Ok(())
         })?;
@@ -209,7 +209,7 @@ impl<S: Store> Directory<S> {
             let action = Action::RegistrationRevoked {
                 email: email.clone(),
             };
-            tx.append_audit(&self.record(&by, account, action))?;
+            tx.append_audit(self.record(&by, account, action))?;
             Ok(RegistrationRevoked {
                 email: pending.email,
             })
@@ -238,7 +238,7 @@ impl<S: Store> Directory<S> {
                 }
                 for (account, count) in per_account {
                     let action = Action::RegistrationsPurged { count };
-                    tx.append_audit(&self.record(&by, account, action))?;
+                    tx.append_audit(self.record(&by, account, action))?;
                 }
                 Ok(expired.len())
             })?;

@@ -85,14 +85,14 @@ impl<S: Store> Directory<S> {
                 user: user.to_ref(),
                 temporary_password: form.enforce_password_expiration,
             };
-            tx.append_audit(&self.record(&by, account, added))?;
+            tx.append_audit(self.record(&by, account, added))?;
             // The account's own invitation ends: its token stops working.
             if tx.registration(&email, account)?.is_some() {
                 tx.delete_registration(&email, account)?;
                 let ended = Action::RegistrationEnded {
                     email: email.clone(),
                 };
-                tx.append_audit(&self.record(&by, account, ended))?;
+                tx.append_audit(self.record(&by, account, ended))?;
             }
             Ok(())
         })?;

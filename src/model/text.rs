@@ -127,6 +127,11 @@ fn look(c: char) -> Look {
 /// (see the module doc). With `in_context` false, every joiner and
 /// variation selector counts as invisible.
 fn has_invisible(text: &str, in_context: bool) -> bool {
+    // No printable ASCII character is hidden, joiner or selector (control
+    // characters are refused before): an address costs no table lookups.
+    if text.is_ascii() {
+        return false;
+    }
     let looks: Vec<Look> = text.chars().map(look).collect();
     looks.iter().enumerate().any(|(at, &this)| {
         let before = at.checked_sub(1).map(|b| looks[b]);
@@ -226,6 +231,14 @@ mod tests {
             .err()
             .map(|e| e.problem)
             == Some(Problem::InvisibleCharacter)
+    }
+
+    /// The ASCII fast path of `has_invisible` agrees with the tables.
+    #[test]
+    fn no_printable_ascii_character_is_invisible() {
+        for c in ' '..='~' {
+            assert!(matches!(look(c), Look::Visible | Look::Space), "{c:?}");
+        }
     }
 
     #[test]

@@ -263,7 +263,7 @@ macro_rules! forward_writes {
 
             fn append_audit(
                 &mut $this,
-                record: &$crate::AuditRecord,
+                record: $crate::AuditRecord,
             ) -> ::core::result::Result<u64, $crate::StoreError> {
                 $($before)?
                 $inner.append_audit(record)

@@ -422,11 +422,12 @@ pub trait Transaction: Reader {
     /// [`StoreError::NotFound`] if not a member.
     fn remove_member(&mut self, group: GroupId, user: UserId) -> Result<(), StoreError>;
 
-    /// Appends an audit record and returns its sequence number.
+    /// Appends an audit record, which the store keeps, and returns its
+    /// sequence number.
     ///
     /// # Errors
     /// A [`StoreError`] if the store fails.
-    fn append_audit(&mut self, record: &AuditRecord) -> Result<u64, StoreError>;
+    fn append_audit(&mut self, record: AuditRecord) -> Result<u64, StoreError>;
 
     /// Makes every write of the transaction visible at once.
     ///

@@ -221,7 +221,7 @@ impl<W: Transaction> Transaction for AbortingTransaction<'_, W> {
         self.write(|tx| tx.remove_member(group, user))
     }
 
-    fn append_audit(&mut self, record: &AuditRecord) -> Result<u64, StoreError> {
+    fn append_audit(&mut self, record: AuditRecord) -> Result<u64, StoreError> {
         self.write(|tx| tx.append_audit(record))
     }
 

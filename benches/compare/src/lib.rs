@@ -246,11 +246,11 @@ pub fn load_audit(store: &MemoryStore, users: u64) {
             account: account_of(i),
             action,
         };
-        tx.append_audit(&record(Action::UserAdded {
+        tx.append_audit(record(Action::UserAdded {
             user: user.clone(),
             temporary_password: false,
         }))?;
-        tx.append_audit(&record(Action::MemberAdded {
+        tx.append_audit(record(Action::MemberAdded {
             group: group_of(i),
             user,
         }))?;

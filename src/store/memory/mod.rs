@@ -2,9 +2,10 @@
 //! their own persistence.
 
 mod accounts;
+mod undo;
 mod users;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
@@ -14,7 +15,8 @@ use crate::model::{
     GroupSummary, PendingRegistration, SignInState, User, UserBrief, UserId, UserRef, UserStatus,
 };
 use crate::store::{Reader, Store, StoreError, Transaction};
-use accounts::{AccountEntry, GroupEntry};
+use accounts::{AccountEntry, GroupEntry, Members};
+use undo::Undo;
 use users::{Groups, Slot, Stored, Users};
 
 /// A [`Store`] in memory, behind one reader-writer lock.
@@ -55,11 +57,9 @@ impl Store for MemoryStore {
     }
 
     fn begin_write(&self) -> Result<MemoryTransaction<'_>, StoreError> {
-        let state = self.state.write().unwrap_or_else(PoisonError::into_inner);
-        Ok(MemoryTransaction {
-            state,
-            undo: Vec::new(),
-        })
+        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        let undo = std::mem::take(&mut state.spare_journal);
+        Ok(MemoryTransaction { state, undo })
     }
 }
 
@@ -84,6 +84,9 @@ struct State {
     registrations: HashMap<Identity, Vec<PendingRegistration>>,
     /// Selector → the registration's identity and account.
     selectors: HashMap<String, (Identity, AccountNumber)>,
+    /// The empty journal of the last write transaction, so that the next
+    /// one journals without allocating.
+    spare_journal: Vec<Undo>,
 }
 
 impl State {
@@ -120,7 +123,7 @@ impl State {
     /// by `revision`.
     fn unlink(&mut self, group: GroupId, slot: Slot, revision: i8) {
         if let Ok(entry) = self.group_entry_mut(group) {
-            entry.members.remove(&slot);
+            entry.members.remove(slot);
             entry.group.revision = entry.group.revision.wrapping_add_signed(revision.into());
         }
         if let Some(user) = self.users.get_mut(slot) {
@@ -215,8 +218,9 @@ impl Reader for State {
     fn members(&self, group: GroupId) -> Result<Vec<UserRef>, StoreError> {
         let mut members: Vec<UserRef> = self.group_entry(group).map_or_else(Vec::new, |g| {
             g.members
-                .iter()
-                .filter_map(|&slot| self.users.get(slot))
+                .slots()
+                .into_iter()
+                .filter_map(|slot| self.users.get(slot))
                 .map(Stored::to_ref)
                 .collect()
         });
@@ -297,10 +301,8 @@ impl Reader for State {
 /// with steps left (an error, or a panic unwinding) replays them newest first.
 pub struct MemoryTransaction<'s> {
     state: RwLockWriteGuard<'s, State>,
-    undo: Vec<UndoStep>,
+    undo: Vec<Undo>,
 }
-
-type UndoStep = Box<dyn FnOnce(&mut State)>;
 
 impl std::fmt::Debug for MemoryTransaction<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -313,8 +315,10 @@ impl std::fmt::Debug for MemoryTransaction<'_> {
 impl Drop for MemoryTransaction<'_> {
     fn drop(&mut self) {
         while let Some(step) = self.undo.pop() {
-            step(&mut self.state);
+            step.revert(&mut self.state);
         }
+        // The journal's room is kept for the next transaction.
+        self.state.spare_journal = std::mem::take(&mut self.undo);
     }
 }
 
@@ -327,10 +331,7 @@ impl Transaction for MemoryTransaction<'_> {
         }
         let entry = AccountEntry::new(account.clone(), GroupId::ADMINISTRATORS_NUMBER);
         self.state.accounts.insert(account.number, entry);
-        let number = account.number;
-        self.undo.push(Box::new(move |state| {
-            state.accounts.remove(&number);
-        }));
+        self.undo.push(Undo::InsertAccount(account.number));
         Ok(())
     }
 
@@ -360,15 +361,9 @@ impl Transaction for MemoryTransaction<'_> {
         };
         entry.insert_group(GroupEntry {
             group: group.clone(),
-            members: HashSet::new(),
+            members: Members::default(),
         });
-        let id = group.id;
-        self.undo.push(Box::new(move |state| {
-            if let Some(entry) = state.accounts.get_mut(&id.account) {
-                entry.remove_group(id.number);
-                entry.next_group = id.number;
-            }
-        }));
+        self.undo.push(Undo::InsertGroup(group.id));
         Ok(group)
     }
 
@@ -382,14 +377,11 @@ impl Transaction for MemoryTransaction<'_> {
             .get_mut(&id.account)
             .and_then(|entry| entry.rename(id.number, name.clone()))
             .ok_or(StoreError::NotFound)?;
-        self.undo.push(Box::new(move |state| {
-            if let Some(entry) = state.accounts.get_mut(&id.account) {
-                entry.rename(id.number, previous);
-                if let Some(group) = entry.group_mut(id.number) {
-                    group.group.revision = revision.wrapping_sub(1);
-                }
-            }
-        }));
+        self.undo.push(Undo::RenameGroup {
+            id,
+            previous,
+            revision,
+        });
         Ok(revision)
     }
 
@@ -400,22 +392,12 @@ impl Transaction for MemoryTransaction<'_> {
             .get_mut(&id.account)
             .and_then(|entry| entry.remove_group(id.number))
             .ok_or(StoreError::NotFound)?;
-        for &slot in &removed.members {
+        for slot in removed.members.slots() {
             if let Some(user) = self.state.users.get_mut(slot) {
                 user.groups.leave(id);
             }
         }
-        self.undo.push(Box::new(move |state| {
-            let members: Vec<Slot> = removed.members.iter().copied().collect();
-            if let Some(entry) = state.accounts.get_mut(&id.account) {
-                entry.insert_group(removed);
-            }
-            for slot in members {
-                if let Some(user) = state.users.get_mut(slot) {
-                    user.groups.join(id);
-                }
-            }
-        }));
+        self.undo.push(Undo::DeleteGroup(id, Box::new(removed)));
         Ok(())
     }
 
@@ -425,9 +407,7 @@ impl Transaction for MemoryTransaction<'_> {
             return Err(StoreError::Conflict);
         }
         let slot = users.insert(Stored::new(user, Groups::none()));
-        self.undo.push(Box::new(move |state| {
-            state.users.remove(slot);
-        }));
+        self.undo.push(Undo::InsertUser(slot));
         Ok(())
     }
 
@@ -445,14 +425,9 @@ impl Transaction for MemoryTransaction<'_> {
         let mut updated = Stored::new(user, current.groups.clone());
         updated.revision = revision;
         let previous = users.replace(slot, updated).ok_or(StoreError::NotFound)?;
-        self.undo.push(Box::new(move |state| {
-            // Memberships may have moved since: keep them, restore the rest.
-            if let Some(groups) = state.users.get(slot).map(|u| u.groups.clone()) {
-                let mut previous = previous;
-                previous.groups = groups;
-                state.users.replace(slot, previous);
-            }
-        }));
+        // Later changes of memberships are reverted first: the previous
+        // record's groups are the ones to restore.
+        self.undo.push(Undo::UpdateUser(slot, Box::new(previous)));
         Ok(revision)
     }
 
@@ -461,11 +436,7 @@ impl Transaction for MemoryTransaction<'_> {
         let slot = users.slot(user).ok_or(StoreError::NotFound)?;
         let stored = users.get_mut(slot).ok_or(StoreError::NotFound)?;
         let previous = stored.replace_sign_in(state);
-        self.undo.push(Box::new(move |state| {
-            if let Some(stored) = state.users.get_mut(slot) {
-                stored.sign_in = previous;
-            }
-        }));
+        self.undo.push(Undo::SetSignIn(slot, previous));
         Ok(())
     }
 
@@ -482,13 +453,11 @@ impl Transaction for MemoryTransaction<'_> {
         }
         let previous = self.state.remove_registration(identity, account);
         self.state.insert_registration(registration.clone());
-        let identity = identity.to_owned();
-        self.undo.push(Box::new(move |state| {
-            state.remove_registration(&identity, account);
-            if let Some(previous) = previous {
-                state.insert_registration(previous);
-            }
-        }));
+        self.undo.push(Undo::PutRegistration {
+            identity: identity.into(),
+            account,
+            previous: previous.map(Box::new),
+        });
         Ok(())
     }
 
@@ -501,8 +470,7 @@ impl Transaction for MemoryTransaction<'_> {
             .state
             .remove_registration(email.identity(), account)
             .ok_or(StoreError::NotFound)?;
-        self.undo
-            .push(Box::new(move |state| state.insert_registration(removed)));
+        self.undo.push(Undo::DeleteRegistration(Box::new(removed)));
         Ok(())
     }
 
@@ -520,8 +488,7 @@ impl Transaction for MemoryTransaction<'_> {
             return Err(StoreError::NotFound);
         }
         self.state.link(group, slot, 1);
-        self.undo
-            .push(Box::new(move |state| state.unlink(group, slot, -1)));
+        self.undo.push(Undo::AddMember(group, slot));
         Ok(())
     }
 
@@ -538,30 +505,24 @@ impl Transaction for MemoryTransaction<'_> {
             })
             .ok_or(StoreError::NotFound)?;
         self.state.unlink(group, slot, 1);
-        self.undo
-            .push(Box::new(move |state| state.link(group, slot, -1)));
+        self.undo.push(Undo::RemoveMember(group, slot));
         Ok(())
     }
 
-    fn append_audit(&mut self, record: &AuditRecord) -> Result<u64, StoreError> {
-        let previous = self.state.last_sequence;
-        let sequence = previous + 1;
+    fn append_audit(&mut self, record: AuditRecord) -> Result<u64, StoreError> {
+        let previous_sequence = self.state.last_sequence;
+        let sequence = previous_sequence + 1;
         self.state.last_sequence = sequence;
+        let account = record.account;
         self.state
             .audit
-            .entry(record.account)
+            .entry(account)
             .or_default()
-            .push(AuditEntry {
-                sequence,
-                record: record.clone(),
-            });
-        let account = record.account;
-        self.undo.push(Box::new(move |state| {
-            state.last_sequence = previous;
-            if let Some(entries) = state.audit.get_mut(&account) {
-                entries.pop();
-            }
-        }));
+            .push(AuditEntry { sequence, record });
+        self.undo.push(Undo::AppendAudit {
+            account,
+            previous_sequence,
+        });
         Ok(sequence)
     }
 

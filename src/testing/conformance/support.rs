@@ -100,7 +100,7 @@ pub(crate) fn write_everything(tx: &mut dyn Transaction) -> Result<User, StoreEr
     let ann = user("ann@example.com");
     tx.insert_user(&ann)?;
     tx.add_member(GroupId::administrators(AccountNumber::new(1)), ann.id)?;
-    tx.append_audit(&audit_record(1, Action::AccountCreated))?;
+    tx.append_audit(audit_record(1, Action::AccountCreated))?;
     Ok(ann)
 }
 

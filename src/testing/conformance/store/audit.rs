@@ -47,7 +47,7 @@ pub fn audit_trail_order<S: Store>(make: &dyn Fn() -> S) {
         tx.insert_account(&account(2))?;
         let mut sequences = Vec::new();
         for record in &records[..3] {
-            sequences.push(tx.append_audit(record)?);
+            sequences.push(tx.append_audit(record.clone())?);
         }
         Ok(sequences)
     });
@@ -58,7 +58,7 @@ pub fn audit_trail_order<S: Store>(make: &dyn Fn() -> S) {
     let second = commit(&store, "append more audit records", |tx| {
         let mut sequences = Vec::new();
         for record in &records[3..] {
-            sequences.push(tx.append_audit(record)?);
+            sequences.push(tx.append_audit(record.clone())?);
         }
         Ok(sequences)
     });
@@ -96,6 +96,6 @@ pub fn audit_trail_order<S: Store>(make: &dyn Fn() -> S) {
 /// Appends a record to account 1 in a transaction the caller then drops.
 fn tx_append_dropped(tx: &mut dyn crate::store::Transaction) {
     let dropped = audit_record(1, Action::RegistrationsPurged { count: 99 });
-    tx.append_audit(&dropped)
+    tx.append_audit(dropped.clone())
         .expect("appending to a transaction that will be dropped");
 }

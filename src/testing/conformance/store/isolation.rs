@@ -86,7 +86,7 @@ pub fn reads_see_own_writes<S: Store>(make: &dyn Fn() -> S) {
             "and count it in the group list"
         );
         let record = audit_record(1, Action::AccountCreated);
-        let sequence = tx.append_audit(&record)?;
+        let sequence = tx.append_audit(record.clone())?;
         assert_eq!(
             tx.audit(one, 10)?,
             vec![AuditEntry { sequence, record }],

@@ -109,7 +109,7 @@ pub fn stored_values_round_trip<S: Store>(make: &dyn Fn() -> S) {
                 account: one,
                 action: action.clone(),
             };
-            let sequence = tx.append_audit(&record)?;
+            let sequence = tx.append_audit(record.clone())?;
             entries.push(AuditEntry { sequence, record });
         }
         Ok((vec![admins, group], entries))
@@ -271,7 +271,7 @@ pub fn users_are_updated<S: Store>(make: &dyn Fn() -> S) {
         tx.insert_user(&ann)?;
         tx.insert_user(&bob)?;
         tx.add_member(admins, ann.id)?;
-        tx.append_audit(&audit_record(1, Action::AccountCreated))?;
+        tx.append_audit(audit_record(1, Action::AccountCreated))?;
         Ok(())
     });
     let ids = [ann.id, bob.id];

@@ -1,0 +1,109 @@
+//! The journal of a memory write transaction: one step per change, each
+//! knowing how to revert it. Dropping a transaction without a commit
+//! replays its steps newest first.
+
+use crate::model::{AccountNumber, GroupId, GroupName, PendingRegistration, SignInState};
+use crate::store::memory::State;
+use crate::store::memory::accounts::GroupEntry;
+use crate::store::memory::users::{Slot, Stored};
+
+/// How to revert one change. Plain data, not a closure: journalling a
+/// change allocates nothing but what it must keep.
+#[derive(Debug)]
+pub(super) enum Undo {
+    InsertAccount(AccountNumber),
+    InsertGroup(GroupId),
+    RenameGroup {
+        id: GroupId,
+        previous: GroupName,
+        revision: u64,
+    },
+    DeleteGroup(GroupId, Box<GroupEntry>),
+    InsertUser(Slot),
+    UpdateUser(Slot, Box<Stored>),
+    SetSignIn(Slot, Option<Box<SignInState>>),
+    PutRegistration {
+        identity: Box<str>,
+        account: AccountNumber,
+        previous: Option<Box<PendingRegistration>>,
+    },
+    DeleteRegistration(Box<PendingRegistration>),
+    AddMember(GroupId, Slot),
+    RemoveMember(GroupId, Slot),
+    AppendAudit {
+        account: AccountNumber,
+        previous_sequence: u64,
+    },
+}
+
+impl Undo {
+    pub(super) fn revert(self, state: &mut State) {
+        match self {
+            Undo::InsertAccount(number) => {
+                state.accounts.remove(&number);
+            }
+            Undo::InsertGroup(id) => {
+                if let Some(entry) = state.accounts.get_mut(&id.account) {
+                    entry.remove_group(id.number);
+                    entry.next_group = id.number;
+                }
+            }
+            Undo::RenameGroup {
+                id,
+                previous,
+                revision,
+            } => {
+                if let Some(entry) = state.accounts.get_mut(&id.account) {
+                    entry.rename(id.number, previous);
+                    if let Some(group) = entry.group_mut(id.number) {
+                        group.group.revision = revision.wrapping_sub(1);
+                    }
+                }
+            }
+            Undo::DeleteGroup(id, removed) => {
+                let members = removed.members.slots();
+                if let Some(entry) = state.accounts.get_mut(&id.account) {
+                    entry.insert_group(*removed);
+                }
+                for slot in members {
+                    if let Some(user) = state.users.get_mut(slot) {
+                        user.groups.join(id);
+                    }
+                }
+            }
+            Undo::InsertUser(slot) => {
+                state.users.remove(slot);
+            }
+            Undo::UpdateUser(slot, previous) => {
+                state.users.replace(slot, *previous);
+            }
+            Undo::SetSignIn(slot, previous) => {
+                if let Some(user) = state.users.get_mut(slot) {
+                    user.sign_in = previous;
+                }
+            }
+            Undo::PutRegistration {
+                identity,
+                account,
+                previous,
+            } => {
+                state.remove_registration(&identity, account);
+                if let Some(previous) = previous {
+                    state.insert_registration(*previous);
+                }
+            }
+            Undo::DeleteRegistration(removed) => state.insert_registration(*removed),
+            Undo::AddMember(group, slot) => state.unlink(group, slot, -1),
+            Undo::RemoveMember(group, slot) => state.link(group, slot, -1),
+            Undo::AppendAudit {
+                account,
+                previous_sequence,
+            } => {
+                state.last_sequence = previous_sequence;
+                if let Some(entries) = state.audit.get_mut(&account) {
+                    entries.pop();
+                }
+            }
+        }
+    }
+}
