@@ -86,7 +86,18 @@ fn main() -> ExitCode {
 
 #[cfg(feature = "sqlite")]
 fn run_on_file(path: &str, guide: &Guide) -> Result<(), Error> {
-    let store = cres_admin::SqliteStore::open(path)?;
+    // Opening fails with its own error (not a database, a newer schema…),
+    // which is shown like any other.
+    let store = match cres_admin::SqliteStore::open(path) {
+        Ok(store) => store,
+        Err(error) => {
+            eprintln!("{}", guide.localizer.render(&error));
+            if let Some(cause) = std::error::Error::source(&error) {
+                eprintln!("  ({cause})");
+            }
+            std::process::exit(1);
+        }
+    };
     run(&Directory::new(store), guide)
 }
 

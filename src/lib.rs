@@ -119,5 +119,7 @@ pub use sign_in::{
 pub struct ReadmeDoctests;
 
 #[cfg(feature = "sqlite")]
+pub use store::SqliteOpenError;
+#[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{MemoryStore, Store, StoreError, StoreExt};

@@ -36,6 +36,8 @@
 //! Everything here is object safe: `Box<dyn Store>` and `Arc<dyn Store>` are
 //! stores too.
 
+#[cfg(feature = "sqlite")]
+mod codec;
 mod memory;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -46,7 +48,7 @@ use chrono::{DateTime, Utc};
 
 pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteOpenError, SqliteStore};
 
 use crate::Error;
 use crate::model::{
