@@ -17,8 +17,9 @@ use common::{directory, form};
 use cres_admin::testing::conformance::assert_one_mutual_removal_won;
 use cres_admin::{
     AccountNumber, Action, Actor, ActorRecord, Credential, Directory, Email, Error, Field, GroupId,
-    Localize, Name, NewUser, PasswordChosenBy, PasswordHash, PendingRegistration, SignInSource,
-    SignInState, SqliteStore, Store, StoreError, StoreExt, Throttle, User, UserStatus,
+    Localize, Localizer, Name, NewUser, PasswordChosenBy, PasswordHash, PendingRegistration,
+    SignInSource, SignInState, SqliteOpenError, SqliteStore, Store, StoreError, StoreExt, Throttle,
+    User, UserStatus,
 };
 
 fn email(address: &str) -> Email {
@@ -53,7 +54,7 @@ fn account_with_admins<S: Store>(directory: &Directory<S>, number: u64, admins: 
     }
 }
 
-fn open_error(path: &Path) -> StoreError {
+fn open_error(path: &Path) -> SqliteOpenError {
     SqliteStore::open(path).expect_err("the file must be refused")
 }
 
@@ -214,7 +215,7 @@ fn a_newer_schema_is_refused_and_left_untouched() {
     assert!(
         matches!(
             error,
-            StoreError::NewerSchema { found, supported }
+            SqliteOpenError::NewerSchema { found, supported }
                 if found == newer && supported == SqliteStore::SCHEMA_VERSION
         ),
         "a newer schema must be refused as such: {error:?}"
@@ -224,9 +225,15 @@ fn a_newer_schema_is_refused_and_left_untouched() {
         bytes,
         "a refused database must be left byte for byte as it was"
     );
-    let message = Error::Store(error).message();
+    let message = error.message();
     assert_eq!(message.id(), "error-store-newer-schema");
     assert_eq!(message.args().len(), 2, "the message names both versions");
+    let shown = Localizer::new(&["fr"]).render(&error);
+    assert!(
+        shown.contains(&newer.to_string())
+            && shown.contains(&SqliteStore::SCHEMA_VERSION.to_string()),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -243,7 +250,7 @@ fn a_file_that_is_not_a_database_is_refused_and_left_untouched() {
         std::fs::write(&path, &contents).unwrap();
         let error = open_error(&path);
         assert!(
-            matches!(error, StoreError::NotADatabase),
+            matches!(error, SqliteOpenError::NotADatabase),
             "{name}: expected NotADatabase, got {error:?}"
         );
         assert_eq!(
@@ -251,10 +258,7 @@ fn a_file_that_is_not_a_database_is_refused_and_left_untouched() {
             contents,
             "{name} must be left as it was"
         );
-        assert_eq!(
-            Error::Store(error).message().id(),
-            "error-store-not-a-database"
-        );
+        assert_eq!(error.message().id(), "error-store-not-a-database");
     }
 }
 
@@ -271,7 +275,7 @@ fn a_database_of_another_application_is_refused() {
     }
     let bytes = std::fs::read(&path).unwrap();
     let error = open_error(&path);
-    assert!(matches!(error, StoreError::NotADatabase), "{error:?}");
+    assert!(matches!(error, SqliteOpenError::NotADatabase), "{error:?}");
     assert_eq!(
         std::fs::read(&path).unwrap(),
         bytes,
@@ -288,14 +292,11 @@ fn an_unopenable_path_is_a_clear_error() {
     ] {
         let error = open_error(&path);
         assert!(
-            matches!(error, StoreError::CannotOpen(_)),
+            matches!(error, SqliteOpenError::CannotOpen(_)),
             "{}: expected CannotOpen, got {error:?}",
             path.display()
         );
-        assert_eq!(
-            Error::Store(error).message().id(),
-            "error-store-cannot-open"
-        );
+        assert_eq!(error.message().id(), "error-store-cannot-open");
     }
 }
 
@@ -353,7 +354,10 @@ fn a_damaged_file_is_a_clear_error() {
     }
     std::fs::write(&path, &bytes).unwrap();
     let damaged = match SqliteStore::open(&path) {
-        Err(error) => matches!(error, StoreError::Corrupt(_) | StoreError::NotADatabase),
+        Err(error) => matches!(
+            error,
+            SqliteOpenError::Store(StoreError::Corrupt(_)) | SqliteOpenError::NotADatabase
+        ),
         Ok(store) => {
             let integrity = store.check_integrity();
             let read = directory(store).groups(&Actor::Support, AccountNumber::new(1));
@@ -1243,4 +1247,112 @@ fn group_numbers_never_wrap_around_to_the_built_in_group() {
         common::state(&dir, &[AccountNumber::new(12345)], &["alice@example.com"]),
         before
     );
+}
+
+/// Tightening an input rule must never make old rows unreadable: a name,
+/// a group name and addresses that an earlier version could store and
+/// today's parsers refuse, written with raw SQL, read back as stored, and
+/// the directory keeps working with them.
+#[test]
+fn what_todays_input_rules_refuse_still_reads_back() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("lenient.db");
+    let dir = directory(open(&path));
+    account_with_admins(&dir, 12345, &["alice@example.com"]);
+    let acme = AccountNumber::new(12345);
+    // Version 1 accepted a Hangul filler in a name and a group named like the
+    // built-in one in German; both are refused today.
+    let first_name = "Bob\u{3164}";
+    let group_name = "Kontoadministratoren";
+    // An address no version of the parser accepts, as another program or a
+    // future rule might leave it: reading must not depend on today's rules.
+    let accented = "J\u{F6}ran@Example.com";
+    assert!(Name::parse(first_name, Field::FirstName).is_err());
+    assert!(cres_admin::GroupName::custom(group_name, Field::GroupName).is_err());
+    assert!(Email::parse(accented).is_err());
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(&format!(
+            r#"
+            UPDATE users SET first_name = '{first_name}' WHERE identity = 'alice@example.com';
+            INSERT INTO account_groups VALUES
+                (12345, 2, '{{"custom":"{group_name}"}}', 'kontoadministratoren',
+                 '2023-11-14T22:13:20Z');
+            UPDATE accounts SET next_group = 3 WHERE number = 12345;
+            INSERT INTO users (identity, email, first_name, last_name, status, created_at,
+                               created_by, created_in)
+                VALUES (lower('{accented}'), '{accented}', 'J{ouml}ran', 'Test', 'active',
+                        '2023-11-14T22:13:20Z', '"support"', 12345);
+            INSERT INTO memberships VALUES (12345, 2, lower('{accented}'));
+            INSERT INTO audit (account, at, actor, action) VALUES
+                (12345, '2023-11-14T22:13:21Z', '{{"user":"{accented}"}}',
+                 '{{"action":"member_added","group":{{"account":12345,"number":2}},
+                    "email":"{accented}"}}');
+            "#,
+            ouml = '\u{F6}',
+        ))
+        .unwrap();
+    }
+    let alice = email("alice@example.com");
+    let group = GroupId {
+        account: acme,
+        number: 2,
+    };
+    let (user, groups, members, audit) = dir
+        .store()
+        .read_with(|r| {
+            Ok((
+                r.user(&alice)?,
+                r.groups(acme)?,
+                r.members(group)?,
+                r.audit(acme, 1)?,
+            ))
+        })
+        .expect("rows an earlier version wrote must read back, not as damaged data");
+    assert_eq!(user.unwrap().first_name.as_str(), first_name);
+    assert_eq!(groups[1].group.name.to_string(), group_name);
+    assert_eq!(groups[1].members, 1);
+    assert_eq!(
+        members.iter().map(Email::as_str).collect::<Vec<_>>(),
+        [accented]
+    );
+    assert_eq!(members[0].identity(), "j\u{F6}ran@example.com");
+    assert_eq!(audit[0].record.actor, ActorRecord::User(members[0].clone()));
+    assert!(
+        matches!(&audit[0].record.action, Action::MemberAdded { email, .. } if email.as_str() == accented)
+    );
+
+    // The directory goes on working with them: Alice joins the group.
+    dir.add_to_group(&Actor::Support, group, "alice@example.com")
+        .expect("adding to a group with a name today's rules refuse");
+    assert_eq!(dir.members(&Actor::Support, group).unwrap().len(), 2);
+}
+
+/// Several processes may open a new file at the same moment: each sees
+/// the schema created once (the losers of the race find it there) and
+/// none fails.
+#[test]
+fn stores_opened_at_once_on_a_new_file_all_open() {
+    for trial in 0..8 {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("race.db");
+        let barrier = Barrier::new(6);
+        let opened: Vec<Result<SqliteStore, SqliteOpenError>> = thread::scope(|scope| {
+            let handles: Vec<_> = (0..6)
+                .map(|_| {
+                    scope.spawn(|| {
+                        barrier.wait();
+                        SqliteStore::open(&path)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for result in &opened {
+            assert!(result.is_ok(), "trial {trial}: {result:?}");
+        }
+        let first = directory(opened.into_iter().next().unwrap().unwrap());
+        account_with_admins(&first, 1, &["alice@example.com"]);
+        assert_eq!(user_version(&path), SqliteStore::SCHEMA_VERSION);
+    }
 }
