@@ -180,9 +180,7 @@ impl SqliteStore {
         })?;
         // Nothing is written before the file is known to be ours and not newer.
         schema::check(&writer)?;
-        let mode: String = writer
-            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
-            .map_err(SqliteOpenError::from_sqlite)?;
+        let mode = wal_mode(&writer)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::backend(
                 "SQLite could not put the database in write-ahead-log mode",
@@ -272,6 +270,26 @@ impl Store for SqliteStore {
                 }
                 result => return result,
             }
+        }
+    }
+}
+
+/// Puts the file in write-ahead-log mode (a no-op once it is) and returns
+/// the mode it is in. Leaving the rollback journal of a new file needs it
+/// alone: SQLite answers busy at once, without waiting, while another
+/// connection is opening it too, so this waits and tries again, up to the
+/// busy timeout.
+fn wal_mode(conn: &Connection) -> Result<String, SqliteOpenError> {
+    let deadline = std::time::Instant::now() + pool::BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)) {
+            Err(error)
+                if error.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            result => return result.map_err(SqliteOpenError::from_sqlite),
         }
     }
 }

@@ -55,14 +55,17 @@ fn migrations() -> Migrations<'static> {
 /// The file's schema version, once it is known to be a database of this
 /// crate (or an empty file) no newer than this code.
 pub(super) fn check(conn: &Connection) -> Result<u32, SqliteOpenError> {
-    let version: i64 = conn
-        .pragma_query_value(None, "user_version", |row| row.get(0))
-        .map_err(SqliteOpenError::from_sqlite)?;
-    let application: i64 = conn
-        .pragma_query_value(None, "application_id", |row| row.get(0))
-        .map_err(SqliteOpenError::from_sqlite)?;
-    let objects: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
+    // One statement, so one snapshot: another connection may be creating
+    // the schema meanwhile, and three separate reads could see an empty
+    // header with a full schema.
+    let (version, application, objects): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT user_version FROM pragma_user_version),
+                    (SELECT application_id FROM pragma_application_id),
+                    (SELECT count(*) FROM sqlite_schema)",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
         .map_err(SqliteOpenError::from_sqlite)?;
     let ours = application == APPLICATION_ID;
     let empty = application == 0 && version == 0 && objects == 0;
