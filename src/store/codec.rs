@@ -221,6 +221,9 @@ enum StoredAction {
         #[serde(deserialize_with = "stored_email")]
         email: Email,
         until: DateTime<Utc>,
+        // Versions 2 and 3 locked a user out as a whole and did not record
+        // this: their lock-outs were of every source.
+        #[serde(default = "every_source")]
         every_source: bool,
     },
     UserUnlocked {
@@ -252,6 +255,11 @@ enum StoredAction {
         #[serde(deserialize_with = "stored_email")]
         email: Email,
     },
+}
+
+/// What a lock-out recorded before schema version 4 locked.
+fn every_source() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
@@ -427,6 +435,22 @@ mod tests {
         assert_eq!(
             parse_chosen_by(r#""unknown""#),
             Some(PasswordChosenBy::Unknown)
+        );
+    }
+
+    /// Versions 2 and 3 recorded a lock-out without `every_source` (their
+    /// locks were of the whole user), with the user as actor.
+    #[test]
+    fn lock_outs_recorded_by_versions_2_and_3_read_back() {
+        let stored =
+            r#"{"action":"user_locked","email":"erin@example.org","until":"2026-11-21T09:05:00Z"}"#;
+        assert_eq!(
+            parse_action(stored),
+            Some(Action::UserLocked {
+                email: email("erin@example.org"),
+                until: DateTime::from_timestamp(1_795_251_900, 0).unwrap(),
+                every_source: true,
+            })
         );
     }
 
