@@ -1356,3 +1356,261 @@ fn stores_opened_at_once_on_a_new_file_all_open() {
         assert_eq!(user_version(&path), SqliteStore::SCHEMA_VERSION);
     }
 }
+
+/// The frozen file of schema `version` (see `tests/data/sqlite/README.md`),
+/// copied into a temporary folder, where opening it migrates the copy.
+fn frozen(version: u32) -> (tempfile::TempDir, std::path::PathBuf) {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join(format!("v{version}.db"));
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/sqlite")
+        .join(format!("v{version}.db"));
+    std::fs::copy(&shipped, &path).expect("the frozen file is in the repository");
+    assert_eq!(
+        user_version(&path),
+        version,
+        "v{version}.db has schema {version}"
+    );
+    (folder, path)
+}
+
+/// 2026-11-21 at `hh:mm` UTC: the frozen files were written from 09:00 on.
+fn at(hh: u32, mm: u32) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("2026-11-21T{hh:02}:{mm:02}:00Z"))
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// Opens the frozen file of `version` with today's store and checks that
+/// everything its version wrote reads back (see the README for what it
+/// holds), that the directory works on it, and that the migrated file has
+/// the schema of a new one.
+fn frozen_file_migrates_and_reads_back(version: u32) {
+    let (_folder, path) = frozen(version);
+    let acme = AccountNumber::new(12345);
+    let globex = AccountNumber::new(67890);
+    let emails = [
+        "alice@example.com",
+        "bob@example.com",
+        "carol@example.org",
+        "dave@example.net",
+        "erin@example.org",
+        "grace@example.net",
+    ]
+    .map(email);
+    let frank = email("frank@example.net");
+    let store = open(&path);
+    let (accounts, acme_groups, globex_groups, members, users, trails, registrations) = store
+        .read_with(|r| {
+            let members = [
+                GroupId::administrators(acme),
+                GroupId {
+                    account: acme,
+                    number: 2,
+                },
+                GroupId::administrators(globex),
+            ]
+            .map(|group| r.members(group));
+            Ok((
+                [r.account(acme)?, r.account(globex)?],
+                r.groups(acme)?,
+                r.groups(globex)?,
+                members.into_iter().collect::<Result<Vec<_>, _>>()?,
+                emails
+                    .iter()
+                    .map(|e| r.user(e))
+                    .collect::<Result<Vec<_>, _>>()?,
+                [r.audit(acme, 100)?, r.audit(globex, 100)?],
+                r.registrations(&frank)?,
+            ))
+        })
+        .unwrap_or_else(|e| panic!("v{version}.db must read back: {e:?}"));
+
+    let names = accounts.map(|a| a.expect("both accounts are kept").name.to_string());
+    assert_eq!(names, ["Acme", "Globex"]);
+    let groups: Vec<_> = acme_groups
+        .iter()
+        .map(|s| (s.group.id.number, s.group.name.to_string(), s.members))
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            (1, "Account Administrators".to_owned(), 1),
+            (2, "Sales EMEA".to_owned(), 1),
+            (3, "Kontoadministratoren".to_owned(), 0),
+        ],
+        "v{version}: Acme's groups, a name today's rules reserve included"
+    );
+    assert_eq!(globex_groups.len(), 1);
+    let members: Vec<Vec<&str>> = members
+        .iter()
+        .map(|m| m.iter().map(Email::as_str).collect())
+        .collect();
+    assert_eq!(
+        members,
+        [
+            vec!["Alice@Example.com"],
+            vec!["bob@example.com"],
+            vec!["Carol@Example.org"]
+        ],
+        "v{version}: memberships"
+    );
+
+    let [alice, bob, carol, dave, erin, grace] = users.try_into().unwrap();
+    let (alice, bob, carol, dave) = (alice.unwrap(), bob.unwrap(), carol.unwrap(), dave.unwrap());
+    let alice_password = alice.credential.clone().unwrap();
+    let bob_password = bob.credential.clone().unwrap();
+    assert!(!alice_password.temporary && bob_password.temporary);
+    assert_eq!(alice.first_name.as_str(), "Alice");
+    assert_eq!(alice.email.as_str(), "Alice@Example.com");
+    assert_eq!(
+        bob.created_by,
+        ActorRecord::User(email("alice@example.com"))
+    );
+    let (alice_chooser, bob_chooser) = if version < 4 {
+        // Set before the store recorded who chose passwords.
+        (PasswordChosenBy::Unknown, PasswordChosenBy::Unknown)
+    } else {
+        (
+            PasswordChosenBy::Support,
+            PasswordChosenBy::Administrator {
+                email: email("alice@example.com"),
+                account: acme,
+            },
+        )
+    };
+    assert_eq!(
+        (alice_password.chosen_by, bob_password.chosen_by),
+        (alice_chooser, bob_chooser)
+    );
+    let carols_last_name = if version < 4 { "\u{3164}" } else { "Danvers" };
+    assert_eq!(carol.last_name.as_str(), carols_last_name);
+    assert_eq!(dave.status, UserStatus::PendingRegistration);
+    assert!(dave.credential.is_none());
+    assert_eq!(erin.is_some(), version >= 2, "Erin came with version 2");
+    if let Some(erin) = &erin {
+        let locks: Vec<_> = if version < 4 {
+            vec![erin.sign_in.user]
+        } else {
+            erin.sign_in.sources.iter().map(|(_, t)| *t).collect()
+        };
+        assert!(
+            locks
+                .iter()
+                .any(|t| t.lockouts == 1 && t.locked_until == Some(at(9, 5))),
+            "v{version}: Erin's lock-out must be kept: {:?}",
+            erin.sign_in
+        );
+    }
+    assert_eq!(grace.is_some(), version >= 3, "Grace came with version 3");
+    if let Some(grace) = &grace {
+        assert_eq!(grace.status, UserStatus::Active);
+        let chooser = grace.credential.as_ref().unwrap().chosen_by.clone();
+        let expected = if version < 4 {
+            PasswordChosenBy::Unknown
+        } else {
+            PasswordChosenBy::User
+        };
+        assert_eq!(chooser, expected);
+    }
+
+    let [acme_trail, globex_trail] = trails;
+    let counts = (acme_trail.len(), globex_trail.len());
+    let expected = match version {
+        1 => (10, 3),
+        2 => (10, 5),
+        3 => (10, 8),
+        _ => (11, 8),
+    };
+    assert_eq!(counts, expected, "v{version}: every audit entry reads back");
+    assert_eq!(
+        acme_trail.last().unwrap().record.action,
+        Action::AccountCreated
+    );
+    if version >= 2 {
+        let locked = globex_trail
+            .iter()
+            .find(|entry| matches!(entry.record.action, Action::UserLocked { .. }))
+            .expect("the lock-out is in Globex's trail");
+        assert_eq!(
+            locked.record.action,
+            Action::UserLocked {
+                email: email("erin@example.org"),
+                until: at(9, 5),
+                // Only version 4 locks a single source.
+                every_source: version < 4,
+            }
+        );
+    }
+    let registered: Vec<_> = registrations.iter().map(|r| r.account).collect();
+    let expected: &[AccountNumber] = match version {
+        1 | 2 => &[],
+        3 => &[globex],
+        _ => &[acme, globex],
+    };
+    assert_eq!(
+        registered, expected,
+        "v{version}: Frank's pending registrations"
+    );
+
+    // The directory works on the migrated file: the passwords still verify,
+    // and group numbers go on after the deleted group 4.
+    let later = cres_admin::FixedClock::new(at(10, 0));
+    let dir = directory(store).with_clock(std::sync::Arc::new(later));
+    let signed_in = dir.authenticate(
+        &common::SOURCE,
+        "alice@example.com",
+        &cres_admin::Password::new("Copper-Lantern-71"),
+    );
+    assert!(
+        matches!(signed_in, Ok(cres_admin::SignIn::SignedIn(_))),
+        "v{version}: {signed_in:?}"
+    );
+    let first_time = dir.authenticate(
+        &common::SOURCE,
+        "bob@example.com",
+        &cres_admin::Password::new("Welcome-Harbor-42"),
+    );
+    assert!(
+        matches!(
+            first_time,
+            Ok(cres_admin::SignIn::PermanentPasswordRequired(_))
+        ),
+        "v{version}: {first_time:?}"
+    );
+    let alices = Actor::User(email("alice@example.com"));
+    let created = dir.create_group(&alices, acme, "Support Desk").unwrap();
+    assert_eq!(created.group.id.number, 5, "group numbers are never reused");
+    dir.add_to_group(
+        &Actor::Support,
+        GroupId {
+            account: acme,
+            number: 3,
+        },
+        "alice@example.com",
+    )
+    .expect("a group whose name today's rules reserve still takes members");
+    drop(dir);
+
+    assert_migrated_like_new(&path, version, "the migration as it shipped");
+}
+
+#[test]
+fn frozen_version_1_file_migrates_and_reads_back() {
+    frozen_file_migrates_and_reads_back(1);
+}
+
+#[test]
+fn frozen_version_2_file_migrates_and_reads_back() {
+    frozen_file_migrates_and_reads_back(2);
+}
+
+#[test]
+fn frozen_version_3_file_migrates_and_reads_back() {
+    frozen_file_migrates_and_reads_back(3);
+}
+
+#[test]
+fn frozen_version_4_file_migrates_and_reads_back() {
+    frozen_file_migrates_and_reads_back(4);
+}
