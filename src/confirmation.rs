@@ -1,7 +1,11 @@
 //! What a successful operation says: values that render like errors do.
 
 use crate::i18n::{Localize, Message};
-use crate::model::{Account, Email, Group, GroupName};
+use chrono::{DateTime, Utc};
+
+use crate::credentials::{PasswordChangeTicket, RegistrationToken};
+use crate::i18n::Arg;
+use crate::model::{Account, Email, Group, GroupName, UserProfile, UserRef};
 
 crate::i18n::english_display!(
     AccountCreated,
@@ -23,8 +27,8 @@ pub struct AccountCreated {
 /// *Add User* succeeded: "User bob@example.com added." (R6)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserAdded {
-    /// The new user's email, as typed.
-    pub email: Email,
+    /// The user: their id, and their email as stored.
+    pub user: UserRef,
 }
 
 /// A group was created (R9).
@@ -54,8 +58,8 @@ pub struct GroupDeleted {
 /// changes nothing and records nothing).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddedToGroup {
-    /// The user.
-    pub email: Email,
+    /// The user: their id, and their email as stored.
+    pub user: UserRef,
     /// The group.
     pub group: Group,
     /// `true` when the user was a member already.
@@ -65,8 +69,8 @@ pub struct AddedToGroup {
 /// A user was taken out of a group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemovedFromGroup {
-    /// The user.
-    pub email: Email,
+    /// The user: their id, and their email as stored.
+    pub user: UserRef,
     /// The group.
     pub group: Group,
 }
@@ -79,7 +83,7 @@ impl Localize for AccountCreated {
 
 impl Localize for UserAdded {
     fn message(&self) -> Message {
-        Message::new("user-added").arg("email", &self.email)
+        Message::new("user-added").arg("email", &self.user.email)
     }
 }
 
@@ -111,7 +115,7 @@ impl Localize for AddedToGroup {
             "member-added"
         };
         Message::new(id)
-            .arg("email", &self.email)
+            .arg("email", &self.user.email)
             .arg("group", &self.group.name)
     }
 }
@@ -119,7 +123,150 @@ impl Localize for AddedToGroup {
 impl Localize for RemovedFromGroup {
     fn message(&self) -> Message {
         Message::new("member-removed")
-            .arg("email", &self.email)
+            .arg("email", &self.user.email)
             .arg("group", &self.group.name)
+    }
+}
+
+/// The outcome of a successful password check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignIn {
+    /// The user is signed in. The profile carries nothing about the
+    /// password or sign-in bookkeeping.
+    SignedIn(Box<UserProfile>),
+    /// The password was right but temporary: the user is not let in until
+    /// they choose a permanent one with the ticket (R7).
+    PermanentPasswordRequired(PasswordChangeTicket),
+}
+
+/// A user's password was changed by the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordChanged {
+    /// The user: their id, and their email as stored.
+    pub user: UserRef,
+}
+
+/// An administrator gave a user a new temporary password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordReset {
+    /// The user: their id, and their email as stored.
+    pub user: UserRef,
+}
+
+/// An administrator lifted a user's locks and cleared their failures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserUnlocked {
+    /// The user: their id, and their email as stored.
+    pub user: UserRef,
+}
+
+crate::i18n::english_display!(SignIn, PasswordChanged, PasswordReset, UserUnlocked);
+
+impl Localize for SignIn {
+    fn message(&self) -> Message {
+        match self {
+            SignIn::SignedIn(user) => Message::new("signed-in").arg("email", &user.email),
+            SignIn::PermanentPasswordRequired(_) => Message::new("permanent-password-required"),
+        }
+    }
+}
+
+impl Localize for PasswordChanged {
+    fn message(&self) -> Message {
+        Message::new("password-changed")
+    }
+}
+
+impl Localize for PasswordReset {
+    fn message(&self) -> Message {
+        Message::new("password-reset").arg("email", &self.user.email)
+    }
+}
+
+impl Localize for UserUnlocked {
+    fn message(&self) -> Message {
+        Message::new("user-unlocked").arg("email", &self.user.email)
+    }
+}
+
+/// What sending a secure message did.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum SecureMessageSent {
+    /// The recipient had no user: a registration token was issued (and any
+    /// earlier one for the address stopped working). Put it in the link.
+    RegistrationIssued {
+        /// The recipient.
+        email: Email,
+        /// The token, shown this once.
+        token: RegistrationToken,
+        /// When it stops working.
+        expires_at: DateTime<Utc>,
+    },
+    /// The recipient already has a user and can sign in to open the
+    /// message; nothing was recorded.
+    RecipientHasUser {
+        /// The recipient.
+        email: Email,
+    },
+}
+
+/// The recipient registered: they are a user now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registered {
+    /// The user: their id, and their email as stored.
+    pub user: UserRef,
+}
+
+/// A pending registration was revoked: its token no longer works.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationRevoked {
+    /// The recipient.
+    pub email: Email,
+}
+
+/// Expired pending registrations were purged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegistrationsPurged {
+    /// How many.
+    pub count: u64,
+}
+
+crate::i18n::english_display!(
+    SecureMessageSent,
+    Registered,
+    RegistrationRevoked,
+    RegistrationsPurged
+);
+
+impl Localize for RegistrationsPurged {
+    fn message(&self) -> Message {
+        Message::new("registrations-purged").arg("count", Arg::Count(self.count))
+    }
+}
+
+impl Localize for SecureMessageSent {
+    fn message(&self) -> Message {
+        match self {
+            SecureMessageSent::RegistrationIssued { email, .. } => {
+                Message::new("secure-message-registration").arg("email", email)
+            }
+            SecureMessageSent::RecipientHasUser { email } => {
+                Message::new("secure-message-existing-user").arg("email", email)
+            }
+        }
+    }
+}
+
+impl Localize for Registered {
+    fn message(&self) -> Message {
+        Message::new("registered").arg("email", &self.user.email)
+    }
+}
+
+impl Localize for RegistrationRevoked {
+    fn message(&self) -> Message {
+        Message::new("registration-revoked").arg("email", &self.email)
     }
 }

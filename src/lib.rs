@@ -13,39 +13,35 @@
 //! # Example: the guide's flow
 //!
 //! ```
-//! use cres_admin::{AccountNumber, Actor, Directory, Email, Error, GroupId, MemoryStore, NewUser, Password};
+//! use cres_admin::{AccountNumber, Actor, AddUserForm, Directory, Error, GroupId, MemoryStore, Password};
 //! # use cres_admin::PasswordHashing;
 //!
 //! let directory = Directory::new(MemoryStore::new());
 //! # let directory = directory.with_password_hashing(PasswordHashing::insecure_fast());
 //! let account = AccountNumber::new(12345);
 //! let admins = GroupId::administrators(account);
-//! let new_user = |email: &str| NewUser {
-//!     username: email.into(),
-//!     first_name: "Given".into(),
-//!     last_name: "Family".into(),
-//!     password: Password::new("Temporary-2026"),
-//!     confirm_password: Password::new("Temporary-2026"),
-//!     enforce_password_expiration: true,
+//! let new_user = |email: &str| {
+//!     AddUserForm::new(email, "Given", "Family", Password::new("Temporary-2026"))
+//!         .enforce_password_expiration(true)
 //! };
 //!
 //! // 1. Customer Support creates the account and makes Alice its first administrator.
 //! let support = Actor::Support;
 //! directory.create_account(&support, account, "Example Corp")?;
-//! directory.add_user(&support, account, &new_user("alice@example.com"))?;
+//! let alice = directory.add_user(&support, account, &new_user("alice@example.com"))?.user;
 //! directory.add_to_group(&support, admins, "alice@example.com")?;
 //!
-//! // 2. Alice tries to add Bob, who does not exist yet.
-//! let alice = Actor::User(Email::parse("alice@example.com")?);
-//! let refused = directory.add_to_group(&alice, admins, "bob@example.com").unwrap_err();
+//! // 2. Alice (signed in: the service knows her id) tries to add Bob, who does not exist yet.
+//! let as_alice = Actor::User(alice.id);
+//! let refused = directory.add_to_group(&as_alice, admins, "bob@example.com").unwrap_err();
 //! assert!(matches!(refused, Error::NonExistentUser { .. }));
 //! assert_eq!(refused.to_string(), "Can not add a non existent user.");
 //!
 //! // 3. She adds Bob as a user with a temporary password, then to the group.
-//! let added = directory.add_user(&alice, account, &new_user("bob@example.com"))?;
+//! let added = directory.add_user(&as_alice, account, &new_user("bob@example.com"))?;
 //! assert_eq!(added.to_string(), "User bob@example.com added.");
-//! directory.add_to_group(&alice, admins, "bob@example.com")?;
-//! assert!(directory.is_account_admin(account, &Email::parse("Bob@Example.com")?)?);
+//! directory.add_to_group(&as_alice, admins, "Bob@Example.com")?;
+//! assert!(directory.is_account_admin(account, added.user.id)?);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -62,56 +58,68 @@
 //! invariant the tests prove on every store: *no action of an administrator
 //! of A lets anyone who does not administer B learn, choose or replace the
 //! password of a member of B.* Every decision is in one private module,
-//! `access`; `ARCHITECTURE.md` says what the audit trail records.
+//! `directory::access`; [`rules`] states R1–R16, and `ARCHITECTURE.md` what
+//! the audit trail records.
 //!
-//! # Modules and features
+//! # Modules
 //!
-//! - [`store`]: the [`Store`] contract and [`MemoryStore`]; the `sqlite`
-//!   feature adds a persistent store.
-//! - `testing` feature: the `testing` module, with tools any store
-//!   implementation can use to test itself.
+//! - [`store`]: the [`Store`] contract, [`MemoryStore`], and the stores of
+//!   the features below.
+//! - [`rules`]: the business rules R1–R16 that the docs and tests cite.
+//! - [`testing`] (feature `testing`): tools any store implementation can use
+//!   to test itself.
+//!
+//! # Crate features
+//!
+//! None is on by default: the core needs no database and no runtime.
+//!
+//! | feature | adds |
+//! | --- | --- |
+//! | `sqlite` | `SqliteStore`: a persistent store in one SQLite file (bundled SQLite, no system library) |
+//! | `testing` | the `testing` module: the store conformance suite, fault-injecting and PostgreSQL-like wrapper stores, fixtures, the message catalogue |
 //!
 //! See `ARCHITECTURE.md` in the repository for the data flow and invariants.
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod access;
 mod clock;
 mod confirmation;
 mod credentials;
 mod directory;
 mod error;
+mod forms;
 mod i18n;
+mod input;
 mod model;
-mod registration;
-mod sign_in;
+pub mod rules;
 pub mod store;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use confirmation::{
-    AccountCreated, AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, RemovedFromGroup,
-    UserAdded,
+    AccountCreated, AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, PasswordChanged,
+    PasswordReset, Registered, RegistrationRevoked, RegistrationsPurged, RemovedFromGroup,
+    SecureMessageSent, SignIn, UserAdded, UserUnlocked,
 };
-pub use credentials::{Password, PasswordHash, PasswordHashing, PasswordPolicy};
-pub use directory::{Directory, NewUser};
-pub use error::{Error, Field, Forbidden, InvalidInput, Problem};
+pub use credentials::{
+    Password, PasswordChangeTicket, PasswordHash, PasswordHashing, PasswordPolicy,
+    RegistrationToken, SignInPolicy,
+};
+pub use directory::{Directory, RetryPolicy};
+pub use error::{Error, Forbidden};
+pub use forms::{AddUserForm, RegistrationForm};
 pub use i18n::{
     Arg, Label, LocaleCoverage, LocaleError, Localize, Localizer, LocalizerBuilder, Message,
     RenderError, ShowingGroups,
 };
+pub use input::{Field, InvalidInput, Problem};
 pub use model::{
     Account, AccountNumber, Action, Actor, ActorRecord, AuditEntry, AuditRecord, Credential, Email,
-    Group, GroupId, GroupName, GroupSummary, Name, PasswordChosenBy, PendingRegistration,
-    SignInSource, SignInState, Throttle, User, UserProfile, UserStatus,
-};
-pub use registration::{
-    Registered, RegistrationForm, RegistrationRevoked, RegistrationToken, RegistrationsPurged,
-    SecureMessageSent,
-};
-pub use sign_in::{
-    PasswordChangeTicket, PasswordChanged, PasswordReset, SignIn, SignInPolicy, UserUnlocked,
+    Group, GroupId, GroupName, GroupSummary, InvalidUserId, Name, PasswordChosenBy,
+    PendingRegistration, SignInSource, SignInState, Throttle, User, UserBrief, UserId, UserProfile,
+    UserRef, UserStatus,
 };
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
@@ -119,7 +127,9 @@ pub use sign_in::{
 pub struct ReadmeDoctests;
 
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use store::SqliteOpenError;
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use store::SqliteStore;
-pub use store::{MemoryStore, Store, StoreError, StoreExt};
+pub use store::{MemoryStore, OpenError, Store, StoreError};

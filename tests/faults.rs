@@ -43,7 +43,7 @@ const PARTNERS: GroupId = GroupId {
 };
 
 fn alice() -> Actor {
-    user("alice@example.com")
+    user(&dir, "alice@example.com")
 }
 
 fn pw(secret: &str) -> Password {
@@ -90,8 +90,8 @@ impl<'a, S: Store> Scene<'a, S> {
             "alice@example.com",
         )
         .unwrap();
-        let alice = user("alice@example.com");
-        let olga = user("olga@example.com");
+        let alice = user(&dir, "alice@example.com");
+        let olga = user(&dir, "olga@example.com");
         dir.create_group(&alice, ACCOUNT, "Sales").unwrap();
         assert_eq!(
             dir.create_group(&olga, OTHER_ACCOUNT, "Partners")

@@ -332,7 +332,7 @@ struct State {
 }
 
 fn alice() -> Actor {
-    user("alice@example.com")
+    user(&dir, "alice@example.com")
 }
 
 fn new_user(username: &str, first: &str, last: &str, password: &str, confirm: &str) -> NewUser {

@@ -145,7 +145,7 @@ fn mixed_operations<S: Store>(dir: &Directory<S>, seed: u64) -> Tally {
     for _ in 0..OPERATIONS_PER_THREAD {
         let actor = match rng.below(6) {
             0..=2 => Actor::Support,
-            3 | 4 => user("alice@example.com"),
+            3 | 4 => user(&dir, "alice@example.com"),
             _ => user(&person(rng.below(PEOPLE))),
         };
         let someone = person(rng.below(PEOPLE));
@@ -369,9 +369,9 @@ fn concurrent_changes_in_one_account_leave_another_untouched() {
             scope.spawn(move || {
                 for j in 0..200 {
                     let email = format!("t{i}-{j}@example.com");
-                    dir.add_user(&user("alice@example.com"), ACCOUNT, &form(&email))
+                    dir.add_user(&user(&dir, "alice@example.com"), ACCOUNT, &form(&email))
                         .unwrap();
-                    dir.add_to_group(&user("alice@example.com"), ADMINS, &email)
+                    dir.add_to_group(&user(&dir, "alice@example.com"), ADMINS, &email)
                         .unwrap();
                 }
             });

@@ -8,7 +8,7 @@ use std::thread;
 
 use chrono::TimeDelta;
 use common::*;
-use cres_admin::store::StoreExt;
+use cres_admin::store::Reader;
 use cres_admin::{
     Action, Actor, ActorRecord, Directory, Email, Error, Field, FixedClock, Forbidden, MemoryStore,
     Password, Problem, RegistrationForm, RegistrationToken, SecureMessageSent, SignIn, Store,
@@ -24,18 +24,17 @@ fn world() -> (Directory<MemoryStore>, Arc<FixedClock>) {
 }
 
 fn registration_form() -> RegistrationForm {
-    RegistrationForm {
-        first_name: "Carol".into(),
-        last_name: "Jones".into(),
-        password: Password::new(PASSPHRASE),
-        confirm_password: Password::new(PASSPHRASE),
-    }
+    RegistrationForm::new("Carol", "Jones", Password::new(PASSPHRASE))
 }
 
 /// Alice sends a secure message to carol, who has no user: the token.
 fn send_to_carol(dir: &Directory<impl Store>) -> RegistrationToken {
     match dir
-        .send_secure_message(&user("alice@example.com"), ACCOUNT, "carol@example.com")
+        .send_secure_message(
+            &user(&dir, "alice@example.com"),
+            ACCOUNT,
+            "carol@example.com",
+        )
         .unwrap()
     {
         SecureMessageSent::RegistrationIssued { token, .. } => token,
@@ -55,7 +54,7 @@ fn refused<T: std::fmt::Debug>(result: Result<T, Error>) {
 #[test]
 fn r8_flow_4_secure_message_registration_then_add_to_group() {
     let (dir, _) = world();
-    let alice = user("alice@example.com");
+    let alice = user(&dir, "alice@example.com");
     let sent = dir
         .send_secure_message(&alice, ACCOUNT, "Carol@Example.com")
         .unwrap();
@@ -93,15 +92,18 @@ fn r8_flow_4_secure_message_registration_then_add_to_group() {
 
     let trail = dir.audit_trail(&alice, ACCOUNT, 3).unwrap();
     let carol = Email::parse("carol@example.com").unwrap();
+    let carol_ref = stored(&dir, "carol@example.com").unwrap().to_ref();
     assert!(
-        matches!(&trail[0].record.action, Action::MemberAdded { email, .. } if *email == carol)
+        matches!(&trail[0].record.action, Action::MemberAdded { user, .. } if *user == carol_ref)
     );
-    assert!(matches!(&trail[1].record.action, Action::UserRegistered { email } if *email == carol));
-    assert_eq!(trail[1].record.actor, ActorRecord::User(carol.clone()));
+    assert!(
+        matches!(&trail[1].record.action, Action::UserRegistered { user } if *user == carol_ref)
+    );
+    assert_eq!(trail[1].record.actor, ActorRecord::User(carol_ref.clone()));
     assert!(
         matches!(&trail[2].record.action, Action::SecureMessageSent { email, resent: false } if *email == carol)
     );
-    assert_eq!(trail[2].record.actor, ActorRecord::from(&alice));
+    assert_eq!(trail[2].record.actor, record_of(&dir, "alice@example.com"));
 }
 
 #[test]
@@ -140,13 +142,17 @@ fn r8_an_administrator_of_the_senders_account_or_support_revokes() {
     other_account_administered_by_olga(&dir);
     let token = send_to_carol(&dir);
     let error = dir
-        .revoke_registration(&user("olga@example.com"), ACCOUNT, "carol@example.com")
+        .revoke_registration(
+            &user(&dir, "olga@example.com"),
+            ACCOUNT,
+            "carol@example.com",
+        )
         .unwrap_err();
     assert!(matches!(error, Error::Forbidden(_)), "{error:?}");
     // Olga's own account has no registration of carol: hers to revoke is none (R14).
     let error = dir
         .revoke_registration(
-            &user("olga@example.com"),
+            &user(&dir, "olga@example.com"),
             OTHER_ACCOUNT,
             "carol@example.com",
         )
@@ -156,7 +162,11 @@ fn r8_an_administrator_of_the_senders_account_or_support_revokes() {
         "{error:?}"
     );
     let revoked = dir
-        .revoke_registration(&user("alice@example.com"), ACCOUNT, "carol@example.com")
+        .revoke_registration(
+            &user(&dir, "alice@example.com"),
+            ACCOUNT,
+            "carol@example.com",
+        )
         .unwrap();
     assert_eq!(
         revoked.to_string(),
@@ -207,7 +217,7 @@ fn r8_add_user_for_a_pending_address_creates_the_user_and_voids_the_token() {
     let token = send_to_carol(&dir);
     let added = dir
         .add_user(
-            &user("alice@example.com"),
+            &user(&dir, "alice@example.com"),
             ACCOUNT,
             &form("carol@example.com"),
         )
@@ -216,8 +226,9 @@ fn r8_add_user_for_a_pending_address_creates_the_user_and_voids_the_token() {
     refused(dir.register(token.as_str(), &registration_form()));
     let carol = Email::parse("carol@example.com").unwrap();
     assert!(
-        dir.store()
-            .read_with(|r| Ok(r.registrations(&carol)?))
+        dir.read_store()
+            .unwrap()
+            .registrations(&carol)
             .unwrap()
             .is_empty()
     );
@@ -226,16 +237,15 @@ fn r8_add_user_for_a_pending_address_creates_the_user_and_voids_the_token() {
     assert!(
         matches!(&trail[0].record.action, Action::RegistrationEnded { email } if *email == carol)
     );
-    assert!(matches!(&trail[1].record.action, Action::UserAdded { email, .. } if *email == carol));
+    assert!(
+        matches!(&trail[1].record.action, Action::UserAdded { user, .. } if user.email == carol)
+    );
     assert!(matches!(
         &trail[2].record.action,
         Action::SecureMessageSent { .. }
     ));
     for entry in &trail[..2] {
-        assert_eq!(
-            entry.record.actor,
-            ActorRecord::from(&user("alice@example.com"))
-        );
+        assert_eq!(entry.record.actor, record_of(&dir, "alice@example.com"));
         assert_eq!(entry.record.account, ACCOUNT);
     }
 }
@@ -363,13 +373,17 @@ fn senders_are_support_or_users_of_the_account() {
     dir.add_user(&Actor::Support, OTHER_ACCOUNT, &form("olga@example.com"))
         .unwrap();
     dir.add_user(
-        &user("alice@example.com"),
+        &user(&dir, "alice@example.com"),
         ACCOUNT,
         &form("bob@example.com"),
     )
     .unwrap();
     let error = dir
-        .send_secure_message(&user("olga@example.com"), ACCOUNT, "carol@example.com")
+        .send_secure_message(
+            &user(&dir, "olga@example.com"),
+            ACCOUNT,
+            "carol@example.com",
+        )
         .unwrap_err();
     assert!(matches!(
         error,
@@ -381,7 +395,7 @@ fn senders_are_support_or_users_of_the_account() {
     );
     // Bob is no administrator, but account 12345 created him.
     assert!(matches!(
-        dir.send_secure_message(&user("bob@example.com"), ACCOUNT, "carol@example.com"),
+        dir.send_secure_message(&user(&dir, "bob@example.com"), ACCOUNT, "carol@example.com"),
         Ok(SecureMessageSent::RegistrationIssued { .. })
     ));
     assert!(
@@ -398,7 +412,11 @@ fn senders_are_support_or_users_of_the_account() {
 fn no_token_appears_in_debug_stored_state_or_the_audit_trail() {
     let (dir, _) = world();
     let sent = dir
-        .send_secure_message(&user("alice@example.com"), ACCOUNT, "carol@example.com")
+        .send_secure_message(
+            &user(&dir, "alice@example.com"),
+            ACCOUNT,
+            "carol@example.com",
+        )
         .unwrap();
     let SecureMessageSent::RegistrationIssued { token, .. } = &sent else {
         panic!("expected a token");
@@ -406,8 +424,9 @@ fn no_token_appears_in_debug_stored_state_or_the_audit_trail() {
     let secret = &token.as_str()[16..];
     let carol = Email::parse("carol@example.com").unwrap();
     let stored = dir
-        .store()
-        .read_with(|r| Ok(r.registration(&carol, ACCOUNT)?))
+        .read_store()
+        .unwrap()
+        .registration(&carol, ACCOUNT)
         .unwrap()
         .unwrap();
     let shown = format!(

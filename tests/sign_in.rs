@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 use common::*;
-use cres_admin::store::StoreExt;
+use cres_admin::store::{Store, Transaction};
 use cres_admin::{
     Action, Actor, ActorRecord, Directory, Email, Error, Field, FixedClock, Forbidden, GroupId,
     MemoryStore, Password, PasswordChosenBy, PasswordHashing, Problem, SignIn, SignInPolicy,
-    SignInSource, SignInState, Store, User, UserStatus,
+    SignInSource, SignInState, User, UserId, UserStatus,
 };
 
 const TEMPORARY: &str = "Temp-Pass-2026";
@@ -28,7 +28,7 @@ fn world() -> (Directory<MemoryStore>, Arc<FixedClock>) {
     let dir = directory(MemoryStore::new()).with_clock(clock.clone());
     bootstrap(&dir);
     dir.add_user(
-        &user("alice@example.com"),
+        &user(&dir, "alice@example.com"),
         ACCOUNT,
         &form("bob@example.com"),
     )
@@ -37,11 +37,7 @@ fn world() -> (Directory<MemoryStore>, Arc<FixedClock>) {
 }
 
 fn stored(dir: &Directory<impl Store>, email: &str) -> User {
-    let email = Email::parse(email).unwrap();
-    dir.store()
-        .read_with(|r| Ok(r.user(&email)?))
-        .unwrap()
-        .unwrap()
+    common::stored(dir, email).expect("the user exists")
 }
 
 fn refused(result: Result<SignIn, Error>) {
@@ -54,7 +50,7 @@ fn refused(result: Result<SignIn, Error>) {
 }
 
 /// Signs bob in with his temporary password and sets `PERMANENT`.
-fn make_permanent(dir: &Directory<MemoryStore>) {
+fn make_permanent(dir: &Directory<impl Store>) {
     let SignIn::PermanentPasswordRequired(ticket) = dir
         .authenticate(&SOURCE, "bob@example.com", &pw(TEMPORARY))
         .unwrap()
@@ -78,7 +74,8 @@ fn r7_a_temporary_password_lets_the_user_in_only_to_set_a_permanent_one() {
     let SignIn::PermanentPasswordRequired(ticket) = outcome else {
         panic!("expected the password change, got {outcome:?}");
     };
-    assert_eq!(ticket.email().identity(), "bob@example.com");
+    assert_eq!(ticket.user().email.identity(), "bob@example.com");
+    assert_eq!(Some(ticket.user().id), id(&dir, "bob@example.com"));
     let changed = dir
         .set_permanent_password(&ticket, &pw(PERMANENT), &pw(PERMANENT))
         .unwrap();
@@ -101,12 +98,9 @@ fn r7_a_temporary_password_lets_the_user_in_only_to_set_a_permanent_one() {
     assert_eq!(credential.chosen_by, PasswordChosenBy::User);
     let trail = dir.audit_trail(&Actor::Support, ACCOUNT, 10).unwrap();
     assert!(
-        matches!(&trail[0].record.action, Action::PasswordChanged { email } if email.identity() == "bob@example.com")
+        matches!(&trail[0].record.action, Action::PasswordChanged { user } if user.email.identity() == "bob@example.com")
     );
-    assert_eq!(
-        trail[0].record.actor,
-        ActorRecord::from(&user("bob@example.com"))
-    );
+    assert_eq!(trail[0].record.actor, record_of(&dir, "bob@example.com"));
 }
 
 #[test]
@@ -159,7 +153,7 @@ fn r7_a_ticket_stops_working_once_the_password_changes() {
         panic!("expected the password change");
     };
     dir.reset_password(
-        &user("alice@example.com"),
+        &user(&dir, "alice@example.com"),
         "bob@example.com",
         &pw("Another-Temp-77"),
         &pw("Another-Temp-77"),
@@ -193,7 +187,7 @@ fn temporary_passwords_expire_and_an_administrator_resets_them() {
     refused(dir.authenticate(&SOURCE, "bob@example.com", &pw("Wrong-Pass-123")));
     let reset = dir
         .reset_password(
-            &user("alice@example.com"),
+            &user(&dir, "alice@example.com"),
             "bob@example.com",
             &pw("Fresh-Temp-4242"),
             &pw("Fresh-Temp-4242"),
@@ -209,7 +203,7 @@ fn temporary_passwords_expire_and_an_administrator_resets_them() {
             .unwrap()
             .chosen_by,
         PasswordChosenBy::Administrator {
-            email: Email::parse("alice@example.com").unwrap(),
+            user: id(&dir, "alice@example.com").unwrap(),
             account: ACCOUNT,
         }
     );
@@ -217,10 +211,8 @@ fn temporary_passwords_expire_and_an_administrator_resets_them() {
         dir.authenticate(&SOURCE, "bob@example.com", &pw("Fresh-Temp-4242")),
         Ok(SignIn::PermanentPasswordRequired(_))
     ));
-    let lifetime = SignInPolicy {
-        temporary_password_lifetime: TimeDelta::days(30),
-        ..SignInPolicy::default()
-    };
+    let mut lifetime = SignInPolicy::default();
+    lifetime.temporary_password_lifetime = TimeDelta::days(30);
     let (dir, clock) = world();
     let dir = dir.with_sign_in_policy(lifetime);
     clock.advance(TimeDelta::days(29));
@@ -251,12 +243,15 @@ fn only_support_or_an_administrator_of_every_governing_account_resets_or_unlocks
     let people = ["alice@example.com", "bob@example.com", "olga@example.com"];
     let before = state(&dir, &both, &people);
     let temp = pw("Reset-Temp-9876");
-    for actor in [user("olga@example.com"), user("bob@example.com")] {
+    for actor in [
+        user(&dir, "olga@example.com"),
+        user(&dir, "bob@example.com"),
+    ] {
         forbidden(dir.reset_password(&actor, "bob@example.com", &temp, &temp));
         forbidden(dir.unlock_user(&actor, "bob@example.com"));
     }
     // A plain user is refused before the target is looked up.
-    forbidden(dir.unlock_user(&user("bob@example.com"), "nobody@example.com"));
+    forbidden(dir.unlock_user(&user(&dir, "bob@example.com"), "nobody@example.com"));
     assert_eq!(state(&dir, &both, &people), before);
 
     // Once bob is also in a group of olga's account, both accounts govern
@@ -268,7 +263,10 @@ fn only_support_or_an_administrator_of_every_governing_account_resets_or_unlocks
     )
     .unwrap();
     let before = state(&dir, &both, &people);
-    for actor in [user("alice@example.com"), user("olga@example.com")] {
+    for actor in [
+        user(&dir, "alice@example.com"),
+        user(&dir, "olga@example.com"),
+    ] {
         forbidden(dir.reset_password(&actor, "bob@example.com", &temp, &temp));
         forbidden(dir.unlock_user(&actor, "bob@example.com"));
     }
@@ -279,7 +277,7 @@ fn only_support_or_an_administrator_of_every_governing_account_resets_or_unlocks
     for account in both {
         let trail = dir.audit_trail(&Actor::Support, account, 1).unwrap();
         assert!(
-            matches!(&trail[0].record.action, Action::PasswordReset { email } if email.identity() == "bob@example.com"),
+            matches!(&trail[0].record.action, Action::PasswordReset { user } if user.email.identity() == "bob@example.com"),
             "{trail:?}"
         );
         assert_eq!(trail[0].record.actor, ActorRecord::Support);
@@ -302,22 +300,29 @@ fn only_support_or_an_administrator_of_every_governing_account_resets_or_unlocks
 
 #[test]
 fn unknown_wrong_pending_disabled_and_locked_all_get_the_same_refusal() {
-    let (dir, _) = world();
+    let store = Arc::new(MemoryStore::new());
+    let dir = directory(store.clone());
+    bootstrap(&dir);
+    dir.add_user(&Actor::Support, ACCOUNT, &form("bob@example.com"))
+        .unwrap();
     make_permanent(&dir);
     refused(dir.authenticate(&SOURCE, "nobody@example.com", &pw(PERMANENT)));
     refused(dir.authenticate(&SOURCE, "bob@example.com", &pw("Wrong-Pass-123")));
-    for (email, status) in [
-        ("pending@example.com", UserStatus::PendingRegistration),
-        ("disabled@example.com", UserStatus::Disabled),
-    ] {
-        let mut other = stored(&dir, "bob@example.com");
-        other.email = Email::parse(email).unwrap();
-        other.status = status;
-        dir.store()
-            .write(&mut |tx| Ok(tx.insert_user(&other)?))
-            .unwrap();
-        refused(dir.authenticate(&SOURCE, email, &pw(PERMANENT)));
-    }
+    // An address with only a pending registration has no user to sign in.
+    dir.send_secure_message(&Actor::Support, ACCOUNT, "pending@example.com")
+        .unwrap();
+    refused(dir.authenticate(&SOURCE, "pending@example.com", &pw(PERMANENT)));
+    // A disabled copy of bob, with his password, written to the store directly.
+    let mut disabled = stored(&dir, "bob@example.com");
+    disabled.id = "3f9b7a52-4c1d-4e8f-a6b2-9d0c1e2f3a4b"
+        .parse::<UserId>()
+        .unwrap();
+    disabled.email = Email::parse("disabled@example.com").unwrap();
+    disabled.status = UserStatus::Disabled;
+    let mut tx = store.begin_write().unwrap();
+    tx.insert_user(&disabled).unwrap();
+    tx.commit().unwrap();
+    refused(dir.authenticate(&SOURCE, "disabled@example.com", &pw(PERMANENT)));
     for _ in 0..5 {
         refused(dir.authenticate(&SOURCE, "bob@example.com", &pw("Wrong-Pass-123")));
     }
@@ -435,7 +440,7 @@ fn an_administrator_unlocks_a_locked_user_and_it_is_audited() {
         refused(dir.authenticate(&SOURCE, "bob@example.com", &pw("Wrong-Pass-123")));
     }
     let unlocked = dir
-        .unlock_user(&user("alice@example.com"), "bob@example.com")
+        .unlock_user(&user(&dir, "alice@example.com"), "bob@example.com")
         .unwrap();
     assert_eq!(unlocked.to_string(), "bob@example.com can sign in again.");
     let trail = dir.audit_trail(&Actor::Support, ACCOUNT, 1).unwrap();
@@ -443,10 +448,7 @@ fn an_administrator_unlocks_a_locked_user_and_it_is_audited() {
         &trail[0].record.action,
         Action::UserUnlocked { .. }
     ));
-    assert_eq!(
-        trail[0].record.actor,
-        ActorRecord::from(&user("alice@example.com"))
-    );
+    assert_eq!(trail[0].record.actor, record_of(&dir, "alice@example.com"));
     // Every source and the user's own count are cleared.
     assert_eq!(
         stored(&dir, "bob@example.com").sign_in,
@@ -455,7 +457,7 @@ fn an_administrator_unlocks_a_locked_user_and_it_is_audited() {
     // Unlocking a user with nothing to clear changes and records nothing.
     let entries = audit_len(&dir);
     let before = snapshot(&dir, ACCOUNT);
-    dir.unlock_user(&user("alice@example.com"), "bob@example.com")
+    dir.unlock_user(&user(&dir, "alice@example.com"), "bob@example.com")
         .unwrap();
     assert_eq!(audit_len(&dir), entries);
     assert_eq!(snapshot(&dir, ACCOUNT), before);
@@ -474,7 +476,7 @@ fn unlocking_a_user_who_just_signed_in_records_nothing() {
             .is_ok()
     );
     let entries = audit_len(&dir);
-    dir.unlock_user(&user("alice@example.com"), "bob@example.com")
+    dir.unlock_user(&user(&dir, "alice@example.com"), "bob@example.com")
         .unwrap();
     assert_eq!(audit_len(&dir), entries, "nothing was locked or failed");
 }
@@ -542,7 +544,7 @@ fn add_user_applies_the_same_policy() {
         new.password = pw(secret);
         new.confirm_password = pw(secret);
         let error = dir
-            .add_user(&user("alice@example.com"), ACCOUNT, &new)
+            .add_user(&user(&dir, "alice@example.com"), ACCOUNT, &new)
             .unwrap_err();
         assert!(
             matches!(&error, Error::Invalid(i) if i.problem == problem),
@@ -550,7 +552,7 @@ fn add_user_applies_the_same_policy() {
         );
     }
     assert_eq!(
-        dir.add_user(&user("alice@example.com"), ACCOUNT, &new)
+        dir.add_user(&user(&dir, "alice@example.com"), ACCOUNT, &new)
             .unwrap_err()
             .to_string(),
         "Password must not be or contain your name or the part of your email address before the @."

@@ -86,6 +86,7 @@ error-last-administrator = Benutzer { $email } ist der letzte Kontoadministrator
 error-support-only = Nur der Kundensupport kann diese Aktion ausführen.
 error-not-account-administrator = Nur ein Kontoadministrator des Kontos { $account } kann diese Aktion ausführen.
 error-store = Das Kontoverzeichnis ist nicht erreichbar. Es wurde nichts geändert; bitte versuchen Sie es erneut.
+error-store-busy = Das Kontoverzeichnis ist mit anderen Änderungen beschäftigt. Es wurde nichts geändert; bitte versuchen Sie es gleich noch einmal.
 error-store-cannot-open = Das Kontoverzeichnis konnte nicht geöffnet werden. Bitte prüfen Sie den Pfad und die Zugriffsrechte.
 error-store-not-a-database = Diese Datei ist kein Kontoverzeichnis. Sie wurde nicht verändert.
 error-store-newer-schema = Das Kontoverzeichnis wurde von einer neueren Version geschrieben (Schema { $found }; diese Version unterstützt höchstens Schema { $supported }). Es wurde nicht verändert; bitte aktualisieren Sie die Software.

@@ -94,6 +94,7 @@ error-last-administrator = { $email } is the last Account Administrator of accou
 error-support-only = Only Customer Support can do this.
 error-not-account-administrator = Only an Account Administrator of account { $account } can do this.
 error-store = The account directory could not be reached. Nothing was changed; please try again.
+error-store-busy = The account directory is busy with other changes. Nothing was changed; please try again in a moment.
 error-store-cannot-open = The account directory could not be opened. Check its path and permissions.
 error-store-not-a-database = This file is not an account directory. It was left unchanged.
 error-store-newer-schema = The account directory was written by a newer version (schema { $found }; this version knows up to { $supported }). It was left unchanged; please upgrade.

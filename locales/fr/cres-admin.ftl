@@ -97,6 +97,7 @@ error-last-administrator = L'utilisateur { $email } est le dernier administrateu
 error-support-only = Seul le service d'assistance à la clientèle peut effectuer cette opération.
 error-not-account-administrator = Seul un administrateur du compte { $account } peut effectuer cette opération.
 error-store = L'annuaire des comptes est inaccessible. Aucune modification n'a été effectuée ; veuillez réessayer.
+error-store-busy = L'annuaire des comptes est occupé par d'autres modifications. Aucune modification n'a été effectuée ; veuillez réessayer dans un instant.
 error-store-cannot-open = Impossible d'ouvrir l'annuaire des comptes. Vérifiez son chemin et ses droits d'accès.
 error-store-not-a-database = Ce fichier n'est pas un annuaire des comptes. Il n'a pas été modifié.
 error-store-newer-schema = L'annuaire des comptes a été écrit par une version plus récente (schéma { $found } ; cette version prend en charge jusqu'au schéma { $supported }). Il n'a pas été modifié ; veuillez mettre à jour l'application.

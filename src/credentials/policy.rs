@@ -7,7 +7,7 @@ use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
 use crate::credentials::Password;
-use crate::error::{Field, InvalidInput, Problem};
+use crate::input::{Field, InvalidInput, Problem};
 
 /// The rules a new password must satisfy, after NIST SP 800-63B and OWASP
 /// ASVS V2.1. There are no composition rules. In order:
@@ -48,6 +48,7 @@ use crate::error::{Field, InvalidInput, Problem};
 /// directory, which holds the current hash. Every copy of the secret made
 /// here (normalised, lower-cased) is wiped when dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PasswordPolicy {
     /// The fewest characters accepted (default 8).
     pub min_chars: usize,

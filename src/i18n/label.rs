@@ -3,7 +3,8 @@
 use crate::i18n::{Arg, Localize, Message};
 
 /// A label of the administration forms and pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::VariantArray, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case", prefix = "label-")]
 #[non_exhaustive]
 pub enum Label {
     /// "Accounts"
@@ -59,64 +60,13 @@ pub enum Label {
 }
 
 impl Label {
-    /// Every label.
-    pub const ALL: [Label; 25] = [
-        Label::Accounts,
-        Label::Groups,
-        Label::Users,
-        Label::UserId,
-        Label::AddToGroup,
-        Label::AddUser,
-        Label::Username,
-        Label::FirstName,
-        Label::LastName,
-        Label::Password,
-        Label::ConfirmPassword,
-        Label::EnforcePasswordExpiration,
-        Label::Save,
-        Label::GroupName,
-        Label::AddGroup,
-        Label::Name,
-        Label::Email,
-        Label::AccountNumber,
-        Label::AccountName,
-        Label::RemoveFromGroup,
-        Label::CustomerSupport,
-        Label::SignIn,
-        Label::ChangePassword,
-        Label::SendSecureMessage,
-        Label::Register,
-    ];
+    /// Every label, in declaration order.
+    pub const ALL: &'static [Label] = <Label as strum::VariantArray>::VARIANTS;
 
-    /// The label's Fluent message id.
+    /// The label's Fluent message id: `label-` and its name in kebab case
+    /// (`label-add-to-group`).
     pub fn id(self) -> &'static str {
-        match self {
-            Label::Accounts => "label-accounts",
-            Label::Groups => "label-groups",
-            Label::Users => "label-users",
-            Label::UserId => "label-user-id",
-            Label::AddToGroup => "label-add-to-group",
-            Label::AddUser => "label-add-user",
-            Label::Username => "label-username",
-            Label::FirstName => "label-first-name",
-            Label::LastName => "label-last-name",
-            Label::Password => "label-password",
-            Label::ConfirmPassword => "label-confirm-password",
-            Label::EnforcePasswordExpiration => "label-enforce-password-expiration",
-            Label::Save => "label-save",
-            Label::GroupName => "label-group-name",
-            Label::AddGroup => "label-add-group",
-            Label::Name => "label-name",
-            Label::Email => "label-email",
-            Label::AccountNumber => "label-account-number",
-            Label::AccountName => "label-account-name",
-            Label::RemoveFromGroup => "label-remove-from-group",
-            Label::CustomerSupport => "label-customer-support",
-            Label::SignIn => "label-sign-in",
-            Label::ChangePassword => "label-change-password",
-            Label::SendSecureMessage => "label-send-secure-message",
-            Label::Register => "label-register",
-        }
+        self.into()
     }
 }
 

@@ -112,7 +112,7 @@ pub(super) fn negotiate(
 
 /// The ids of the en-US messages.
 #[cfg(test)]
-pub(super) fn reference_ids() -> BTreeSet<String> {
+pub(crate) fn reference_ids() -> BTreeSet<String> {
     embedded()
         .iter()
         .find(|l| l.language == REFERENCE)

@@ -1,7 +1,5 @@
 //! Messages as values: a Fluent id and typed arguments, rendered later.
 
-use crate::model::{AccountNumber, Email, GroupName};
-
 /// An argument of a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -13,28 +11,6 @@ pub enum Arg {
     /// Another message of the bundle, rendered in the same language (a field
     /// label, the built-in group's name).
     Message(&'static str),
-}
-
-impl From<&Email> for Arg {
-    fn from(email: &Email) -> Arg {
-        Arg::Text(email.as_str().to_owned())
-    }
-}
-
-impl From<&AccountNumber> for Arg {
-    fn from(account: &AccountNumber) -> Arg {
-        // Text, not a number: an identifier is never shown as "12,345".
-        Arg::Text(account.to_string())
-    }
-}
-
-impl From<&GroupName> for Arg {
-    fn from(name: &GroupName) -> Arg {
-        match name {
-            GroupName::AccountAdministrators => Arg::Message("group-account-administrators"),
-            GroupName::Custom(name) => Arg::Text(name.as_str().to_owned()),
-        }
-    }
 }
 
 /// A message ready to be rendered in any language: a stable Fluent id and

@@ -28,6 +28,8 @@ use fluent::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
 
 pub use label::{Label, ShowingGroups};
+#[cfg(test)]
+pub(crate) use locales::reference_ids;
 pub use locales::{LocaleCoverage, LocaleError, LocalizerBuilder};
 pub use message::{Arg, Localize, Message};
 
@@ -207,6 +209,10 @@ impl Localizer {
     /// A label or group name passed as an argument ([`Arg::Message`]) is
     /// taken from the same language, or from the next one of the chain that
     /// has it.
+    ///
+    /// # Errors
+    /// A [`RenderError`] when no language of the chain has the message, or
+    /// when Fluent reports a problem formatting it (a missing argument, say).
     pub fn try_render(&self, item: &(impl Localize + ?Sized)) -> Result<String, RenderError> {
         let message = item.message();
         let link = (0..self.chain.len())
@@ -408,222 +414,6 @@ pub(crate) use english_display;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{Error, Field, Forbidden, InvalidInput, Problem};
-    use crate::store::StoreError;
-    use crate::testing::{every_error, every_message};
-    use std::collections::BTreeSet;
-
-    // Exhaustive matches, no wildcard: a new variant does not compile until
-    // it is numbered here, and then `every_variant_has_a_sample` fails until
-    // the shared catalogue (`crate::testing`) samples it; tests/i18n.rs
-    // renders that catalogue in every locale.
-    fn error_variant(error: &Error) -> usize {
-        match error {
-            Error::Invalid(_) => 0,
-            Error::NonExistentUser { .. } => 1,
-            Error::UserExists { .. } => 2,
-            Error::AccountExists { .. } => 3,
-            Error::AccountNotFound { .. } => 4,
-            Error::GroupExists { .. } => 5,
-            Error::GroupNotFound => 6,
-            Error::NotAMember { .. } => 7,
-            Error::BuiltInGroup => 8,
-            Error::LastAdministrator { .. } => 9,
-            Error::Forbidden(_) => 10,
-            Error::Store(_) => 11,
-            Error::SignInRefused => 12,
-            Error::TemporaryPasswordExpired => 13,
-            Error::PasswordChangeExpired => 14,
-            Error::UserNotFound { .. } => 15,
-            Error::RegistrationRefused => 16,
-            Error::RegistrationExpired => 17,
-            Error::RegistrationNotFound { .. } => 18,
-            Error::OwnPasswordRequired { .. } => 19,
-            Error::InvitedElsewhere { .. } => 20,
-        }
-    }
-    const ERROR_VARIANTS: usize = 21;
-
-    fn forbidden_variant(forbidden: &Forbidden) -> usize {
-        match forbidden {
-            Forbidden::SupportOnly => 0,
-            Forbidden::NotAccountAdministrator { .. } => 1,
-            Forbidden::NotAccountMember { .. } => 2,
-            Forbidden::NotGoverningAdministrator => 3,
-        }
-    }
-    const FORBIDDEN_VARIANTS: usize = 4;
-
-    fn problem_variant(problem: &Problem) -> usize {
-        match problem {
-            Problem::Empty => 0,
-            Problem::TooLong { .. } => 1,
-            Problem::TooShort { .. } => 2,
-            Problem::ControlCharacter => 3,
-            Problem::InvisibleCharacter => 4,
-            Problem::Whitespace => 5,
-            Problem::NonAscii => 6,
-            Problem::AtSign => 7,
-            Problem::LocalPart => 8,
-            Problem::Domain => 9,
-            Problem::NotANumber => 10,
-            Problem::Mismatch => 11,
-            Problem::CommonPassword => 12,
-            Problem::PersonalInformation => 13,
-            Problem::SameAsCurrent => 14,
-            Problem::Repetitive => 15,
-            Problem::Sequential => 16,
-            Problem::AccountName => 17,
-            Problem::ReservedName => 18,
-        }
-    }
-    const PROBLEM_VARIANTS: usize = 19;
-
-    fn field_variant(field: &Field) -> usize {
-        match field {
-            Field::UserId => 0,
-            Field::Username => 1,
-            Field::Email => 2,
-            Field::FirstName => 3,
-            Field::LastName => 4,
-            Field::Password => 5,
-            Field::ConfirmPassword => 6,
-            Field::GroupName => 7,
-            Field::AccountNumber => 8,
-            Field::AccountName => 9,
-            Field::Name => 10,
-        }
-    }
-    const FIELD_VARIANTS: usize = 11;
-
-    fn store_variant(error: &StoreError) -> usize {
-        match error {
-            StoreError::Conflict => 0,
-            StoreError::NotFound => 1,
-            StoreError::Unavailable(_) => 2,
-            StoreError::Backend(_) => 3,
-            StoreError::CannotOpen(_) => 4,
-            StoreError::NotADatabase => 5,
-            StoreError::NewerSchema { .. } => 6,
-            StoreError::Corrupt(_) => 7,
-            StoreError::StorageFull => 8,
-        }
-    }
-    const STORE_VARIANTS: usize = 9;
-
-    fn label_variant(label: &Label) -> usize {
-        match label {
-            Label::Accounts => 0,
-            Label::Groups => 1,
-            Label::Users => 2,
-            Label::UserId => 3,
-            Label::AddToGroup => 4,
-            Label::AddUser => 5,
-            Label::Username => 6,
-            Label::FirstName => 7,
-            Label::LastName => 8,
-            Label::Password => 9,
-            Label::ConfirmPassword => 10,
-            Label::EnforcePasswordExpiration => 11,
-            Label::Save => 12,
-            Label::GroupName => 13,
-            Label::AddGroup => 14,
-            Label::Name => 15,
-            Label::Email => 16,
-            Label::AccountNumber => 17,
-            Label::AccountName => 18,
-            Label::RemoveFromGroup => 19,
-            Label::CustomerSupport => 20,
-            Label::SignIn => 21,
-            Label::ChangePassword => 22,
-            Label::SendSecureMessage => 23,
-            Label::Register => 24,
-        }
-    }
-    const LABEL_VARIANTS: usize = 25;
-
-    /// The shared catalogue must sample every variant: a new one fails to
-    /// compile in the matches above until it is numbered, and fails here
-    /// until `testing::every_error` or `every_message` shows it.
-    #[test]
-    fn every_variant_has_a_sample() {
-        let errors = every_error();
-        let covered = |indices: BTreeSet<usize>, count: usize, what: &str| {
-            assert_eq!(indices, (0..count).collect(), "{what} without a sample");
-        };
-        covered(
-            errors.iter().map(error_variant).collect(),
-            ERROR_VARIANTS,
-            "Error",
-        );
-        let forbidden = errors.iter().filter_map(|e| match e {
-            Error::Forbidden(f) => Some(forbidden_variant(f)),
-            _ => None,
-        });
-        covered(forbidden.collect(), FORBIDDEN_VARIANTS, "Forbidden");
-        let invalid: Vec<&InvalidInput> = errors
-            .iter()
-            .filter_map(|e| match e {
-                Error::Invalid(invalid) => Some(invalid),
-                _ => None,
-            })
-            .collect();
-        covered(
-            invalid
-                .iter()
-                .map(|i| problem_variant(&i.problem))
-                .collect(),
-            PROBLEM_VARIANTS,
-            "Problem",
-        );
-        covered(
-            invalid.iter().map(|i| field_variant(&i.field)).collect(),
-            FIELD_VARIANTS,
-            "Field",
-        );
-        let store = errors.iter().filter_map(|e| match e {
-            Error::Store(store) => Some(store_variant(store)),
-            _ => None,
-        });
-        covered(store.collect(), STORE_VARIANTS, "StoreError");
-        covered(
-            Label::ALL.iter().map(label_variant).collect(),
-            LABEL_VARIANTS,
-            "Label::ALL",
-        );
-        let ids: BTreeSet<&str> = Label::ALL.iter().map(|label| label.id()).collect();
-        assert_eq!(ids.len(), Label::ALL.len(), "two labels share an id");
-    }
-
-    /// The ids a message uses: its own and those of its message arguments.
-    fn ids(message: &Message, into: &mut BTreeSet<&'static str>) {
-        into.insert(message.id());
-        for (_, arg) in message.args() {
-            if let Arg::Message(nested) = arg {
-                into.insert(nested);
-            }
-        }
-    }
-
-    #[test]
-    fn every_english_message_is_used_and_every_used_message_exists() {
-        let mut used = BTreeSet::new();
-        for sample in every_message() {
-            ids(&sample.message(), &mut used);
-        }
-        let defined = locales::reference_ids();
-        let used: BTreeSet<String> = used.into_iter().map(str::to_owned).collect();
-        assert_eq!(
-            used.difference(&defined).collect::<Vec<_>>(),
-            Vec::<&String>::new(),
-            "used by the crate but not in en-US"
-        );
-        assert_eq!(
-            defined.difference(&used).collect::<Vec<_>>(),
-            Vec::<&String>::new(),
-            "in en-US but used by no sample"
-        );
-    }
 
     fn tags(languages: &[LanguageIdentifier]) -> Vec<String> {
         languages.iter().map(ToString::to_string).collect()

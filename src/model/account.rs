@@ -5,7 +5,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Field, InvalidInput, Problem};
+use crate::i18n::Arg;
+use crate::input::{Field, InvalidInput, Problem};
 use crate::model::Name;
 
 /// The number that identifies an account (R1), 1 to 12 decimal digits.
@@ -33,6 +34,9 @@ impl AccountNumber {
     /// assert!(AccountNumber::parse("12a45").is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// # Errors
+    /// [`Problem::Empty`] or [`Problem::NotANumber`], in [`Field::AccountNumber`].
     pub fn parse(input: &str) -> Result<AccountNumber, InvalidInput> {
         let digits = input.trim();
         if digits.is_empty() {
@@ -76,4 +80,11 @@ pub struct Account {
     pub name: Name,
     /// When Customer Support created it.
     pub created_at: DateTime<Utc>,
+}
+
+impl From<&AccountNumber> for Arg {
+    fn from(account: &AccountNumber) -> Arg {
+        // Text, not a number: an identifier is never shown as "12,345".
+        Arg::Text(account.to_string())
+    }
 }

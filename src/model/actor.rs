@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::{Label, Localize, Message};
-use crate::model::Email;
+use crate::model::{UserId, UserRef};
 
 /// Who performs an operation: the authority the directory checks (R2, R3,
 /// R13). The service authenticates its callers and constructs an `Actor` on
@@ -23,21 +23,18 @@ pub enum Actor {
     /// Customer Support: an operator of the service, not a user of any
     /// account. Creates accounts and may administer any of them.
     Support,
-    /// A user, who may administer the accounts whose *Account
-    /// Administrators* group they are in.
-    User(Email),
+    /// A signed-in user, by id (never by email: an address can change
+    /// hands, a [`UserId`] never does). They may administer the accounts
+    /// whose *Account Administrators* group they are in.
+    User(UserId),
 }
 
 impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        ActorRecord::from(self).fmt(f)
-    }
-}
-
-/// Customer Support by its localized name; a user by their email.
-impl Localize for Actor {
-    fn message(&self) -> Message {
-        ActorRecord::from(self).message()
+        match self {
+            Actor::Support => f.write_str("Customer Support"),
+            Actor::User(id) => write!(f, "user {id}"),
+        }
     }
 }
 
@@ -57,27 +54,18 @@ impl Localize for Actor {
 pub enum ActorRecord {
     /// Customer Support.
     Support,
-    /// A user.
-    User(Email),
+    /// A user: their id, and their email at the time.
+    User(UserRef),
     /// Someone who was not signed in: the failed sign-ins that lock a user
     /// out are recorded as theirs, never as the victim's.
     Unauthenticated,
-}
-
-impl From<&Actor> for ActorRecord {
-    fn from(actor: &Actor) -> ActorRecord {
-        match actor {
-            Actor::Support => ActorRecord::Support,
-            Actor::User(email) => ActorRecord::User(email.clone()),
-        }
-    }
 }
 
 impl fmt::Display for ActorRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ActorRecord::Support => f.write_str("Customer Support"),
-            ActorRecord::User(email) => fmt::Display::fmt(email, f),
+            ActorRecord::User(user) => fmt::Display::fmt(user, f),
             ActorRecord::Unauthenticated => f.write_str("Failed sign-in attempts"),
         }
     }
@@ -89,7 +77,7 @@ impl Localize for ActorRecord {
     fn message(&self) -> Message {
         match self {
             ActorRecord::Support => Label::CustomerSupport.message(),
-            ActorRecord::User(email) => Message::new("actor-user").arg("email", email),
+            ActorRecord::User(user) => user.message(),
             ActorRecord::Unauthenticated => Message::new("actor-unauthenticated"),
         }
     }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AccountNumber, ActorRecord, Email, GroupId, GroupName};
+use crate::model::{AccountNumber, ActorRecord, Email, GroupId, GroupName, UserRef};
 
 /// What a change did, and to what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,7 +15,7 @@ pub enum Action {
     /// A user was added (*Add User*).
     UserAdded {
         /// The new user.
-        email: Email,
+        user: UserRef,
         /// Whether the password was made temporary.
         temporary_password: bool,
     },
@@ -47,18 +47,18 @@ pub enum Action {
         /// The group.
         group: GroupId,
         /// The user.
-        email: Email,
+        user: UserRef,
     },
     /// A user set a new password (the permanent one after a temporary one,
     /// or a change).
     PasswordChanged {
         /// The user.
-        email: Email,
+        user: UserRef,
     },
     /// An administrator gave a user a new temporary password.
     PasswordReset {
         /// The user.
-        email: Email,
+        user: UserRef,
     },
     /// Too many failed sign-ins locked the user out: from one source, or
     /// from every source once the user's ceiling was reached (R15).
@@ -66,7 +66,7 @@ pub enum Action {
     /// of every account that governs the user.
     UserLocked {
         /// The user.
-        email: Email,
+        user: UserRef,
         /// Sign-in is refused until then.
         until: DateTime<Utc>,
         /// `true` when every source is locked out, `false` for one source.
@@ -75,7 +75,7 @@ pub enum Action {
     /// An administrator lifted a user's lock.
     UserUnlocked {
         /// The user.
-        email: Email,
+        user: UserRef,
     },
     /// A secure message was sent to an address with no user, issuing a
     /// registration token (R8).
@@ -106,14 +106,14 @@ pub enum Action {
     /// The recipient of a secure message registered and became a user.
     UserRegistered {
         /// The new user.
-        email: Email,
+        user: UserRef,
     },
     /// A user was taken out of a group.
     MemberRemoved {
         /// The group.
         group: GroupId,
         /// The user.
-        email: Email,
+        user: UserRef,
     },
 }
 

@@ -6,7 +6,8 @@ use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Field, InvalidInput, Problem};
+use crate::i18n::Arg;
+use crate::input::{Field, InvalidInput, Problem};
 use crate::model::text;
 
 /// A parsed email address.
@@ -40,7 +41,9 @@ use crate::model::text;
 #[serde(try_from = "String", into = "String")]
 pub struct Email {
     typed: Box<str>,
-    identity: Box<str>,
+    /// The identity when it differs from `typed` (an address typed with
+    /// capitals); `None` saves a second copy of the usual all-lower-case one.
+    lower: Option<Box<str>>,
 }
 
 impl Email {
@@ -50,11 +53,19 @@ impl Email {
     const MAX_LABEL_LEN: usize = 63;
 
     /// Parses an address; errors name [`Field::Email`] (see [`Email::parse_field`]).
+    ///
+    /// # Errors
+    /// As [`Email::parse_field`].
     pub fn parse(input: &str) -> Result<Email, InvalidInput> {
         Self::parse_field(input, Field::Email)
     }
 
     /// Parses an address entered in `field`.
+    ///
+    /// # Errors
+    /// An [`InvalidInput`] in `field`: empty, too long, white space or a
+    /// character outside ASCII, not exactly one `@`, or a malformed local
+    /// part or domain.
     pub fn parse_field(input: &str, field: Field) -> Result<Email, InvalidInput> {
         let refuse = |problem| Err(InvalidInput::new(field, problem));
         let typed = text::clean(input, field, Self::MAX_LEN)?;
@@ -80,8 +91,11 @@ impl Email {
             return refuse(Problem::Domain);
         }
         Ok(Email {
+            lower: typed
+                .bytes()
+                .any(|b| b.is_ascii_uppercase())
+                .then(|| typed.to_ascii_lowercase().into()),
             typed: typed.into(),
-            identity: typed.to_ascii_lowercase().into(),
         })
     }
 
@@ -92,7 +106,7 @@ impl Email {
 
     /// The identity: the address in lower case. Equal identities are one user.
     pub fn identity(&self) -> &str {
-        &self.identity
+        self.lower.as_deref().unwrap_or(&self.typed)
     }
 
     /// The part before the `@`, as typed.
@@ -125,7 +139,7 @@ fn is_dns_label(label: &str, max_len: usize) -> bool {
 
 impl PartialEq for Email {
     fn eq(&self, other: &Self) -> bool {
-        self.identity == other.identity
+        self.identity() == other.identity()
     }
 }
 
@@ -133,7 +147,7 @@ impl Eq for Email {}
 
 impl Hash for Email {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.identity.hash(state);
+        self.identity().hash(state);
     }
 }
 
@@ -145,7 +159,7 @@ impl PartialOrd for Email {
 
 impl Ord for Email {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.identity.cmp(&other.identity)
+        self.identity().cmp(other.identity())
     }
 }
 
@@ -183,6 +197,12 @@ impl From<Email> for String {
     }
 }
 
+impl From<&Email> for Arg {
+    fn from(email: &Email) -> Arg {
+        Arg::Text(email.as_str().to_owned())
+    }
+}
+
 /// Read-back for the stores that keep text (feature `sqlite`).
 #[cfg(feature = "sqlite")]
 impl Email {
@@ -202,8 +222,11 @@ impl Email {
         let shaped =
             stored.contains('@') && !stored.chars().any(|c| c.is_whitespace() || c.is_control());
         (fits && shaped).then(|| Email {
+            lower: stored
+                .bytes()
+                .any(|b| b.is_ascii_uppercase())
+                .then(|| stored.to_ascii_lowercase().into()),
             typed: stored.into(),
-            identity: stored.to_ascii_lowercase().into(),
         })
     }
 }

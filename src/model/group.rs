@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 use unicode_security::confusable_detection::skeleton;
 
-use crate::error::{Field, InvalidInput, Problem};
 use crate::i18n::{Arg, Localize, Message};
+use crate::input::{Field, InvalidInput, Problem};
 use crate::model::text::{self, ZWJ, ZWNJ};
 use crate::model::{AccountNumber, Name};
 
@@ -172,6 +172,10 @@ pub struct Group {
     pub name: GroupName,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// How many times the group has changed (renamed, or a member added or
+    /// removed): a caller that read revision `n` can refuse to overwrite a
+    /// later change.
+    pub revision: u64,
 }
 
 impl Group {
@@ -189,6 +193,15 @@ pub struct GroupSummary {
     pub group: Group,
     /// How many users are in it.
     pub members: usize,
+}
+
+impl From<&GroupName> for Arg {
+    fn from(name: &GroupName) -> Arg {
+        match name {
+            GroupName::AccountAdministrators => Arg::Message("group-account-administrators"),
+            GroupName::Custom(name) => Arg::Text(name.as_str().to_owned()),
+        }
+    }
 }
 
 /// Read-back for the stores that keep text (feature `sqlite`).

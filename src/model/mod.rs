@@ -9,6 +9,7 @@ mod name;
 mod registration;
 mod text;
 mod user;
+mod user_id;
 
 pub use account::{Account, AccountNumber};
 pub use actor::{Actor, ActorRecord};
@@ -21,6 +22,7 @@ pub use registration::PendingRegistration;
 pub(crate) use user::end_of_time;
 pub(crate) use user::later;
 pub use user::{
-    Credential, PasswordChosenBy, SignInSource, SignInState, Throttle, User, UserProfile,
-    UserStatus,
+    Credential, PasswordChosenBy, SignInSource, SignInState, Throttle, User, UserBrief,
+    UserProfile, UserStatus,
 };
+pub use user_id::{InvalidUserId, UserId, UserRef};

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Field, InvalidInput};
+use crate::input::{Field, InvalidInput};
 use crate::model::text;
 
 /// A name as a person typed it: trimmed of white space at both ends,

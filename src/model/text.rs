@@ -47,7 +47,7 @@
 
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
-use crate::error::{Field, InvalidInput, Problem};
+use crate::input::{Field, InvalidInput, Problem};
 
 /// U+200C ZERO WIDTH NON-JOINER.
 pub(crate) const ZWNJ: char = '\u{200C}';

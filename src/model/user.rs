@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::credentials::PasswordHash;
-use crate::model::{AccountNumber, ActorRecord, Email, Name};
+use crate::model::{AccountNumber, ActorRecord, Email, Name, UserId, UserRef};
 
 /// Where a user stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -13,16 +13,13 @@ use crate::model::{AccountNumber, ActorRecord, Email, Name};
 pub enum UserStatus {
     /// Can sign in and be added to groups.
     Active,
-    /// Was sent a secure message and has not registered yet: to *Add to
-    /// Group* the address does not exist (R8).
-    PendingRegistration,
-    /// Switched off by an administrator.
+    /// Switched off by an administrator: cannot sign in.
     Disabled,
 }
 
 /// Who chose a user's current password (R13): the user, or someone who then
 /// knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum PasswordChosenBy {
@@ -34,7 +31,7 @@ pub enum PasswordChosenBy {
     /// An Account Administrator (*Add User* or a reset), acting for an account.
     Administrator {
         /// The administrator.
-        email: Email,
+        user: UserId,
         /// The account they acted for.
         account: AccountNumber,
     },
@@ -289,13 +286,18 @@ impl SignInState {
 /// Its serde form carries no password hash (see [`Credential`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
-    /// The email address: identity (ignoring case) and display form.
+    /// Who the user is, for good.
+    pub id: UserId,
+    /// How many times the user has changed: a caller that read revision `n`
+    /// can refuse to overwrite a later change.
+    pub revision: u64,
+    /// The email address: unique ignoring case, and shown as typed.
     pub email: Email,
     /// First name.
     pub first_name: Name,
     /// Last name.
     pub last_name: Name,
-    /// Active, pending registration or disabled.
+    /// Active or disabled.
     pub status: UserStatus,
     /// The password, if one was set.
     pub credential: Option<Credential>,
@@ -311,15 +313,28 @@ pub struct User {
 }
 
 impl User {
-    /// `true` when the user exists for *Add to Group*: registered, not
-    /// pending (R5, R8).
-    pub fn is_registered(&self) -> bool {
-        self.status != UserStatus::PendingRegistration
+    /// The user as a record names them now.
+    pub fn to_ref(&self) -> UserRef {
+        UserRef {
+            id: self.id,
+            email: self.email.clone(),
+        }
+    }
+
+    /// What the rules ask of the user.
+    pub fn brief(&self) -> UserBrief {
+        UserBrief {
+            user: self.to_ref(),
+            status: self.status,
+            created_in: self.created_in,
+            password_chosen_by: self.credential.as_ref().map(|c| c.chosen_by),
+        }
     }
 
     /// What may be shown of the user to whoever signed in as them.
     pub fn profile(&self) -> UserProfile {
         UserProfile {
+            id: self.id,
             email: self.email.clone(),
             first_name: self.first_name.clone(),
             last_name: self.last_name.clone(),
@@ -330,17 +345,34 @@ impl User {
     }
 }
 
+/// What the rules ask of a user, without the rest of the record: who they
+/// are, whether they are active, where they were created and who chose
+/// their password (R13). A store answers it from one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserBrief {
+    /// The user, with their current email.
+    pub user: UserRef,
+    /// Active or disabled.
+    pub status: UserStatus,
+    /// The account the user was created in.
+    pub created_in: AccountNumber,
+    /// Who chose the current password, if there is one.
+    pub password_chosen_by: Option<PasswordChosenBy>,
+}
+
 /// A user without anything about their password or sign-ins: what
 /// [`SignIn::SignedIn`](crate::SignIn) hands to the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserProfile {
+    /// Who the user is, for good.
+    pub id: UserId,
     /// The email address as typed.
     pub email: Email,
     /// First name.
     pub first_name: Name,
     /// Last name.
     pub last_name: Name,
-    /// Active, pending registration or disabled.
+    /// Active or disabled.
     pub status: UserStatus,
     /// When the user was created.
     pub created_at: DateTime<Utc>,

@@ -2,27 +2,27 @@
 //! their own persistence.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 
-use crate::Error;
 use crate::model::{
     Account, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId, GroupName,
-    GroupSummary, PendingRegistration, User,
+    GroupSummary, PendingRegistration, User, UserBrief, UserId, UserRef, UserStatus,
 };
 use crate::store::{Reader, Store, StoreError, Transaction};
 
 /// A [`Store`] in memory, behind one reader-writer lock.
 ///
-/// Reads run in parallel. A write transaction holds the write lock while its
-/// closure runs; the directory does everything slow (password hashing,
-/// input checks) before it opens one, so writers hold the lock for
-/// microseconds. Every change made inside a transaction is journalled and
-/// undone if the closure fails or panics (R12).
+/// Read snapshots run in parallel. A write transaction holds the write lock
+/// from [`Store::begin_write`] until it is committed or dropped; the
+/// directory does everything slow (password hashing, input checks) before
+/// it opens one, so writers hold the lock for microseconds. Every change
+/// made inside a transaction is journalled and undone if the transaction is
+/// dropped without a commit, a panic included (R12).
 ///
-/// Membership is indexed both ways, so *is this user an Account
-/// Administrator of that account?* and *Add to Group* cost one hash lookup
+/// Membership is indexed both ways, so *is this user an active
+/// administrator of that account?* and *Add to Group* cost one hash lookup
 /// whatever the number of accounts and users.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -37,36 +37,42 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
-    fn read(&self, f: &mut dyn FnMut(&dyn Reader) -> Result<(), Error>) -> Result<(), Error> {
+    type Read<'s> = MemoryRead<'s>;
+    type Write<'s> = MemoryTransaction<'s>;
+
+    fn begin_read(&self) -> Result<MemoryRead<'_>, StoreError> {
         // A panic inside a transaction undoes its changes before the lock is
         // released, so a poisoned lock still guards a consistent state.
         let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
-        f(&*state)
+        Ok(MemoryRead { state })
     }
 
-    fn write(
-        &self,
-        f: &mut dyn FnMut(&mut dyn Transaction) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
-        let mut tx = MemoryTransaction {
-            state: &mut state,
+    fn begin_write(&self) -> Result<MemoryTransaction<'_>, StoreError> {
+        let state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        Ok(MemoryTransaction {
+            state,
             undo: Vec::new(),
-        };
-        let result = f(&mut tx);
-        if result.is_ok() {
-            tx.undo.clear();
-        }
-        result
+        })
     }
 }
 
-type Identity = Arc<str>;
+/// A read snapshot of a [`MemoryStore`]: it holds the read lock.
+#[derive(Debug)]
+pub struct MemoryRead<'s> {
+    state: RwLockReadGuard<'s, State>,
+}
+
+crate::forward_reader!(['s] MemoryRead<'s>, self => self.state);
+
+/// A user's email identity, as the key of the email index.
+type Identity = Box<str>;
 
 #[derive(Debug, Default)]
 struct State {
     accounts: HashMap<AccountNumber, AccountEntry>,
-    users: HashMap<Identity, UserEntry>,
+    users: HashMap<UserId, UserEntry>,
+    /// Email identity → user.
+    emails: HashMap<Identity, UserId>,
     audit: HashMap<AccountNumber, Vec<AuditEntry>>,
     last_sequence: u64,
     /// By email identity: one per account at most, in account order.
@@ -122,21 +128,24 @@ impl AccountEntry {
             .is_some_and(|number| Some(*number) != except)
     }
 
-    /// Renames a group, keeping the name index true; returns the old name.
-    fn rename(&mut self, number: u32, name: GroupName) -> Option<GroupName> {
+    /// Renames a group, keeping the name index true and moving its
+    /// revision on; returns the old name and the new revision.
+    fn rename(&mut self, number: u32, name: GroupName) -> Option<(GroupName, u64)> {
         let entry = self.group_mut(number)?;
         let previous = std::mem::replace(&mut entry.group.name, name);
+        entry.group.revision = entry.group.revision.wrapping_add(1);
+        let revision = entry.group.revision;
         let key = entry.group.name.key();
         self.names.remove(&previous.key());
         self.names.insert(key, number);
-        Some(previous)
+        Some((previous, revision))
     }
 }
 
 #[derive(Debug, Clone)]
 struct GroupEntry {
     group: Group,
-    members: HashSet<Identity>,
+    members: HashSet<UserId>,
 }
 
 #[derive(Debug)]
@@ -217,21 +226,25 @@ impl State {
             .is_some_and(|entry| entry.name_taken(name, except))
     }
 
-    fn link(&mut self, group: GroupId, identity: &Identity) {
+    /// Puts `user` into `group`, the group's revision moving by `revision`.
+    fn link(&mut self, group: GroupId, user: UserId, revision: i8) {
         if let Ok(entry) = self.group_entry_mut(group) {
-            entry.members.insert(identity.clone());
+            entry.members.insert(user);
+            entry.group.revision = entry.group.revision.wrapping_add_signed(revision.into());
         }
-        if let Some(user) = self.users.get_mut(identity) {
-            user.join(group);
+        if let Some(entry) = self.users.get_mut(&user) {
+            entry.join(group);
         }
     }
 
-    fn unlink(&mut self, group: GroupId, identity: &Identity) {
+    /// Takes `user` out of `group`, the group's revision moving by `revision`.
+    fn unlink(&mut self, group: GroupId, user: UserId, revision: i8) {
         if let Ok(entry) = self.group_entry_mut(group) {
-            entry.members.remove(identity);
+            entry.members.remove(&user);
+            entry.group.revision = entry.group.revision.wrapping_add_signed(revision.into());
         }
-        if let Some(user) = self.users.get_mut(identity) {
-            user.leave(group);
+        if let Some(entry) = self.users.get_mut(&user) {
+            entry.leave(group);
         }
     }
 }
@@ -271,11 +284,23 @@ impl Reader for State {
         Ok(self.accounts.get(&number).map(|e| e.account.clone()))
     }
 
-    fn user(&self, email: &Email) -> Result<Option<User>, StoreError> {
-        Ok(self
-            .users
-            .get(email.identity())
-            .map(|e| User::clone(&e.user)))
+    fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        Ok(self.users.get(&id).map(|e| User::clone(&e.user)))
+    }
+
+    fn user_id(&self, email: &Email) -> Result<Option<UserId>, StoreError> {
+        Ok(self.emails.get(email.identity()).copied())
+    }
+
+    fn user_brief(&self, id: UserId) -> Result<Option<UserBrief>, StoreError> {
+        Ok(self.users.get(&id).map(|e| e.user.brief()))
+    }
+
+    fn is_active_admin(&self, account: AccountNumber, user: UserId) -> Result<bool, StoreError> {
+        Ok(self.users.get(&user).is_some_and(|entry| {
+            entry.user.status == UserStatus::Active
+                && entry.groups.contains(&GroupId::administrators(account))
+        }))
     }
 
     fn group(&self, id: GroupId) -> Result<Option<Group>, StoreError> {
@@ -295,42 +320,42 @@ impl Reader for State {
         }))
     }
 
-    fn is_member(&self, group: GroupId, email: &Email) -> Result<bool, StoreError> {
+    fn is_member(&self, group: GroupId, user: UserId) -> Result<bool, StoreError> {
         Ok(self
             .users
-            .get(email.identity())
-            .is_some_and(|user| user.groups.contains(&group)))
+            .get(&user)
+            .is_some_and(|entry| entry.groups.contains(&group)))
     }
 
     fn member_count(&self, group: GroupId) -> Result<usize, StoreError> {
         Ok(self.group_entry(group).map_or(0, |g| g.members.len()))
     }
 
-    fn members(&self, group: GroupId) -> Result<Vec<Email>, StoreError> {
-        let mut members: Vec<Email> = self.group_entry(group).map_or_else(Vec::new, |g| {
+    fn members(&self, group: GroupId) -> Result<Vec<UserRef>, StoreError> {
+        let mut members: Vec<UserRef> = self.group_entry(group).map_or_else(Vec::new, |g| {
             g.members
                 .iter()
-                .filter_map(|identity| self.users.get(identity))
-                .map(|u| u.user.email.clone())
+                .filter_map(|id| self.users.get(id))
+                .map(|entry| entry.user.to_ref())
                 .collect()
         });
-        members.sort();
+        members.sort_by(|a, b| a.email.cmp(&b.email));
         Ok(members)
+    }
+
+    fn user_groups(&self, user: UserId) -> Result<Vec<GroupId>, StoreError> {
+        let mut groups = self
+            .users
+            .get(&user)
+            .map_or_else(Vec::new, |entry| entry.groups.as_slice().to_vec());
+        groups.sort_unstable();
+        Ok(groups)
     }
 
     fn audit(&self, account: AccountNumber, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         Ok(self.audit.get(&account).map_or_else(Vec::new, |entries| {
             entries.iter().rev().take(limit).cloned().collect()
         }))
-    }
-
-    fn user_groups(&self, email: &Email) -> Result<Vec<GroupId>, StoreError> {
-        let mut groups = self
-            .users
-            .get(email.identity())
-            .map_or_else(Vec::new, |user| user.groups.as_slice().to_vec());
-        groups.sort_unstable();
-        Ok(groups)
     }
 
     fn registration(
@@ -385,25 +410,34 @@ impl Reader for State {
     }
 }
 
-/// A write transaction: changes go straight to the locked state, and each
-/// pushes the step that reverts it. Dropping the transaction with steps left
-/// (an error, or a panic unwinding) replays them newest first.
-struct MemoryTransaction<'a> {
-    state: &'a mut State,
+/// A write transaction of a [`MemoryStore`]: it holds the write lock, and
+/// changes go straight to the state, each pushing the step that reverts
+/// it. [`Transaction::commit`] forgets the steps; dropping the transaction
+/// with steps left (an error, or a panic unwinding) replays them newest first.
+pub struct MemoryTransaction<'s> {
+    state: RwLockWriteGuard<'s, State>,
     undo: Vec<UndoStep>,
 }
 
 type UndoStep = Box<dyn FnOnce(&mut State)>;
 
+impl std::fmt::Debug for MemoryTransaction<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryTransaction")
+            .field("changes", &self.undo.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Drop for MemoryTransaction<'_> {
     fn drop(&mut self) {
         while let Some(step) = self.undo.pop() {
-            step(self.state);
+            step(&mut self.state);
         }
     }
 }
 
-super::forward_reader!(['a] MemoryTransaction<'a>, self => self.state);
+crate::forward_reader!(['s] MemoryTransaction<'s>, self => self.state);
 
 impl Transaction for MemoryTransaction<'_> {
     fn insert_account(&mut self, account: &Account) -> Result<(), StoreError> {
@@ -446,6 +480,7 @@ impl Transaction for MemoryTransaction<'_> {
             id: GroupId { account, number },
             name: name.clone(),
             created_at,
+            revision: 0,
         };
         entry.insert_group(GroupEntry {
             group: group.clone(),
@@ -461,11 +496,11 @@ impl Transaction for MemoryTransaction<'_> {
         Ok(group)
     }
 
-    fn rename_group(&mut self, id: GroupId, name: &GroupName) -> Result<(), StoreError> {
+    fn rename_group(&mut self, id: GroupId, name: &GroupName) -> Result<u64, StoreError> {
         if self.state.name_taken(id.account, name, Some(id.number)) {
             return Err(StoreError::Conflict);
         }
-        let previous = self
+        let (previous, revision) = self
             .state
             .accounts
             .get_mut(&id.account)
@@ -474,9 +509,12 @@ impl Transaction for MemoryTransaction<'_> {
         self.undo.push(Box::new(move |state| {
             if let Some(entry) = state.accounts.get_mut(&id.account) {
                 entry.rename(id.number, previous);
+                if let Some(group) = entry.group_mut(id.number) {
+                    group.group.revision = revision - 1;
+                }
             }
         }));
-        Ok(())
+        Ok(revision)
     }
 
     fn delete_group(&mut self, id: GroupId) -> Result<(), StoreError> {
@@ -486,19 +524,19 @@ impl Transaction for MemoryTransaction<'_> {
             .get_mut(&id.account)
             .and_then(|entry| entry.remove_group(id.number))
             .ok_or(StoreError::NotFound)?;
-        for identity in &removed.members {
-            if let Some(user) = self.state.users.get_mut(identity) {
-                user.leave(id);
+        for user in &removed.members {
+            if let Some(entry) = self.state.users.get_mut(user) {
+                entry.leave(id);
             }
         }
         self.undo.push(Box::new(move |state| {
-            let members: Vec<Identity> = removed.members.iter().cloned().collect();
+            let members: Vec<UserId> = removed.members.iter().copied().collect();
             if let Some(entry) = state.accounts.get_mut(&id.account) {
                 entry.insert_group(removed);
             }
-            for identity in members {
-                if let Some(user) = state.users.get_mut(&identity) {
-                    user.join(id);
+            for user in members {
+                if let Some(entry) = state.users.get_mut(&user) {
+                    entry.join(id);
                 }
             }
         }));
@@ -506,34 +544,52 @@ impl Transaction for MemoryTransaction<'_> {
     }
 
     fn insert_user(&mut self, user: &User) -> Result<(), StoreError> {
-        let identity: Identity = user.email.identity().into();
-        if self.state.users.contains_key(&identity) {
+        let identity = user.email.identity();
+        if self.state.users.contains_key(&user.id) || self.state.emails.contains_key(identity) {
             return Err(StoreError::Conflict);
         }
         let entry = UserEntry {
             user: Box::new(user.clone()),
             groups: Groups::none(),
         };
-        self.state.users.insert(identity.clone(), entry);
+        self.state.users.insert(user.id, entry);
+        self.state.emails.insert(identity.into(), user.id);
+        let id = user.id;
         self.undo.push(Box::new(move |state| {
-            state.users.remove(&identity);
+            if let Some(entry) = state.users.remove(&id) {
+                state.emails.remove(entry.user.email.identity());
+            }
         }));
         Ok(())
     }
 
-    fn update_user(&mut self, user: &User) -> Result<(), StoreError> {
-        let entry = self
-            .state
-            .users
-            .get_mut(user.email.identity())
-            .ok_or(StoreError::NotFound)?;
-        let previous = std::mem::replace(&mut entry.user, Box::new(user.clone()));
+    fn update_user(&mut self, user: &User) -> Result<u64, StoreError> {
+        let state = &mut *self.state;
+        let entry = state.users.get_mut(&user.id).ok_or(StoreError::NotFound)?;
+        let renamed = entry.user.email.identity() != user.email.identity();
+        if renamed && state.emails.contains_key(user.email.identity()) {
+            return Err(StoreError::Conflict);
+        }
+        let revision = entry.user.revision.wrapping_add(1);
+        let mut updated = Box::new(user.clone());
+        updated.revision = revision;
+        let previous = std::mem::replace(&mut entry.user, updated);
+        if renamed {
+            state.emails.remove(previous.email.identity());
+            state.emails.insert(user.email.identity().into(), user.id);
+        }
         self.undo.push(Box::new(move |state| {
-            if let Some(entry) = state.users.get_mut(previous.email.identity()) {
+            if let Some(entry) = state.users.get_mut(&previous.id) {
+                if renamed {
+                    state.emails.remove(entry.user.email.identity());
+                    state
+                        .emails
+                        .insert(previous.email.identity().into(), previous.id);
+                }
                 entry.user = previous;
             }
         }));
-        Ok(())
+        Ok(revision)
     }
 
     fn put_registration(&mut self, registration: &PendingRegistration) -> Result<(), StoreError> {
@@ -573,33 +629,32 @@ impl Transaction for MemoryTransaction<'_> {
         Ok(())
     }
 
-    fn add_member(&mut self, group: GroupId, email: &Email) -> Result<(), StoreError> {
-        let (identity, user) = self
-            .state
-            .users
-            .get_key_value(email.identity())
-            .ok_or(StoreError::NotFound)?;
+    fn add_member(&mut self, group: GroupId, user: UserId) -> Result<(), StoreError> {
+        let entry = self.state.users.get(&user).ok_or(StoreError::NotFound)?;
+        if entry.groups.contains(&group) {
+            return Err(StoreError::Conflict);
+        }
         if self.state.group_entry(group).is_none() {
             return Err(StoreError::NotFound);
         }
-        if user.groups.contains(&group) {
-            return Err(StoreError::Conflict);
-        }
-        let identity = identity.clone();
-        self.state.link(group, &identity);
+        self.state.link(group, user, 1);
         self.undo
-            .push(Box::new(move |state| state.unlink(group, &identity)));
+            .push(Box::new(move |state| state.unlink(group, user, -1)));
         Ok(())
     }
 
-    fn remove_member(&mut self, group: GroupId, email: &Email) -> Result<(), StoreError> {
-        let identity = match self.state.users.get_key_value(email.identity()) {
-            Some((identity, user)) if user.groups.contains(&group) => identity.clone(),
-            _ => return Err(StoreError::NotFound),
-        };
-        self.state.unlink(group, &identity);
+    fn remove_member(&mut self, group: GroupId, user: UserId) -> Result<(), StoreError> {
+        if !self
+            .state
+            .users
+            .get(&user)
+            .is_some_and(|entry| entry.groups.contains(&group))
+        {
+            return Err(StoreError::NotFound);
+        }
+        self.state.unlink(group, user, 1);
         self.undo
-            .push(Box::new(move |state| state.link(group, &identity)));
+            .push(Box::new(move |state| state.link(group, user, -1)));
         Ok(())
     }
 
@@ -624,12 +679,16 @@ impl Transaction for MemoryTransaction<'_> {
         }));
         Ok(sequence)
     }
+
+    fn commit(mut self) -> Result<(), StoreError> {
+        self.undo.clear();
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::StoreExt;
 
     /// Review: group numbers must never overflow into group 1. The account's
     /// counter is put at its end; the last number is refused, not wrapped.
@@ -643,13 +702,11 @@ mod tests {
             name: crate::Name::parse("Acme", crate::Field::AccountName).unwrap(),
             created_at: at,
         };
-        store
-            .write_with(|tx| {
-                tx.insert_account(&account)?;
-                tx.insert_group(number, &GroupName::AccountAdministrators, at)?;
-                Ok(())
-            })
+        let mut tx = store.begin_write().unwrap();
+        tx.insert_account(&account).unwrap();
+        tx.insert_group(number, &GroupName::AccountAdministrators, at)
             .unwrap();
+        tx.commit().unwrap();
         store
             .state
             .write()
@@ -659,9 +716,11 @@ mod tests {
             .unwrap()
             .next_group = u32::MAX;
         let name = |text| GroupName::Custom(crate::Name::parse(text, crate::Field::Name).unwrap());
-        let refused = store.write_with(|tx| Ok(tx.insert_group(number, &name("Last"), at)?));
-        assert!(matches!(refused, Err(Error::Store(StoreError::Backend(_)))));
-        let groups = store.read_with(|r| Ok(r.groups(number)?)).unwrap();
+        let mut tx = store.begin_write().unwrap();
+        let refused = tx.insert_group(number, &name("Last"), at);
+        assert!(matches!(refused, Err(StoreError::Backend(_))));
+        drop(tx);
+        let groups = store.begin_read().unwrap().groups(number).unwrap();
         assert_eq!(groups.len(), 1, "only the built-in group, still number 1");
         assert_eq!(groups[0].group.id, GroupId::administrators(number));
     }

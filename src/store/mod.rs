@@ -1,43 +1,79 @@
-//! Where the directory keeps its data: the [`Store`] trait and the stores
+//! Where the directory keeps its data: the [`Store`] contract and the stores
 //! that ship with the crate.
 //!
 //! # The contract
 //!
-//! A store offers read snapshots ([`Store::read`]) and all-or-nothing write
-//! transactions ([`Store::write`]). The directory runs each operation as one
-//! closure: it reads, decides, and writes through the [`Transaction`] it is
-//! handed. The store must guarantee:
+//! A store hands out transactions. [`Store::begin_read`] opens a consistent
+//! snapshot ([`Reader`]); [`Store::begin_write`] opens a write transaction
+//! ([`Transaction`]), which is committed by [`Transaction::commit`] and rolled
+//! back when dropped without it. The directory drives them step by step:
+//! it reads, decides, writes, and commits or drops. The store knows nothing
+//! of the directory's rules or errors. A store must guarantee:
 //!
-//! - **Isolation.** Write transactions are serializable: the closure sees
-//!   the effects of every transaction committed before it and of its own
+//! - **Isolation.** Write transactions are serializable: one sees the
+//!   effects of every transaction committed before it and of its own
 //!   writes, and no other transaction's writes meanwhile. A SQL store gets
-//!   this from `BEGIN IMMEDIATE` (or `SERIALIZABLE`); the memory store holds
-//!   its write lock.
-//! - **Atomicity (R12).** If the closure returns `Err` or panics, or the
-//!   commit fails, nothing it wrote is visible, ever.
-//! - **Retry.** The store may run the closure again (after a serialization
-//!   failure, say), so the closure must have no effect outside the
-//!   transaction; the directory's closures have none.
+//!   this from `BEGIN IMMEDIATE` or `SERIALIZABLE` (with the retry below);
+//!   the memory store holds its write lock. A read transaction is a snapshot.
+//! - **Atomicity (R12).** Nothing a transaction wrote is visible to anyone
+//!   else before [`Transaction::commit`] returns `Ok`, and nothing ever if
+//!   the transaction is dropped, the commit fails, or the thread panics.
+//! - **Contention is an error, not a wait without end.** A transaction that
+//!   loses a race (a serialization failure, a deadlock, a database busy
+//!   past its timeout) fails with [`StoreError::Contention`]. The directory
+//!   then runs the *whole* operation again, from `begin_write`, a bounded
+//!   number of times with backoff ([`StoreError::is_retryable`]); a store
+//!   never retries on its own.
+//! - **A failed write may end the transaction.** After any method of a
+//!   transaction returns `Err`, the store may refuse everything but dropping
+//!   it (PostgreSQL aborts the whole transaction on any error). The
+//!   directory never goes on after a failed write: it maps the error and
+//!   drops the transaction, and so must any caller.
 //! - **Uniqueness.** Inserting what already exists fails with
-//!   [`StoreError::Conflict`]: an account number, a user's email identity
-//!   (ignoring case), a group name within an account (ignoring case, see
-//!   [`GroupName::key`]), a membership, a registration selector. A pending
+//!   [`StoreError::Conflict`]: an account number; a user's [`UserId`]; a
+//!   user's email identity (ignoring case) on insert, or on an update that
+//!   changes it; a group name within an account (ignoring case, see
+//!   [`GroupName::key`]); a membership; a registration selector. A pending
 //!   registration is unique per (email identity, account) and replaced in
-//!   place. Changing what does not exist fails
-//!   with [`StoreError::NotFound`].
+//!   place. Changing what does not exist fails with [`StoreError::NotFound`].
+//! - **Revisions.** A new user or group has revision 0. Each
+//!   [`Transaction::update_user`] stores the user with its stored revision
+//!   plus one; renaming a group, and adding or removing one of its
+//!   members, add one to the group's.
 //! - **Group numbers** are given per account in creation order, starting at
 //!   1 (so the first group of an account is [`GroupId::administrators`]),
 //!   and never reused after a deletion. When an account has used every
 //!   number up to `u32::MAX`, creating a group fails with
 //!   [`StoreError::Backend`]; a number never wraps around to 1.
-//! - **Audit sequence numbers** grow with every appended record, across
-//!   accounts.
+//! - **Audit sequence numbers** are unique across the store. Within one
+//!   account they increase in commit order: a record committed after
+//!   another in the same account has a higher number, so a trail read
+//!   newest first by sequence is in the order its changes happened. Numbers
+//!   may have gaps (a store may spend numbers on transactions that rolled
+//!   back, and the numbers are shared by all accounts), so nothing may be
+//!   read into the distance between two of them.
 //!
-//! Everything here is object safe: `Box<dyn Store>` and `Arc<dyn Store>` are
-//! stores too.
+//! # Growing the contract
+//!
+//! Every method that exists today is required: none has a default that
+//! quietly answers through other, slower methods, so a wrapper store that
+//! forgets to forward one does not compile rather than losing the inner
+//! store's fast path. Methods added from now on get a default that returns
+//! [`StoreError::Unsupported`], so a store written against an older
+//! version keeps compiling and the conformance suite reports what it lacks.
+//!
+//! # Wrapper stores
+//!
+//! A store that wraps another (to count, to fail on purpose, to cache)
+//! implements only what it changes and forwards the rest with
+//! [`forward_reader!`](crate::forward_reader) and
+//! [`forward_writes!`](crate::forward_writes), which forward *every*
+//! method, fast paths included; see [`FailingStore`](crate::testing::FailingStore)
+//! (feature `testing`).
 
 #[cfg(feature = "sqlite")]
 mod codec;
+mod forward;
 mod memory;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -50,13 +86,19 @@ pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteOpenError, SqliteStore};
 
-use crate::Error;
+use crate::i18n::{Arg, Localize, Message};
 use crate::model::{
     Account, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId, GroupName,
-    GroupSummary, PendingRegistration, User,
+    GroupSummary, PendingRegistration, User, UserBrief, UserId, UserRef,
 };
 
+type Source = Box<dyn std::error::Error + Send + Sync>;
+
 /// A failure of the store, as distinct from a refusal by the directory.
+///
+/// Failures to *open* a store are the opening store's own error type
+/// (`SqliteOpenError`, for one): this type holds what every store can say
+/// about a transaction.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -66,19 +108,73 @@ pub enum StoreError {
     /// What was to be changed does not exist.
     #[error("the record does not exist")]
     NotFound,
-    /// The store is busy or unreachable right now; trying again may succeed.
+    /// The transaction lost a race with another one (a serialization
+    /// failure, a deadlock, a busy database) and was rolled back: running
+    /// the whole operation again may succeed. The directory does, a bounded
+    /// number of times.
+    #[error("the store is busy with other transactions: {0}")]
+    Contention(#[source] Source),
+    /// The store cannot be reached now (a lost connection, a closed pool).
+    /// Nothing was written; whether trying later succeeds depends on why.
     #[error("the store is unavailable: {0}")]
-    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Unavailable(#[source] Source),
+    /// The stored data is damaged: a page of the file, or a value that can
+    /// no longer be read back. What the source says names neither values nor
+    /// file contents.
+    #[error("the stored data is damaged")]
+    Corrupt(#[source] Source),
+    /// The disk (or a size limit of the store) is full; the write was rolled
+    /// back. Freeing space and trying again may succeed.
+    #[error("the storage is full")]
+    StorageFull,
+    /// The store does not implement this operation: it was written against
+    /// an older version of the contract.
+    #[error("the store does not support {operation}")]
+    Unsupported {
+        /// The [`Reader`] or [`Transaction`] method.
+        operation: &'static str,
+    },
     /// Any other failure of the backend.
     #[error("the store failed: {0}")]
-    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
-    /// The store could not be opened: its path names a missing folder or a
-    /// folder rather than a file, or this process may not read and write it.
-    /// The cause is the source.
+    Backend(#[source] Source),
+}
+
+impl StoreError {
+    /// A backend failure from any error.
+    pub fn backend(error: impl Into<Source>) -> StoreError {
+        StoreError::Backend(error.into())
+    }
+
+    /// `true` for [`StoreError::Conflict`].
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::Conflict)
+    }
+
+    /// `true` for [`StoreError::NotFound`].
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, StoreError::NotFound)
+    }
+
+    /// `true` when running the whole operation again may succeed:
+    /// [`StoreError::Contention`].
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Contention(_))
+    }
+}
+
+/// Why a store could not be opened. Stores that open a file or connect to
+/// a server (`SqliteStore`, for one) return it; once open, a store only
+/// ever fails with a [`StoreError`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The store could not be reached: a path naming a missing folder or a
+    /// folder rather than a file, a file this process may not read and
+    /// write, a server that refuses the connection. The cause is the source.
     #[error("the store could not be opened: {0}")]
-    CannotOpen(#[source] Box<dyn std::error::Error + Send + Sync>),
-    /// The file is not a database of this crate: not a SQLite database at
-    /// all, or one that belongs to another application. It was left untouched.
+    CannotOpen(#[source] Source),
+    /// What was opened is not a store of this crate: not a database at all,
+    /// or one that belongs to another application. It was left untouched.
     #[error("the file is not a database of this crate")]
     NotADatabase,
     /// The database was written by a newer version of this crate, with a
@@ -93,65 +189,119 @@ pub enum StoreError {
         /// The newest schema version this crate knows.
         supported: u32,
     },
-    /// The stored data is damaged: a page of the file, or a value that can
-    /// no longer be read back. What the source says names neither values nor
-    /// file contents.
-    #[error("the stored data is damaged")]
-    Corrupt(#[source] Box<dyn std::error::Error + Send + Sync>),
-    /// The disk (or a size limit of the store) is full; the write was rolled
-    /// back. Freeing space and trying again may succeed.
-    #[error("the storage is full")]
-    StorageFull,
+    /// The store was reached, but preparing it (a migration, a check)
+    /// failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-impl StoreError {
-    /// A backend failure from any error.
-    pub fn backend(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
-        StoreError::Backend(error.into())
+impl Localize for OpenError {
+    fn message(&self) -> Message {
+        match self {
+            OpenError::CannotOpen(_) => Message::new("error-store-cannot-open"),
+            OpenError::NotADatabase => Message::new("error-store-not-a-database"),
+            OpenError::NewerSchema { found, supported } => Message::new("error-store-newer-schema")
+                .arg("found", Arg::Count(u64::from(*found)))
+                .arg("supported", Arg::Count(u64::from(*supported))),
+            OpenError::Store(error) => store_error_message(error),
+        }
     }
+}
 
-    /// `true` for [`StoreError::Conflict`].
-    pub fn is_conflict(&self) -> bool {
-        matches!(self, StoreError::Conflict)
-    }
-
-    /// `true` for [`StoreError::NotFound`].
-    pub fn is_not_found(&self) -> bool {
-        matches!(self, StoreError::NotFound)
+/// What a store failure says to the reader: nothing of its cause.
+pub(crate) fn store_error_message(error: &StoreError) -> Message {
+    match error {
+        StoreError::Contention(_) => Message::new("error-store-busy"),
+        StoreError::Corrupt(_) => Message::new("error-store-corrupt"),
+        StoreError::StorageFull => Message::new("error-store-full"),
+        _ => Message::new("error-store"),
     }
 }
 
 /// Reads, inside a snapshot or a write transaction.
+///
+/// Every method is one question a networked store can answer in one round
+/// trip; the ones the directory asks on every operation are marked *hot*.
 pub trait Reader {
     /// The account with this number.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
     fn account(&self, number: AccountNumber) -> Result<Option<Account>, StoreError>;
 
-    /// The user whose email identity equals `email`'s, ignoring case.
-    fn user(&self, email: &Email) -> Result<Option<User>, StoreError>;
+    /// The user with this id.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
+    fn user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+
+    /// The id of the user whose email identity equals `email`'s, ignoring case.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
+    fn user_id(&self, email: &Email) -> Result<Option<UserId>, StoreError>;
+
+    /// *Hot.* What the rules ask of a user: id, email, status and who chose
+    /// the password, without the rest of the record.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
+    fn user_brief(&self, id: UserId) -> Result<Option<UserBrief>, StoreError>;
+
+    /// *Hot.* Whether `user` is active and a member of the account's
+    /// *Account Administrators* group.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
+    fn is_active_admin(&self, account: AccountNumber, user: UserId) -> Result<bool, StoreError>;
 
     /// The group with this id.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
     fn group(&self, id: GroupId) -> Result<Option<Group>, StoreError>;
 
     /// The groups of an account with their member counts, in group-number order.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
     fn groups(&self, account: AccountNumber) -> Result<Vec<GroupSummary>, StoreError>;
 
     /// Whether the user is a member of the group.
-    fn is_member(&self, group: GroupId, email: &Email) -> Result<bool, StoreError>;
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
+    fn is_member(&self, group: GroupId, user: UserId) -> Result<bool, StoreError>;
 
     /// How many members the group has (0 for a group that does not exist).
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
     fn member_count(&self, group: GroupId) -> Result<usize, StoreError>;
 
     /// The group's members, ordered by email identity.
-    fn members(&self, group: GroupId) -> Result<Vec<Email>, StoreError>;
-
-    /// The account's most recent audit entries, newest first, at most `limit`.
-    fn audit(&self, account: AccountNumber, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
+    fn members(&self, group: GroupId) -> Result<Vec<UserRef>, StoreError>;
 
     /// The groups the user is a member of, in every account, in
     /// [`GroupId`] order (the accounts that govern the user, R13, follow).
-    fn user_groups(&self, email: &Email) -> Result<Vec<GroupId>, StoreError>;
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
+    fn user_groups(&self, user: UserId) -> Result<Vec<GroupId>, StoreError>;
+
+    /// The account's most recent audit entries, newest first, at most `limit`.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
+    fn audit(&self, account: AccountNumber, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
 
     /// The pending registration of `email` for `account`, if any.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
     fn registration(
         &self,
         email: &Email,
@@ -160,10 +310,16 @@ pub trait Reader {
 
     /// Every pending registration of `email`, one per account at most, in
     /// account order.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
     fn registrations(&self, email: &Email) -> Result<Vec<PendingRegistration>, StoreError>;
 
     /// Pending registrations that expired at or before `now`, at most `limit`
     /// of them, in no particular order.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
     fn expired_registrations(
         &self,
         now: DateTime<Utc>,
@@ -171,24 +327,28 @@ pub trait Reader {
     ) -> Result<Vec<PendingRegistration>, StoreError>;
 
     /// The pending registration whose token has this selector, if any.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
     fn registration_by_selector(
         &self,
         selector: &str,
     ) -> Result<Option<PendingRegistration>, StoreError>;
-
-    /// Whether the user is in the account's *Account Administrators* group.
-    /// The directory asks this on every operation: keep it cheap.
-    fn is_account_admin(&self, account: AccountNumber, email: &Email) -> Result<bool, StoreError> {
-        self.is_member(GroupId::administrators(account), email)
-    }
 }
 
-/// Writes, inside a write transaction. See the [module docs](self) for the contract.
+/// Writes, inside a write transaction. See the [module docs](self) for the
+/// contract; after any `Err` the transaction may only be dropped.
 pub trait Transaction: Reader {
-    /// Inserts an account; [`StoreError::Conflict`] if the number is taken.
+    /// Inserts an account.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] if the number is taken.
     fn insert_account(&mut self, account: &Account) -> Result<(), StoreError>;
 
-    /// Creates a group in an account with the account's next group number.
+    /// Creates a group in an account with the account's next group number,
+    /// at revision 0.
+    ///
+    /// # Errors
     /// [`StoreError::NotFound`] without the account, [`StoreError::Conflict`]
     /// if the account has a group of the same [`GroupName::key`].
     fn insert_group(
@@ -198,27 +358,44 @@ pub trait Transaction: Reader {
         created_at: DateTime<Utc>,
     ) -> Result<Group, StoreError>;
 
-    /// Renames a group; `NotFound` or `Conflict` as for [`Transaction::insert_group`].
-    fn rename_group(&mut self, id: GroupId, name: &GroupName) -> Result<(), StoreError>;
+    /// Renames a group and returns its new revision.
+    ///
+    /// # Errors
+    /// `NotFound` or `Conflict` as for [`Transaction::insert_group`].
+    fn rename_group(&mut self, id: GroupId, name: &GroupName) -> Result<u64, StoreError>;
 
-    /// Deletes a group and its memberships; `NotFound` if it does not exist.
+    /// Deletes a group and its memberships.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if it does not exist.
     fn delete_group(&mut self, id: GroupId) -> Result<(), StoreError>;
 
-    /// Inserts a user; [`StoreError::Conflict`] if the email identity is taken.
+    /// Inserts a user, with the revision it has.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] if its id or its email identity is taken.
     fn insert_user(&mut self, user: &User) -> Result<(), StoreError>;
 
-    /// Replaces everything stored about the user of the same email identity
-    /// (credential, status, sign-in state, names, the email's typed form);
-    /// [`StoreError::NotFound`] if there is none. Memberships are untouched.
-    fn update_user(&mut self, user: &User) -> Result<(), StoreError>;
+    /// Replaces everything stored about the user with this id (email,
+    /// names, status, credential, sign-in state), at the stored revision
+    /// plus one, which it returns. Memberships are untouched.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such user,
+    /// [`StoreError::Conflict`] if the new email identity is another user's.
+    fn update_user(&mut self, user: &User) -> Result<u64, StoreError>;
 
     /// Stores a pending registration, replacing the one of the same email
     /// identity *and account* (whose token then stops working) and no other
-    /// (R14); [`StoreError::Conflict`] if another registration has the same
-    /// selector.
+    /// (R14).
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] if another registration has the same selector.
     fn put_registration(&mut self, registration: &PendingRegistration) -> Result<(), StoreError>;
 
-    /// Deletes the pending registration of `email` for `account`;
+    /// Deletes the pending registration of `email` for `account`.
+    ///
+    /// # Errors
     /// [`StoreError::NotFound`] if there is none.
     fn delete_registration(
         &mut self,
@@ -226,192 +403,77 @@ pub trait Transaction: Reader {
         account: AccountNumber,
     ) -> Result<(), StoreError>;
 
-    /// Puts a user into a group: `NotFound` without the group or the user,
-    /// `Conflict` if already a member.
-    fn add_member(&mut self, group: GroupId, email: &Email) -> Result<(), StoreError>;
+    /// Puts a user into a group.
+    ///
+    /// # Errors
+    /// `NotFound` without the group or the user, `Conflict` if already a member.
+    fn add_member(&mut self, group: GroupId, user: UserId) -> Result<(), StoreError>;
 
-    /// Takes a user out of a group: `NotFound` if not a member.
-    fn remove_member(&mut self, group: GroupId, email: &Email) -> Result<(), StoreError>;
+    /// Takes a user out of a group.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if not a member.
+    fn remove_member(&mut self, group: GroupId, user: UserId) -> Result<(), StoreError>;
 
     /// Appends an audit record and returns its sequence number.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
     fn append_audit(&mut self, record: &AuditRecord) -> Result<u64, StoreError>;
+
+    /// Makes every write of the transaction visible at once.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the commit failed; then nothing was written.
+    /// [`StoreError::Contention`] means running the operation again may
+    /// succeed.
+    fn commit(self) -> Result<(), StoreError>
+    where
+        Self: Sized;
 }
 
 /// A place to keep the directory: see the [module docs](self) for the contract.
 ///
-/// The closures return the crate's [`Error`] so that a domain refusal found
-/// inside a transaction (the last administrator, say) rolls it back like any
-/// failure. A store returns the closure's error unchanged, and its own
-/// failures as [`Error::Store`].
+/// Transactions borrow the store, so a store is shared between threads
+/// (`Send + Sync`) and each thread opens its own.
 pub trait Store: Send + Sync {
-    /// Runs `f` on a consistent snapshot.
-    fn read(&self, f: &mut dyn FnMut(&dyn Reader) -> Result<(), Error>) -> Result<(), Error>;
+    /// A read snapshot.
+    type Read<'s>: Reader
+    where
+        Self: 's;
 
-    /// Runs `f` in a write transaction, committed if `f` returns `Ok` and
-    /// rolled back otherwise.
-    fn write(
-        &self,
-        f: &mut dyn FnMut(&mut dyn Transaction) -> Result<(), Error>,
-    ) -> Result<(), Error>;
+    /// A write transaction.
+    type Write<'s>: Transaction
+    where
+        Self: 's;
+
+    /// Opens a consistent snapshot, ended by dropping it.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store cannot open one now.
+    fn begin_read(&self) -> Result<Self::Read<'_>, StoreError>;
+
+    /// Opens a write transaction: committed by [`Transaction::commit`],
+    /// rolled back when dropped without it.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store cannot open one now
+    /// ([`StoreError::Contention`] if it is busy).
+    fn begin_write(&self) -> Result<Self::Write<'_>, StoreError>;
 }
-
-/// Conveniences over [`Store`] for closures that return a value.
-pub trait StoreExt: Store {
-    /// [`Store::read`], returning what `f` returns.
-    fn read_with<T>(&self, mut f: impl FnMut(&dyn Reader) -> Result<T, Error>) -> Result<T, Error> {
-        let mut output = None;
-        self.read(&mut |reader| {
-            output = Some(f(reader)?);
-            Ok(())
-        })?;
-        output.ok_or_else(not_run)
-    }
-
-    /// [`Store::write`], returning what `f` returns.
-    fn write_with<T>(
-        &self,
-        mut f: impl FnMut(&mut dyn Transaction) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        let mut output = None;
-        self.write(&mut |tx| {
-            output = Some(f(tx)?);
-            Ok(())
-        })?;
-        output.ok_or_else(not_run)
-    }
-}
-
-impl<S: Store + ?Sized> StoreExt for S {}
-
-fn not_run() -> Error {
-    Error::Store(StoreError::backend(
-        "the store returned success without running the transaction",
-    ))
-}
-
-/// Implements [`Reader`] for a wrapper by forwarding every read to `$inner`.
-macro_rules! forward_reader {
-    ([$($generics:tt)*] $type:ty, $this:ident => $inner:expr) => {
-        impl<$($generics)*> $crate::store::Reader for $type {
-            fn account(
-                &$this,
-                number: $crate::AccountNumber,
-            ) -> Result<Option<$crate::Account>, $crate::StoreError> {
-                $inner.account(number)
-            }
-
-            fn user(
-                &$this,
-                email: &$crate::Email,
-            ) -> Result<Option<$crate::User>, $crate::StoreError> {
-                $inner.user(email)
-            }
-
-            fn group(
-                &$this,
-                id: $crate::GroupId,
-            ) -> Result<Option<$crate::Group>, $crate::StoreError> {
-                $inner.group(id)
-            }
-
-            fn groups(
-                &$this,
-                account: $crate::AccountNumber,
-            ) -> Result<Vec<$crate::GroupSummary>, $crate::StoreError> {
-                $inner.groups(account)
-            }
-
-            fn is_member(
-                &$this,
-                group: $crate::GroupId,
-                email: &$crate::Email,
-            ) -> Result<bool, $crate::StoreError> {
-                $inner.is_member(group, email)
-            }
-
-            fn member_count(&$this, group: $crate::GroupId) -> Result<usize, $crate::StoreError> {
-                $inner.member_count(group)
-            }
-
-            fn members(
-                &$this,
-                group: $crate::GroupId,
-            ) -> Result<Vec<$crate::Email>, $crate::StoreError> {
-                $inner.members(group)
-            }
-
-            fn audit(
-                &$this,
-                account: $crate::AccountNumber,
-                limit: usize,
-            ) -> Result<Vec<$crate::AuditEntry>, $crate::StoreError> {
-                $inner.audit(account, limit)
-            }
-
-            fn user_groups(
-                &$this,
-                email: &$crate::Email,
-            ) -> Result<Vec<$crate::GroupId>, $crate::StoreError> {
-                $inner.user_groups(email)
-            }
-
-            fn registration(
-                &$this,
-                email: &$crate::Email,
-                account: $crate::AccountNumber,
-            ) -> Result<Option<$crate::PendingRegistration>, $crate::StoreError> {
-                $inner.registration(email, account)
-            }
-
-            fn registrations(
-                &$this,
-                email: &$crate::Email,
-            ) -> Result<Vec<$crate::PendingRegistration>, $crate::StoreError> {
-                $inner.registrations(email)
-            }
-
-            fn expired_registrations(
-                &$this,
-                now: chrono::DateTime<chrono::Utc>,
-                limit: usize,
-            ) -> Result<Vec<$crate::PendingRegistration>, $crate::StoreError> {
-                $inner.expired_registrations(now, limit)
-            }
-
-            fn registration_by_selector(
-                &$this,
-                selector: &str,
-            ) -> Result<Option<$crate::PendingRegistration>, $crate::StoreError> {
-                $inner.registration_by_selector(selector)
-            }
-
-            fn is_account_admin(
-                &$this,
-                account: $crate::AccountNumber,
-                email: &$crate::Email,
-            ) -> Result<bool, $crate::StoreError> {
-                $inner.is_account_admin(account, email)
-            }
-        }
-    };
-}
-pub(crate) use forward_reader;
 
 macro_rules! forward_store {
     ($($wrapper:ident),*) => {$(
         impl<S: Store + ?Sized> Store for $wrapper<S> {
-            fn read(
-                &self,
-                f: &mut dyn FnMut(&dyn Reader) -> Result<(), Error>,
-            ) -> Result<(), Error> {
-                (**self).read(f)
+            type Read<'s> = S::Read<'s> where Self: 's;
+            type Write<'s> = S::Write<'s> where Self: 's;
+
+            fn begin_read(&self) -> Result<Self::Read<'_>, StoreError> {
+                (**self).begin_read()
             }
 
-            fn write(
-                &self,
-                f: &mut dyn FnMut(&mut dyn Transaction) -> Result<(), Error>,
-            ) -> Result<(), Error> {
-                (**self).write(f)
+            fn begin_write(&self) -> Result<Self::Write<'_>, StoreError> {
+                (**self).begin_write()
             }
         }
     )*};
@@ -420,14 +482,20 @@ macro_rules! forward_store {
 forward_store!(Arc, Box);
 
 impl<S: Store + ?Sized> Store for &S {
-    fn read(&self, f: &mut dyn FnMut(&dyn Reader) -> Result<(), Error>) -> Result<(), Error> {
-        (**self).read(f)
+    type Read<'s>
+        = S::Read<'s>
+    where
+        Self: 's;
+    type Write<'s>
+        = S::Write<'s>
+    where
+        Self: 's;
+
+    fn begin_read(&self) -> Result<Self::Read<'_>, StoreError> {
+        (**self).begin_read()
     }
 
-    fn write(
-        &self,
-        f: &mut dyn FnMut(&mut dyn Transaction) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        (**self).write(f)
+    fn begin_write(&self) -> Result<Self::Write<'_>, StoreError> {
+        (**self).begin_write()
     }
 }

@@ -2,13 +2,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use chrono::{DateTime, Utc};
-
-use crate::model::{
-    AccountNumber, AuditRecord, Email, Group, GroupId, GroupName, PendingRegistration, User,
-};
-use crate::store::{Reader, Store, StoreError, Transaction, forward_reader};
-use crate::{Account, Error};
+use crate::store::{Store, StoreError, Transaction};
 
 /// Wraps a store and fails one chosen write: after
 /// [`FailingStore::fail_write`]`(n)`, the `n`-th call (counting from 1) to
@@ -92,92 +86,49 @@ impl<S: Store> FailingStore<S> {
 }
 
 impl<S: Store> Store for FailingStore<S> {
-    fn read(&self, f: &mut dyn FnMut(&dyn Reader) -> Result<(), Error>) -> Result<(), Error> {
-        self.inner.read(f)
+    type Read<'s>
+        = S::Read<'s>
+    where
+        S: 's;
+    type Write<'s>
+        = FailingTransaction<'s, S>
+    where
+        S: 's;
+
+    fn begin_read(&self) -> Result<S::Read<'_>, StoreError> {
+        self.inner.begin_read()
     }
 
-    fn write(
-        &self,
-        f: &mut dyn FnMut(&mut dyn Transaction) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        self.inner.write(&mut |tx| {
-            f(&mut FailingTransaction {
-                inner: tx,
-                store: self,
-            })
+    fn begin_write(&self) -> Result<FailingTransaction<'_, S>, StoreError> {
+        Ok(FailingTransaction {
+            inner: self.inner.begin_write()?,
+            store: self,
         })
     }
 }
 
-struct FailingTransaction<'a, S> {
-    inner: &'a mut dyn Transaction,
-    store: &'a FailingStore<S>,
+/// A write transaction of a [`FailingStore`]: the inner store's, with the
+/// chosen write failing.
+pub struct FailingTransaction<'s, S: Store + 's> {
+    inner: S::Write<'s>,
+    store: &'s FailingStore<S>,
 }
 
-forward_reader!(['a, S] FailingTransaction<'a, S>, self => self.inner);
-
-impl<S: Store> Transaction for FailingTransaction<'_, S> {
-    fn insert_account(&mut self, account: &Account) -> Result<(), StoreError> {
-        self.store.check()?;
-        self.inner.insert_account(account)
-    }
-
-    fn insert_group(
-        &mut self,
-        account: AccountNumber,
-        name: &GroupName,
-        created_at: DateTime<Utc>,
-    ) -> Result<Group, StoreError> {
-        self.store.check()?;
-        self.inner.insert_group(account, name, created_at)
-    }
-
-    fn rename_group(&mut self, id: GroupId, name: &GroupName) -> Result<(), StoreError> {
-        self.store.check()?;
-        self.inner.rename_group(id, name)
-    }
-
-    fn delete_group(&mut self, id: GroupId) -> Result<(), StoreError> {
-        self.store.check()?;
-        self.inner.delete_group(id)
-    }
-
-    fn insert_user(&mut self, user: &User) -> Result<(), StoreError> {
-        self.store.check()?;
-        self.inner.insert_user(user)
-    }
-
-    fn update_user(&mut self, user: &User) -> Result<(), StoreError> {
-        self.store.check()?;
-        self.inner.update_user(user)
-    }
-
-    fn put_registration(&mut self, registration: &PendingRegistration) -> Result<(), StoreError> {
-        self.store.check()?;
-        self.inner.put_registration(registration)
-    }
-
-    fn delete_registration(
-        &mut self,
-        email: &Email,
-        account: AccountNumber,
-    ) -> Result<(), StoreError> {
-        self.store.check()?;
-        self.inner.delete_registration(email, account)
-    }
-
-    fn add_member(&mut self, group: GroupId, email: &Email) -> Result<(), StoreError> {
-        self.store.check()?;
-        self.inner.add_member(group, email)
-    }
-
-    fn remove_member(&mut self, group: GroupId, email: &Email) -> Result<(), StoreError> {
-        self.store.check()?;
-        self.inner.remove_member(group, email)
-    }
-
-    fn append_audit(&mut self, record: &AuditRecord) -> Result<u64, StoreError> {
-        self.store.check()?;
-        self.inner.append_audit(record)
+impl<'s, S: Store + 's> FailingTransaction<'s, S> {
+    fn finish(self) -> Result<(), StoreError> {
+        self.inner.commit()
     }
 }
+
+impl<S: Store> std::fmt::Debug for FailingTransaction<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FailingTransaction").finish_non_exhaustive()
+    }
+}
+
+crate::forward_reader!(['s, S: Store + 's] FailingTransaction<'s, S>, self => self.inner);
+crate::forward_writes!(
+    ['s, S: Store + 's] FailingTransaction<'s, S>, self => self.inner,
+    commit: finish,
+    before: { self.store.check()?; },
+);

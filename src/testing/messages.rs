@@ -3,21 +3,19 @@
 use chrono::DateTime;
 
 use crate::confirmation::{
-    AccountCreated, AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, RemovedFromGroup,
-    UserAdded,
+    AccountCreated, AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, PasswordChanged,
+    PasswordReset, Registered, RegistrationRevoked, RegistrationsPurged, RemovedFromGroup,
+    SecureMessageSent, SignIn, UserAdded, UserUnlocked,
 };
-use crate::credentials::PasswordHash;
-use crate::error::{Error, Field, Forbidden, InvalidInput, Problem};
+use crate::credentials::{PasswordChangeTicket, PasswordHash, issue_token};
+use crate::error::{Error, Forbidden};
 use crate::i18n::{Label, Localize, ShowingGroups};
+use crate::input::{Field, InvalidInput, Problem};
 use crate::model::{
-    Account, AccountNumber, Actor, ActorRecord, Credential, Email, Group, GroupId, GroupName, Name,
-    PasswordChosenBy, SignInState, User, UserStatus,
+    Account, AccountNumber, ActorRecord, Credential, Email, Group, GroupId, GroupName, Name,
+    PasswordChosenBy, SignInState, User, UserId, UserRef, UserStatus,
 };
-use crate::registration::{
-    Registered, RegistrationRevoked, RegistrationsPurged, SecureMessageSent, issue_token,
-};
-use crate::sign_in::{PasswordChangeTicket, PasswordChanged, PasswordReset, SignIn, UserUnlocked};
-use crate::store::StoreError;
+use crate::store::{OpenError, StoreError};
 
 const FIELDS: [Field; 11] = [
     Field::UserId,
@@ -62,6 +60,13 @@ fn email() -> Email {
     Email::parse("bob@example.com").expect("a valid email")
 }
 
+fn user_ref() -> UserRef {
+    UserRef {
+        id: UserId::from_bytes([7; 16]),
+        email: email(),
+    }
+}
+
 fn account() -> AccountNumber {
     AccountNumber::new(12345)
 }
@@ -86,11 +91,14 @@ fn group(name: GroupName) -> Group {
         },
         name,
         created_at: DateTime::UNIX_EPOCH,
+        revision: 0,
     }
 }
 
 fn user() -> User {
     User {
+        id: user_ref().id,
+        revision: 0,
         email: email(),
         first_name: name("Bob"),
         last_name: name("Lee"),
@@ -114,14 +122,24 @@ fn store_errors() -> Vec<StoreError> {
         StoreError::NotFound,
         StoreError::Unavailable("timeout".into()),
         StoreError::backend("disk on fire"),
-        StoreError::CannotOpen("permission denied".into()),
-        StoreError::NotADatabase,
-        StoreError::NewerSchema {
-            found: 9,
-            supported: 3,
+        StoreError::Contention("deadlock".into()),
+        StoreError::Unsupported {
+            operation: "user_brief",
         },
         StoreError::Corrupt("bad page".into()),
         StoreError::StorageFull,
+    ]
+}
+
+fn open_errors() -> Vec<OpenError> {
+    vec![
+        OpenError::CannotOpen("permission denied".into()),
+        OpenError::NotADatabase,
+        OpenError::NewerSchema {
+            found: 9,
+            supported: 3,
+        },
+        OpenError::Store(StoreError::StorageFull),
     ]
 }
 
@@ -176,7 +194,7 @@ pub fn every_error() -> Vec<Error> {
 
 /// Everything the crate says: [`every_error`], every confirmation and
 /// outcome, every [`Label`], group-list footers for 0, 1 and many, both
-/// kinds of [`Actor`] and of [`GroupName`]. A service that adds or
+/// kinds of [`ActorRecord`] and of [`GroupName`]. A service that adds or
 /// overrides a locale can render these to check it.
 pub fn every_message() -> Vec<Box<dyn Localize>> {
     let mut messages: Vec<Box<dyn Localize>> = Vec::new();
@@ -190,7 +208,7 @@ pub fn every_message() -> Vec<Box<dyn Localize>> {
             created_at: DateTime::UNIX_EPOCH,
         },
     }));
-    messages.push(Box::new(UserAdded { email: email() }));
+    messages.push(Box::new(UserAdded { user: user_ref() }));
     for name in group_names() {
         messages.push(Box::new(name.clone()));
         messages.push(Box::new(GroupCreated {
@@ -205,35 +223,35 @@ pub fn every_message() -> Vec<Box<dyn Localize>> {
         }));
         for already_member in [false, true] {
             messages.push(Box::new(AddedToGroup {
-                email: email(),
+                user: user_ref(),
                 group: group(name.clone()),
                 already_member,
             }));
         }
         messages.push(Box::new(RemovedFromGroup {
-            email: email(),
+            user: user_ref(),
             group: group(name),
         }));
     }
-    for label in Label::ALL {
+    for &label in Label::ALL {
         messages.push(Box::new(label));
     }
     for count in [0, 1, 2, 5, 21, 1000] {
         messages.push(Box::new(ShowingGroups { count }));
     }
-    messages.push(Box::new(Actor::Support));
-    messages.push(Box::new(Actor::User(email())));
+    messages.push(Box::new(ActorRecord::Support));
+    messages.push(Box::new(ActorRecord::User(user_ref())));
     messages.push(Box::new(ActorRecord::Unauthenticated));
     messages.push(Box::new(SignIn::SignedIn(Box::new(user().profile()))));
     messages.push(Box::new(SignIn::PermanentPasswordRequired(
-        PasswordChangeTicket::sample(email()),
+        PasswordChangeTicket::sample(user_ref()),
     )));
     for count in [0, 1, 2, 5] {
         messages.push(Box::new(RegistrationsPurged { count }));
     }
-    messages.push(Box::new(PasswordChanged { email: email() }));
-    messages.push(Box::new(PasswordReset { email: email() }));
-    messages.push(Box::new(UserUnlocked { email: email() }));
+    messages.push(Box::new(PasswordChanged { user: user_ref() }));
+    messages.push(Box::new(PasswordReset { user: user_ref() }));
+    messages.push(Box::new(UserUnlocked { user: user_ref() }));
     let (token, ..) = issue_token().expect("the OS has randomness");
     messages.push(Box::new(SecureMessageSent::RegistrationIssued {
         email: email(),
@@ -243,7 +261,231 @@ pub fn every_message() -> Vec<Box<dyn Localize>> {
     messages.push(Box::new(SecureMessageSent::RecipientHasUser {
         email: email(),
     }));
-    messages.push(Box::new(Registered { email: email() }));
+    messages.push(Box::new(Registered { user: user_ref() }));
     messages.push(Box::new(RegistrationRevoked { email: email() }));
+    messages.extend(
+        open_errors()
+            .into_iter()
+            .map(|e| Box::new(e) as Box<dyn Localize>),
+    );
     messages
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::i18n::{Arg, Message, reference_ids};
+
+    // Exhaustive matches, no wildcard: a new variant does not compile until
+    // it is numbered here, and then `every_variant_has_a_sample` fails until
+    // the shared catalogue (`crate::testing`) samples it; tests/i18n.rs
+    // renders that catalogue in every locale.
+    fn error_variant(error: &Error) -> usize {
+        match error {
+            Error::Invalid(_) => 0,
+            Error::NonExistentUser { .. } => 1,
+            Error::UserExists { .. } => 2,
+            Error::AccountExists { .. } => 3,
+            Error::AccountNotFound { .. } => 4,
+            Error::GroupExists { .. } => 5,
+            Error::GroupNotFound => 6,
+            Error::NotAMember { .. } => 7,
+            Error::BuiltInGroup => 8,
+            Error::LastAdministrator { .. } => 9,
+            Error::Forbidden(_) => 10,
+            Error::Store(_) => 11,
+            Error::SignInRefused => 12,
+            Error::TemporaryPasswordExpired => 13,
+            Error::PasswordChangeExpired => 14,
+            Error::UserNotFound { .. } => 15,
+            Error::RegistrationRefused => 16,
+            Error::RegistrationExpired => 17,
+            Error::RegistrationNotFound { .. } => 18,
+            Error::OwnPasswordRequired { .. } => 19,
+            Error::InvitedElsewhere { .. } => 20,
+        }
+    }
+    const ERROR_VARIANTS: usize = 21;
+
+    fn forbidden_variant(forbidden: &Forbidden) -> usize {
+        match forbidden {
+            Forbidden::SupportOnly => 0,
+            Forbidden::NotAccountAdministrator { .. } => 1,
+            Forbidden::NotAccountMember { .. } => 2,
+            Forbidden::NotGoverningAdministrator => 3,
+        }
+    }
+    const FORBIDDEN_VARIANTS: usize = 4;
+
+    fn problem_variant(problem: &Problem) -> usize {
+        match problem {
+            Problem::Empty => 0,
+            Problem::TooLong { .. } => 1,
+            Problem::TooShort { .. } => 2,
+            Problem::ControlCharacter => 3,
+            Problem::InvisibleCharacter => 4,
+            Problem::Whitespace => 5,
+            Problem::NonAscii => 6,
+            Problem::AtSign => 7,
+            Problem::LocalPart => 8,
+            Problem::Domain => 9,
+            Problem::NotANumber => 10,
+            Problem::Mismatch => 11,
+            Problem::CommonPassword => 12,
+            Problem::PersonalInformation => 13,
+            Problem::SameAsCurrent => 14,
+            Problem::Repetitive => 15,
+            Problem::Sequential => 16,
+            Problem::AccountName => 17,
+            Problem::ReservedName => 18,
+        }
+    }
+    const PROBLEM_VARIANTS: usize = 19;
+
+    fn field_variant(field: &Field) -> usize {
+        match field {
+            Field::UserId => 0,
+            Field::Username => 1,
+            Field::Email => 2,
+            Field::FirstName => 3,
+            Field::LastName => 4,
+            Field::Password => 5,
+            Field::ConfirmPassword => 6,
+            Field::GroupName => 7,
+            Field::AccountNumber => 8,
+            Field::AccountName => 9,
+            Field::Name => 10,
+        }
+    }
+    const FIELD_VARIANTS: usize = 11;
+
+    fn store_variant(error: &StoreError) -> usize {
+        match error {
+            StoreError::Conflict => 0,
+            StoreError::NotFound => 1,
+            StoreError::Unavailable(_) => 2,
+            StoreError::Backend(_) => 3,
+            StoreError::Contention(_) => 4,
+            StoreError::Unsupported { .. } => 5,
+            StoreError::Corrupt(_) => 6,
+            StoreError::StorageFull => 7,
+        }
+    }
+    const STORE_VARIANTS: usize = 8;
+
+    fn label_variant(label: &Label) -> usize {
+        match label {
+            Label::Accounts => 0,
+            Label::Groups => 1,
+            Label::Users => 2,
+            Label::UserId => 3,
+            Label::AddToGroup => 4,
+            Label::AddUser => 5,
+            Label::Username => 6,
+            Label::FirstName => 7,
+            Label::LastName => 8,
+            Label::Password => 9,
+            Label::ConfirmPassword => 10,
+            Label::EnforcePasswordExpiration => 11,
+            Label::Save => 12,
+            Label::GroupName => 13,
+            Label::AddGroup => 14,
+            Label::Name => 15,
+            Label::Email => 16,
+            Label::AccountNumber => 17,
+            Label::AccountName => 18,
+            Label::RemoveFromGroup => 19,
+            Label::CustomerSupport => 20,
+            Label::SignIn => 21,
+            Label::ChangePassword => 22,
+            Label::SendSecureMessage => 23,
+            Label::Register => 24,
+        }
+    }
+    const LABEL_VARIANTS: usize = 25;
+
+    /// The shared catalogue must sample every variant: a new one fails to
+    /// compile in the matches above until it is numbered, and fails here
+    /// until `testing::every_error` or `every_message` shows it.
+    #[test]
+    fn every_variant_has_a_sample() {
+        let errors = every_error();
+        let covered = |indices: BTreeSet<usize>, count: usize, what: &str| {
+            assert_eq!(indices, (0..count).collect(), "{what} without a sample");
+        };
+        covered(
+            errors.iter().map(error_variant).collect(),
+            ERROR_VARIANTS,
+            "Error",
+        );
+        let forbidden = errors.iter().filter_map(|e| match e {
+            Error::Forbidden(f) => Some(forbidden_variant(f)),
+            _ => None,
+        });
+        covered(forbidden.collect(), FORBIDDEN_VARIANTS, "Forbidden");
+        let invalid: Vec<&InvalidInput> = errors
+            .iter()
+            .filter_map(|e| match e {
+                Error::Invalid(invalid) => Some(invalid),
+                _ => None,
+            })
+            .collect();
+        covered(
+            invalid
+                .iter()
+                .map(|i| problem_variant(&i.problem))
+                .collect(),
+            PROBLEM_VARIANTS,
+            "Problem",
+        );
+        covered(
+            invalid.iter().map(|i| field_variant(&i.field)).collect(),
+            FIELD_VARIANTS,
+            "Field",
+        );
+        let store = errors.iter().filter_map(|e| match e {
+            Error::Store(store) => Some(store_variant(store)),
+            _ => None,
+        });
+        covered(store.collect(), STORE_VARIANTS, "StoreError");
+        covered(
+            Label::ALL.iter().map(label_variant).collect(),
+            LABEL_VARIANTS,
+            "Label::ALL",
+        );
+        let ids: BTreeSet<&str> = Label::ALL.iter().map(|label| label.id()).collect();
+        assert_eq!(ids.len(), Label::ALL.len(), "two labels share an id");
+    }
+
+    /// The ids a message uses: its own and those of its message arguments.
+    fn ids(message: &Message, into: &mut BTreeSet<&'static str>) {
+        into.insert(message.id());
+        for (_, arg) in message.args() {
+            if let Arg::Message(nested) = arg {
+                into.insert(nested);
+            }
+        }
+    }
+
+    #[test]
+    fn every_english_message_is_used_and_every_used_message_exists() {
+        let mut used = BTreeSet::new();
+        for sample in every_message() {
+            ids(&sample.message(), &mut used);
+        }
+        let defined = reference_ids();
+        let used: BTreeSet<String> = used.into_iter().map(str::to_owned).collect();
+        assert_eq!(
+            used.difference(&defined).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "used by the crate but not in en-US"
+        );
+        assert_eq!(
+            defined.difference(&used).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "in en-US but used by no sample"
+        );
+    }
 }

@@ -9,7 +9,6 @@
 //! - [`every_message`] and [`every_error`] give one sample of everything the
 //!   crate says, to check a locale renders all of it.
 
-pub mod conformance;
 mod failing;
 mod messages;
 

@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use cres_admin::store::StoreExt;
+use cres_admin::store::Reader;
 use cres_admin::{
-    AccountNumber, Actor, Directory, Email, FixedClock, GroupId, MemoryStore, NewUser, Password,
-    PasswordHashing, SignInSource, Store,
+    AccountNumber, Actor, AddUserForm, Directory, Email, FixedClock, GroupId, MemoryStore,
+    Password, PasswordHashing, SignInSource, Store, User, UserId,
 };
 
 pub const ACCOUNT: AccountNumber = AccountNumber::new(12345);
@@ -33,19 +33,23 @@ pub fn directory<S: Store>(store: S) -> Directory<S> {
         .with_password_hashing(PasswordHashing::insecure_fast())
 }
 
-pub fn user(email: &str) -> Actor {
-    Actor::User(Email::parse(email).unwrap())
+/// The actor signed in as the user with this email; a user who does not
+/// exist gets an id no user has.
+pub fn user<S: Store>(dir: &Directory<S>, email: &str) -> Actor {
+    Actor::User(
+        id(dir, email).unwrap_or_else(|| "00000000-0000-4000-8000-000000000000".parse().unwrap()),
+    )
 }
 
-pub fn form(email: &str) -> NewUser {
-    NewUser {
-        username: email.to_owned(),
-        first_name: "Bob".to_owned(),
-        last_name: "Builder".to_owned(),
-        password: Password::new("Temp-Pass-2026"),
-        confirm_password: Password::new("Temp-Pass-2026"),
-        enforce_password_expiration: true,
-    }
+/// The id of the user with this email, if there is one.
+pub fn id<S: Store>(dir: &Directory<S>, email: &str) -> Option<UserId> {
+    let email = Email::parse(email).unwrap();
+    dir.read_store().unwrap().user_id(&email).unwrap()
+}
+
+pub fn form(email: &str) -> AddUserForm {
+    AddUserForm::new(email, "Bob", "Builder", Password::new("Temp-Pass-2026"))
+        .enforce_password_expiration(true)
 }
 
 /// Flow 1: Support creates account 12345 and makes alice its first administrator.
@@ -107,10 +111,12 @@ pub fn state<S: Store>(dir: &Directory<S>, accounts: &[AccountNumber], emails: &
         .iter()
         .map(|e| {
             let email = Email::parse(e).unwrap();
-            let (user, registrations) = dir
-                .store()
-                .read_with(|r| Ok((r.user(&email)?, r.registrations(&email)?)))
-                .unwrap();
+            let reader = dir.read_store().unwrap();
+            let user = match reader.user_id(&email).unwrap() {
+                Some(id) => reader.user(id).unwrap(),
+                None => None,
+            };
+            let registrations = reader.registrations(&email).unwrap();
             let hash = user
                 .as_ref()
                 .and_then(|u| u.credential.as_ref())
@@ -135,4 +141,21 @@ pub fn scratch() -> tempfile::TempDir {
         .tempdir_in("/dev/shm")
         .or_else(|_| tempfile::tempdir())
         .expect("a temporary folder")
+}
+
+/// Everything stored about the user with this email, if there is one.
+pub fn stored<S: Store>(dir: &Directory<S>, email: &str) -> Option<User> {
+    let reader = dir.read_store().unwrap();
+    let id = reader.user_id(&Email::parse(email).unwrap()).unwrap()?;
+    reader.user(id).unwrap()
+}
+
+/// Whether the user with this email is an active administrator of `account`.
+pub fn is_admin<S: Store>(dir: &Directory<S>, account: AccountNumber, email: &str) -> bool {
+    id(dir, email).is_some_and(|id| dir.is_account_admin(account, id).unwrap())
+}
+
+/// How the audit trail records the user with this email as an actor now.
+pub fn record_of<S: Store>(dir: &Directory<S>, email: &str) -> cres_admin::ActorRecord {
+    cres_admin::ActorRecord::User(stored(dir, email).expect("the user exists").to_ref())
 }

@@ -23,66 +23,68 @@
 
 use crate::error::{Error, Forbidden};
 use crate::model::{
-    AccountNumber, Actor, Email, Group, GroupId, PasswordChosenBy, User, UserStatus,
+    AccountNumber, Actor, ActorRecord, Email, Group, GroupId, PasswordChosenBy, User, UserBrief,
+    UserStatus,
 };
 use crate::store::Reader;
 
 /// Lets only Customer Support act: creating accounts (R2), the operator's
 /// maintenance.
-pub(crate) fn support_only(actor: &Actor) -> Result<(), Error> {
+pub(super) fn support_only(actor: &Actor) -> Result<ActorRecord, Error> {
     match actor {
-        Actor::Support => Ok(()),
+        Actor::Support => Ok(ActorRecord::Support),
         Actor::User(_) => Err(Forbidden::SupportOnly.into()),
     }
 }
 
 /// Lets Customer Support act on any existing account, and a user only on the
-/// accounts they actively administer (R2, R3).
-pub(crate) fn authorize(
+/// accounts they actively administer (R2, R3). Returns how the actor is
+/// recorded.
+pub(super) fn authorize(
     reader: &dyn Reader,
     actor: &Actor,
     account: AccountNumber,
-) -> Result<(), Error> {
+) -> Result<ActorRecord, Error> {
     match actor {
         Actor::Support => match reader.account(account)? {
-            Some(_) => Ok(()),
+            Some(_) => Ok(ActorRecord::Support),
             None => Err(Error::AccountNotFound { account }),
         },
-        Actor::User(email) => {
-            if is_active(reader, email)? && reader.is_account_admin(account, email)? {
-                Ok(())
-            } else {
-                Err(Forbidden::NotAccountAdministrator { account }.into())
+        Actor::User(id) => {
+            let refused = || Forbidden::NotAccountAdministrator { account }.into();
+            if !reader.is_active_admin(account, *id)? {
+                return Err(refused());
             }
+            let brief = reader.user_brief(*id)?.ok_or_else(refused)?;
+            Ok(ActorRecord::User(brief.user))
         }
     }
 }
 
 /// Authorizes `actor` on the group's account, then finds the group.
-pub(crate) fn authorized_group(
+pub(super) fn authorized_group(
     reader: &dyn Reader,
     actor: &Actor,
     group: GroupId,
-) -> Result<Group, Error> {
-    authorize(reader, actor, group.account)?;
-    reader.group(group)?.ok_or(Error::GroupNotFound)
+) -> Result<(ActorRecord, Group), Error> {
+    let by = authorize(reader, actor, group.account)?;
+    let found = reader.group(group)?.ok_or(Error::GroupNotFound)?;
+    Ok((by, found))
 }
 
 /// Customer Support sends for any existing account; a user for an account
 /// they administer or that created them, while active.
-pub(crate) fn authorize_sender(
+pub(super) fn authorize_sender(
     reader: &dyn Reader,
     sender: &Actor,
     account: AccountNumber,
-) -> Result<(), Error> {
-    let created_here = match sender {
-        Actor::User(email) => reader
-            .user(email)?
-            .is_some_and(|user| user.status == UserStatus::Active && user.created_in == account),
-        Actor::Support => false,
-    };
-    if created_here {
-        return Ok(());
+) -> Result<ActorRecord, Error> {
+    if let Actor::User(id) = sender {
+        if let Some(brief) = reader.user_brief(*id)? {
+            if brief.status == UserStatus::Active && brief.created_in == account {
+                return Ok(ActorRecord::User(brief.user));
+            }
+        }
     }
     authorize(reader, sender, account).map_err(|error| match error {
         Error::Forbidden(_) => Forbidden::NotAccountMember { account }.into(),
@@ -92,12 +94,12 @@ pub(crate) fn authorize_sender(
 
 /// The accounts that govern `user` (R13): the one it was created in and
 /// every account in one of whose groups it is, in order, without repeats.
-pub(crate) fn governing_accounts(
+pub(super) fn governing_accounts(
     reader: &dyn Reader,
-    user: &User,
+    user: &UserBrief,
 ) -> Result<Vec<AccountNumber>, Error> {
     let mut accounts: Vec<AccountNumber> = reader
-        .user_groups(&user.email)?
+        .user_groups(user.user.id)?
         .into_iter()
         .map(|group| group.account)
         .chain([user.created_in])
@@ -107,68 +109,76 @@ pub(crate) fn governing_accounts(
     Ok(accounts)
 }
 
-/// A registered user that an actor may act on, with the accounts that
-/// govern them (each of which records what the actor does).
-pub(crate) struct GovernedUser {
-    pub(crate) user: User,
-    pub(crate) accounts: Vec<AccountNumber>,
+/// A user that an actor may act on, with how the actor is recorded and the
+/// accounts that govern the user (each of which records what the actor does).
+pub(super) struct GovernedUser {
+    pub(super) by: ActorRecord,
+    pub(super) user: User,
+    pub(super) accounts: Vec<AccountNumber>,
 }
 
-/// The registered user `email`, if `actor` may act on their credentials or
-/// state (R13): Customer Support always; a user only while active and an
+/// The user `email`, if `actor` may act on their credentials or state
+/// (R13): Customer Support always; a user only while active and an
 /// administrator of every account that governs the target.
 ///
 /// Whether the actor administers anything at all is checked before the
 /// target is looked up, so a plain user learns nothing about other users.
-pub(crate) fn authorized_user(
+pub(super) fn authorized_user(
     reader: &dyn Reader,
     actor: &Actor,
     email: &Email,
 ) -> Result<GovernedUser, Error> {
-    if let Actor::User(actor_email) = actor {
-        let administers_some = is_active(reader, actor_email)?
-            && reader
-                .user_groups(actor_email)?
+    let by = match actor {
+        Actor::Support => ActorRecord::Support,
+        Actor::User(id) => {
+            let refused = || Error::from(Forbidden::NotGoverningAdministrator);
+            let brief = reader
+                .user_brief(*id)?
+                .filter(|brief| brief.status == UserStatus::Active)
+                .ok_or_else(refused)?;
+            let administers_some = reader
+                .user_groups(*id)?
                 .iter()
                 .any(|group| group.number == GroupId::ADMINISTRATORS_NUMBER);
-        if !administers_some {
-            return Err(Forbidden::NotGoverningAdministrator.into());
+            if !administers_some {
+                return Err(refused());
+            }
+            ActorRecord::User(brief.user)
         }
-    }
-    let user = reader
-        .user(email)?
-        .filter(User::is_registered)
-        .ok_or_else(|| Error::UserNotFound {
-            email: email.clone(),
-        })?;
-    let accounts = governing_accounts(reader, &user)?;
-    if let Actor::User(actor_email) = actor {
+    };
+    let not_found = || Error::UserNotFound {
+        email: email.clone(),
+    };
+    let id = reader.user_id(email)?.ok_or_else(not_found)?;
+    let user = reader.user(id)?.ok_or_else(not_found)?;
+    let accounts = governing_accounts(reader, &user.brief())?;
+    if let Actor::User(actor) = actor {
         for &account in &accounts {
-            if !reader.is_account_admin(account, actor_email)? {
+            if !reader.is_active_admin(account, *actor)? {
                 return Err(Forbidden::NotGoverningAdministrator.into());
             }
         }
     }
-    Ok(GovernedUser { user, accounts })
+    Ok(GovernedUser { by, user, accounts })
 }
 
 /// Refuses to put `user` into a group of `account` while their current
 /// password is known to someone who does not administer `account` (R13):
 /// chosen by an administrator who is not an active administrator of
 /// `account`, or by someone unknown. Customer Support may always.
-pub(crate) fn ensure_may_join(
+pub(super) fn ensure_may_join(
     reader: &dyn Reader,
     actor: &Actor,
-    user: &User,
+    user: &UserBrief,
     account: AccountNumber,
 ) -> Result<(), Error> {
     if *actor == Actor::Support {
         return Ok(());
     }
-    let chooser_administers = match user.credential.as_ref().map(|c| &c.chosen_by) {
+    let chooser_administers = match user.password_chosen_by {
         None | Some(PasswordChosenBy::User | PasswordChosenBy::Support) => true,
-        Some(PasswordChosenBy::Administrator { email, .. }) => {
-            is_active(reader, email)? && reader.is_account_admin(account, email)?
+        Some(PasswordChosenBy::Administrator { user, .. }) => {
+            reader.is_active_admin(account, user)?
         }
         Some(_) => false,
     };
@@ -176,13 +186,15 @@ pub(crate) fn ensure_may_join(
         Ok(())
     } else {
         Err(Error::OwnPasswordRequired {
-            email: user.email.clone(),
+            email: user.user.email.clone(),
         })
     }
 }
 
-fn is_active(reader: &dyn Reader, email: &Email) -> Result<bool, Error> {
-    Ok(reader
-        .user(email)?
-        .is_some_and(|user| user.status == UserStatus::Active))
+/// Who chooses a password that `actor` sets for a user of `account`.
+pub(super) fn chosen_by(actor: &Actor, account: AccountNumber) -> PasswordChosenBy {
+    match actor {
+        Actor::Support => PasswordChosenBy::Support,
+        Actor::User(id) => PasswordChosenBy::Administrator { user: *id, account },
+    }
 }

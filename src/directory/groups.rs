@@ -1,0 +1,241 @@
+//! Groups and their members: *Add Group* (R9), *Add to Group* (R5), the
+//! last administrator (R10), and the lists of the Groups tab.
+
+use crate::confirmation::{
+    AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, RemovedFromGroup,
+};
+use crate::directory::Directory;
+use crate::directory::access::{authorize, authorized_group, ensure_may_join};
+use crate::error::Error;
+use crate::input::Field;
+use crate::model::{
+    AccountNumber, Action, Actor, Email, GroupId, GroupName, GroupSummary, UserId, UserRef,
+};
+use crate::store::{Store, StoreError};
+
+impl<S: Store> Directory<S> {
+    /// *Add to Group* (R5): puts the user whose email is `email` (the
+    /// guide's *User Id* field) into the group. An address with only a
+    /// pending registration has no user yet (R8).
+    ///
+    /// A user whose current password was chosen by someone who does not
+    /// administer the group's account is refused with
+    /// [`Error::OwnPasswordRequired`] until they set their own password
+    /// (R13); Customer Support may add them anyway. Once added, the group's
+    /// account governs the user too.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a malformed address; [`Error::Forbidden`];
+    /// [`Error::AccountNotFound`]; [`Error::GroupNotFound`];
+    /// [`Error::NonExistentUser`]; [`Error::OwnPasswordRequired`];
+    /// [`Error::Store`].
+    pub fn add_to_group(
+        &self,
+        actor: &Actor,
+        group: GroupId,
+        email: &str,
+    ) -> Result<AddedToGroup, Error> {
+        let email = Email::parse_field(email, Field::UserId)?;
+        self.write(|tx| {
+            let (by, found) = authorized_group(tx, actor, group)?;
+            let non_existent = || Error::NonExistentUser {
+                email: email.clone(),
+            };
+            let id = tx.user_id(&email)?.ok_or_else(non_existent)?;
+            let user = tx.user_brief(id)?.ok_or_else(non_existent)?;
+            let already_member = tx.is_member(group, id)?;
+            if !already_member {
+                ensure_may_join(tx, actor, &user, group.account)?;
+                tx.add_member(group, id)?;
+                let action = Action::MemberAdded {
+                    group,
+                    user: user.user.clone(),
+                };
+                tx.append_audit(&self.record(&by, group.account, action))?;
+            }
+            Ok(AddedToGroup {
+                user: user.user,
+                group: found,
+                already_member,
+            })
+        })
+    }
+
+    /// Takes a user out of a group. The last Account Administrator of an
+    /// account cannot be removed (R10), even by two administrators removing
+    /// each other at the same moment: the check and the removal are one
+    /// transaction.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a malformed address; [`Error::Forbidden`];
+    /// [`Error::AccountNotFound`]; [`Error::GroupNotFound`];
+    /// [`Error::NotAMember`]; [`Error::LastAdministrator`]; [`Error::Store`].
+    pub fn remove_from_group(
+        &self,
+        actor: &Actor,
+        group: GroupId,
+        email: &str,
+    ) -> Result<RemovedFromGroup, Error> {
+        let email = Email::parse_field(email, Field::UserId)?;
+        self.write(|tx| {
+            let (by, found) = authorized_group(tx, actor, group)?;
+            let not_a_member = || Error::NotAMember {
+                email: email.clone(),
+                group: found.name.clone(),
+            };
+            let id = tx.user_id(&email)?.ok_or_else(not_a_member)?;
+            if !tx.is_member(group, id)? {
+                return Err(not_a_member());
+            }
+            if found.is_built_in() && tx.member_count(group)? <= 1 {
+                return Err(Error::LastAdministrator {
+                    email: email.clone(),
+                    account: group.account,
+                });
+            }
+            let user = tx.user_brief(id)?.ok_or_else(not_a_member)?.user;
+            tx.remove_member(group, id)?;
+            let action = Action::MemberRemoved {
+                group,
+                user: user.clone(),
+            };
+            tx.append_audit(&self.record(&by, group.account, action))?;
+            Ok(RemovedFromGroup { user, group: found })
+        })
+    }
+
+    /// *Add Group* (R9): a new group in the account, its name unique in the
+    /// account ignoring case.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a refused name; [`Error::Forbidden`];
+    /// [`Error::AccountNotFound`]; [`Error::GroupExists`]; [`Error::Store`].
+    pub fn create_group(
+        &self,
+        actor: &Actor,
+        account: AccountNumber,
+        name: &str,
+    ) -> Result<GroupCreated, Error> {
+        let name = GroupName::custom(name, Field::GroupName)?;
+        let now = self.clock.now();
+        self.write(|tx| {
+            let by = authorize(tx, actor, account)?;
+            let group = tx
+                .insert_group(account, &name, now)
+                .map_err(|e| group_name_error(e, &name))?;
+            let action = Action::GroupCreated {
+                group: group.id,
+                name: name.clone(),
+            };
+            tx.append_audit(&self.record(&by, account, action))?;
+            Ok(GroupCreated { group })
+        })
+    }
+
+    /// Renames a group; the built-in group cannot be renamed (R1).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a refused name; [`Error::Forbidden`];
+    /// [`Error::GroupNotFound`]; [`Error::BuiltInGroup`];
+    /// [`Error::GroupExists`]; [`Error::Store`].
+    pub fn rename_group(
+        &self,
+        actor: &Actor,
+        group: GroupId,
+        name: &str,
+    ) -> Result<GroupRenamed, Error> {
+        let name = GroupName::custom(name, Field::GroupName)?;
+        self.write(|tx| {
+            let (by, mut found) = authorized_group(tx, actor, group)?;
+            if found.is_built_in() {
+                return Err(Error::BuiltInGroup);
+            }
+            found.revision = tx
+                .rename_group(group, &name)
+                .map_err(|e| group_name_error(e, &name))?;
+            let previous = std::mem::replace(&mut found.name, name.clone());
+            let action = Action::GroupRenamed {
+                group,
+                from: previous.clone(),
+                to: name.clone(),
+            };
+            tx.append_audit(&self.record(&by, group.account, action))?;
+            Ok(GroupRenamed {
+                group: found,
+                previous,
+            })
+        })
+    }
+
+    /// Deletes a group and its memberships; the built-in group cannot be
+    /// deleted (R1).
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`]; [`Error::AccountNotFound`];
+    /// [`Error::GroupNotFound`]; [`Error::BuiltInGroup`]; [`Error::Store`].
+    pub fn delete_group(&self, actor: &Actor, group: GroupId) -> Result<GroupDeleted, Error> {
+        self.write(|tx| {
+            let (by, found) = authorized_group(tx, actor, group)?;
+            if found.is_built_in() {
+                return Err(Error::BuiltInGroup);
+            }
+            tx.delete_group(group)?;
+            let action = Action::GroupDeleted {
+                group,
+                name: found.name.clone(),
+            };
+            tx.append_audit(&self.record(&by, group.account, action))?;
+            Ok(GroupDeleted { group: found })
+        })
+    }
+
+    /// The account's groups with their member counts, the built-in group
+    /// first, then by name ignoring case (R9).
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`]; [`Error::AccountNotFound`]; [`Error::Store`].
+    pub fn groups(
+        &self,
+        actor: &Actor,
+        account: AccountNumber,
+    ) -> Result<Vec<GroupSummary>, Error> {
+        let mut groups = self.read(|reader| {
+            authorize(reader, actor, account)?;
+            Ok(reader.groups(account)?)
+        })?;
+        groups
+            .sort_by_cached_key(|summary| (!summary.group.is_built_in(), summary.group.name.key()));
+        Ok(groups)
+    }
+
+    /// The members of a group, ordered by email.
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`]; [`Error::AccountNotFound`];
+    /// [`Error::GroupNotFound`]; [`Error::Store`].
+    pub fn members(&self, actor: &Actor, group: GroupId) -> Result<Vec<UserRef>, Error> {
+        self.read(|reader| {
+            authorized_group(reader, actor, group)?;
+            Ok(reader.members(group)?)
+        })
+    }
+
+    /// Whether `user` is an active member of the *Account Administrators*
+    /// group of `account`: the question every operation asks first, in one
+    /// read.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub fn is_account_admin(&self, account: AccountNumber, user: UserId) -> Result<bool, Error> {
+        self.read(|reader| Ok(reader.is_active_admin(account, user)?))
+    }
+}
+
+fn group_name_error(error: StoreError, name: &GroupName) -> Error {
+    match error {
+        StoreError::Conflict => Error::GroupExists {
+            group: name.clone(),
+        },
+        other => other.into(),
+    }
+}
