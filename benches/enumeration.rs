@@ -17,29 +17,28 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use cres_admin::{
-    AccountNumber, Actor, Directory, MemoryStore, NewUser, Password, PasswordHashing, SignInPolicy,
-    SignInSource,
+    AccountNumber, Actor, AddUserForm, Directory, MemoryStore, Password, PasswordHashing,
+    SignInPolicy, SignInSource,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const ACCOUNT: AccountNumber = AccountNumber::new(12345);
 
-fn new_user(email: &str) -> NewUser {
-    NewUser {
-        username: email.to_owned(),
-        first_name: "Bench".into(),
-        last_name: "Mark".into(),
-        password: Password::new("correct horse battery staple"),
-        confirm_password: Password::new("correct horse battery staple"),
-        enforce_password_expiration: false,
-    }
+fn new_user(email: &str) -> AddUserForm {
+    AddUserForm::new(
+        email,
+        "Bench",
+        "Mark",
+        Password::new("correct horse battery staple"),
+    )
 }
 
 fn enumeration(c: &mut Criterion) {
-    let never_lock = SignInPolicy {
-        max_failures: u32::MAX,
-        max_user_failures: u32::MAX,
-        ..SignInPolicy::default()
+    let never_lock = {
+        let mut policy = SignInPolicy::default();
+        policy.max_failures = u32::MAX;
+        policy.max_user_failures = u32::MAX;
+        policy
     };
     let store = MemoryStore::new();
     let older = PasswordHashing::new(4096, 1, 1).expect("valid argon2 parameters");

@@ -18,7 +18,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use cres_admin::{AccountNumber, Email, Error, Localizer, UserAdded};
+use cres_admin::{AccountNumber, Email, Error, Localizer, UserAdded, UserId, UserRef};
 use criterion::{Criterion, criterion_group, criterion_main};
 use fluent::concurrent::FluentBundle;
 use fluent::{FluentArgs, FluentResource};
@@ -61,8 +61,12 @@ fn localize(c: &mut Criterion) {
 
     let english = Localizer::english();
     let en_us = bundle("en-US", EN_US);
+    // The id is never rendered: any will do.
     let added = UserAdded {
-        email: email.clone(),
+        user: UserRef {
+            id: UserId::from_bytes([7; 16]),
+            email: email.clone(),
+        },
     };
     let bare = |bundle: &FluentBundle<FluentResource>| {
         let mut args = FluentArgs::with_capacity(1);

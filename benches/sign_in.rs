@@ -15,8 +15,8 @@ use std::time::Duration;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use cres_admin::{
-    AccountNumber, Actor, Directory, GroupId, MemoryStore, NewUser, Password, SignIn, SignInPolicy,
-    SignInSource,
+    AccountNumber, Actor, AddUserForm, Directory, GroupId, MemoryStore, Password, SignIn,
+    SignInPolicy, SignInSource,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -26,24 +26,19 @@ const PASSWORD: &str = "correct horse battery staple";
 /// attempt, not of the lock-outs.
 const SOURCE: SignInSource = SignInSource::unknown();
 
-fn new_user(email: &str, enforce_password_expiration: bool) -> NewUser {
-    NewUser {
-        username: email.to_owned(),
-        first_name: "Bench".into(),
-        last_name: "Mark".into(),
-        password: Password::new(PASSWORD),
-        confirm_password: Password::new(PASSWORD),
-        enforce_password_expiration,
-    }
+fn new_user(email: &str, enforce_password_expiration: bool) -> AddUserForm {
+    AddUserForm::new(email, "Bench", "Mark", Password::new(PASSWORD))
+        .enforce_password_expiration(enforce_password_expiration)
 }
 
 /// Default hashing; failures never lock (neither the source nor the user),
 /// so every wrong password is verified and costs the same.
 fn directory() -> Directory<MemoryStore> {
-    let never_lock = SignInPolicy {
-        max_failures: u32::MAX,
-        max_user_failures: u32::MAX,
-        ..SignInPolicy::default()
+    let never_lock = {
+        let mut policy = SignInPolicy::default();
+        policy.max_failures = u32::MAX;
+        policy.max_user_failures = u32::MAX;
+        policy
     };
     let dir = Directory::new(MemoryStore::new()).with_sign_in_policy(never_lock);
     dir.create_account(&Actor::Support, ACCOUNT, "Bench")

@@ -20,10 +20,11 @@
 
 use std::process::ExitCode;
 
+use cres_admin::store::Reader;
 use cres_admin::{
-    AccountNumber, Actor, Directory, Email, Error, GroupId, Label, Localize, Localizer,
-    MemoryStore, NewUser, Password, RegistrationForm, SecureMessageSent, SignIn, SignInSource,
-    Store,
+    AccountNumber, Actor, AddUserForm, Arg, Directory, Email, Error, GroupId, Label, Localize,
+    Localizer, MemoryStore, Message, Password, RegistrationForm, SecureMessageSent, SignIn,
+    SignInSource, Store,
 };
 
 const ACCOUNT: AccountNumber = AccountNumber::new(12345);
@@ -86,11 +87,10 @@ fn main() -> ExitCode {
 
 #[cfg(feature = "sqlite")]
 fn run_on_file(path: &str, guide: &Guide) -> Result<(), Error> {
-    // Opening fails with its own error (not a database, a newer schema…),
-    // which is shown like any other.
     let store = match cres_admin::SqliteStore::open(path) {
         Ok(store) => store,
         Err(error) => {
+            // Why the file could not be opened, in the reader's language.
             eprintln!("{}", guide.localizer.render(&error));
             if let Some(cause) = std::error::Error::source(&error) {
                 eprintln!("  ({cause})");
@@ -110,15 +110,65 @@ fn run_on_file(_path: &str, _guide: &Guide) -> Result<(), Error> {
     std::process::exit(2);
 }
 
+/// Someone in the story: Customer Support, or a user by email.
+///
+/// The service signs a user in and keeps their *id* in the session (an
+/// address can change hands, an id never does); here the id is looked up
+/// by email when they act.
+#[derive(Debug, Clone, Copy)]
+enum Person {
+    Support,
+    User(&'static str),
+}
+
+impl Person {
+    /// The actor the service would hand the directory; someone without a
+    /// user could not have signed in.
+    fn actor<S: Store>(self, dir: &Directory<S>) -> Result<Actor, Error> {
+        match self {
+            Person::Support => Ok(Actor::Support),
+            Person::User(email) => {
+                let id = dir.read_store()?.user_id(&Email::parse(email)?)?;
+                id.map(Actor::User).ok_or(Error::SignInRefused)
+            }
+        }
+    }
+}
+
+/// Customer Support in the reader's language; a user by email.
+impl Localize for Person {
+    fn message(&self) -> Message {
+        match self {
+            Person::Support => Label::CustomerSupport.message(),
+            Person::User(email) => {
+                Message::new("actor-user").arg("email", Arg::Text((*email).to_owned()))
+            }
+        }
+    }
+}
+
 /// Prints each step and its outcome in the reader's language.
 struct Guide {
     localizer: Localizer,
 }
 
 impl Guide {
-    fn step(&self, actor: &Actor, action: Label, detail: &str) {
-        let (who, what) = (self.localizer.render(actor), self.localizer.render(&action));
+    fn step(&self, who: Person, action: Label, detail: &str) {
+        let (who, what) = (self.localizer.render(&who), self.localizer.render(&action));
         println!("\n{who} › {what} › {detail}");
+    }
+
+    /// A step `who` takes as the actor of `operation`: prints it and its outcome.
+    fn act<S: Store, T: Localize>(
+        &self,
+        dir: &Directory<S>,
+        who: Person,
+        action: Label,
+        detail: &str,
+        operation: impl FnOnce(&Actor) -> Result<T, Error>,
+    ) -> Result<Option<T>, Error> {
+        self.step(who, action, detail);
+        self.outcome(who.actor(dir).and_then(|actor| operation(&actor)))
     }
 
     /// Prints the outcome; only a failure of the store stops the program.
@@ -137,79 +187,83 @@ impl Guide {
     }
 }
 
-fn temporary_user(email: &str, first: &str, last: &str) -> NewUser {
-    let temporary = Password::new(TEMPORARY);
-    NewUser {
-        username: email.to_owned(),
-        first_name: first.to_owned(),
-        last_name: last.to_owned(),
-        password: temporary.clone(),
-        confirm_password: temporary,
-        enforce_password_expiration: true,
-    }
+fn temporary_user(email: &str, first: &str, last: &str) -> AddUserForm {
+    AddUserForm::new(email, first, last, Password::new(TEMPORARY)).enforce_password_expiration(true)
 }
 
 fn run<S: Store>(dir: &Directory<S>, guide: &Guide) -> Result<(), Error> {
-    let support = Actor::Support;
-    let alice = Actor::User(Email::parse("alice@example.com")?);
+    let support = Person::Support;
+    let alice = Person::User("alice@example.com");
+    let bob = Person::User("bob@example.com");
+    let carol = Person::User("carol@example.com");
+    let dave = Person::User("dave@example.com");
     let admins = GroupId::administrators(ACCOUNT);
 
     // Flow 1: Customer Support creates the account and its first administrator.
-    guide.step(&support, Label::Accounts, "12345 (Example Corp)");
-    guide.outcome(dir.create_account(&support, ACCOUNT, "Example Corp"))?;
-    guide.step(&support, Label::AddUser, "alice@example.com");
-    guide.outcome(dir.add_user(
-        &support,
-        ACCOUNT,
-        &temporary_user("alice@example.com", "Alice", "Martin"),
-    ))?;
-    guide.step(&support, Label::AddToGroup, "alice@example.com");
-    guide.outcome(dir.add_to_group(&support, admins, "alice@example.com"))?;
+    guide.act(
+        dir,
+        support,
+        Label::Accounts,
+        "12345 (Example Corp)",
+        |me| dir.create_account(me, ACCOUNT, "Example Corp"),
+    )?;
+    guide.act(dir, support, Label::AddUser, "alice@example.com", |me| {
+        let form = temporary_user("alice@example.com", "Alice", "Martin");
+        dir.add_user(me, ACCOUNT, &form)
+    })?;
+    guide.act(dir, support, Label::AddToGroup, "alice@example.com", |me| {
+        dir.add_to_group(me, admins, "alice@example.com")
+    })?;
 
     // Flow 2: Alice tries to add Bob, who does not exist yet.
-    guide.step(&alice, Label::AddToGroup, "bob@example.com");
-    guide.outcome(dir.add_to_group(&alice, admins, "bob@example.com"))?;
+    guide.act(dir, alice, Label::AddToGroup, "bob@example.com", |me| {
+        dir.add_to_group(me, admins, "bob@example.com")
+    })?;
 
     // Flow 3 (fix A): Alice adds Bob as a user with a temporary password, then to the group.
-    guide.step(&alice, Label::AddUser, "bob@example.com");
-    guide.outcome(dir.add_user(
-        &alice,
-        ACCOUNT,
-        &temporary_user("bob@example.com", "Bob", "Lee"),
-    ))?;
-    guide.step(&alice, Label::AddToGroup, "bob@example.com");
-    guide.outcome(dir.add_to_group(&alice, admins, "bob@example.com"))?;
+    guide.act(dir, alice, Label::AddUser, "bob@example.com", |me| {
+        dir.add_user(
+            me,
+            ACCOUNT,
+            &temporary_user("bob@example.com", "Bob", "Lee"),
+        )
+    })?;
+    guide.act(dir, alice, Label::AddToGroup, "bob@example.com", |me| {
+        dir.add_to_group(me, admins, "bob@example.com")
+    })?;
 
     // Bob's first sign-in: his temporary password only lets him set a permanent one (R7).
     // The service tells where each attempt comes from (here, Bob's browser),
     // so that someone guessing from elsewhere cannot lock him out (R15).
-    let bob = Actor::User(Email::parse("bob@example.com")?);
     let bobs_browser = SignInSource::new("198.51.100.23");
     let permanent = Password::new("a long and personal passphrase");
-    guide.step(&bob, Label::SignIn, "bob@example.com");
+    guide.step(bob, Label::SignIn, "bob@example.com");
     if let Some(SignIn::PermanentPasswordRequired(ticket)) = guide.outcome(dir.authenticate(
         &bobs_browser,
         "bob@example.com",
         &Password::new(TEMPORARY),
     ))? {
-        guide.step(&bob, Label::ChangePassword, "********");
+        guide.step(bob, Label::ChangePassword, "********");
         guide.outcome(dir.set_permanent_password(&ticket, &permanent, &permanent))?;
     }
-    guide.step(&bob, Label::SignIn, "bob@example.com");
+    guide.step(bob, Label::SignIn, "bob@example.com");
     guide.outcome(dir.authenticate(&bobs_browser, "bob@example.com", &permanent))?;
 
     // Bob is an administrator: he adds a group and an administrator himself.
-    guide.step(&bob, Label::AddGroup, "Sales");
-    guide.outcome(dir.create_group(&bob, ACCOUNT, "Sales"))?;
-    guide.step(&bob, Label::AddUser, "dave@example.com");
-    guide.outcome(dir.add_user(
-        &bob,
-        ACCOUNT,
-        &temporary_user("dave@example.com", "Dave", "Kim"),
-    ))?;
-    guide.step(&bob, Label::AddToGroup, "dave@example.com");
-    guide.outcome(dir.add_to_group(&bob, admins, "dave@example.com"))?;
-    let groups = dir.groups(&bob, ACCOUNT)?;
+    guide.act(dir, bob, Label::AddGroup, "Sales", |me| {
+        dir.create_group(me, ACCOUNT, "Sales")
+    })?;
+    guide.act(dir, bob, Label::AddUser, "dave@example.com", |me| {
+        dir.add_user(
+            me,
+            ACCOUNT,
+            &temporary_user("dave@example.com", "Dave", "Kim"),
+        )
+    })?;
+    guide.act(dir, bob, Label::AddToGroup, "dave@example.com", |me| {
+        dir.add_to_group(me, admins, "dave@example.com")
+    })?;
+    let groups = dir.groups(&bob.actor(dir)?, ACCOUNT)?;
     for summary in &groups {
         let name = guide.localizer.render(&summary.group.name);
         println!("    {name} ({})", summary.members);
@@ -222,58 +276,69 @@ fn run<S: Store>(dir: &Directory<S>, guide: &Guide) -> Result<(), Error> {
     );
 
     // Flow 4 (fix B): a secure message to Carol, who registers through its link.
-    let carol = Actor::User(Email::parse("carol@example.com")?);
-    guide.step(&alice, Label::SendSecureMessage, "carol@example.com");
-    let sent = guide.outcome(dir.send_secure_message(&alice, ACCOUNT, "carol@example.com"))?;
-    guide.step(&alice, Label::AddToGroup, "carol@example.com");
-    guide.outcome(dir.add_to_group(&alice, admins, "carol@example.com"))?;
+    let sent = guide.act(
+        dir,
+        alice,
+        Label::SendSecureMessage,
+        "carol@example.com",
+        |me| dir.send_secure_message(me, ACCOUNT, "carol@example.com"),
+    )?;
+    guide.act(dir, alice, Label::AddToGroup, "carol@example.com", |me| {
+        dir.add_to_group(me, admins, "carol@example.com")
+    })?;
     if let Some(SecureMessageSent::RegistrationIssued { token, .. }) = sent {
-        let form = RegistrationForm {
-            first_name: "Carol".into(),
-            last_name: "Jones".into(),
-            password: permanent.clone(),
-            confirm_password: permanent.clone(),
-        };
-        guide.step(&carol, Label::Register, "https://res.example/register#…");
+        let form = RegistrationForm::new("Carol", "Jones", permanent.clone());
+        guide.step(carol, Label::Register, "https://res.example/register#…");
         guide.outcome(dir.register(token.as_str(), &form))?;
         guide.step(
-            &carol,
+            carol,
             Label::Register,
             "https://res.example/register#… (again)",
         );
         guide.outcome(dir.register(token.as_str(), &form))?;
     }
-    guide.step(&alice, Label::AddToGroup, "carol@example.com");
-    guide.outcome(dir.add_to_group(&alice, admins, "carol@example.com"))?;
+    guide.act(dir, alice, Label::AddToGroup, "carol@example.com", |me| {
+        dir.add_to_group(me, admins, "carol@example.com")
+    })?;
 
     // Flow 5: what is refused, and changes nothing.
-    dir.create_account(&support, OTHER_ACCOUNT, "Other Corp")
+    dir.create_account(&Actor::Support, OTHER_ACCOUNT, "Other Corp")
         .ok();
-    guide.step(&alice, Label::AddToGroup, "alice@example.com (67890)");
-    guide.outcome(dir.add_to_group(
-        &alice,
-        GroupId::administrators(OTHER_ACCOUNT),
+    guide.act(
+        dir,
+        alice,
+        Label::AddToGroup,
+        "alice@example.com (67890)",
+        |me| {
+            dir.add_to_group(
+                me,
+                GroupId::administrators(OTHER_ACCOUNT),
+                "alice@example.com",
+            )
+        },
+    )?;
+    guide.act(dir, alice, Label::AddUser, "not-an-email", |me| {
+        dir.add_user(me, ACCOUNT, &temporary_user("not-an-email", "Eve", "Doe"))
+    })?;
+    guide.act(
+        dir,
+        support,
+        Label::RemoveFromGroup,
         "alice@example.com",
-    ))?;
-    guide.step(&alice, Label::AddUser, "not-an-email");
-    guide.outcome(dir.add_user(
-        &alice,
-        ACCOUNT,
-        &temporary_user("not-an-email", "Eve", "Doe"),
-    ))?;
-    guide.step(&support, Label::RemoveFromGroup, "alice@example.com");
-    guide.outcome(dir.remove_from_group(
-        &support,
-        GroupId::administrators(ACCOUNT),
-        "alice@example.com",
-    ))?;
+        |me| dir.remove_from_group(me, admins, "alice@example.com"),
+    )?;
     // Each administrator steps down until only Dave is left: he cannot (R10).
-    for admin in [&bob, &carol] {
-        guide.step(admin, Label::RemoveFromGroup, &admin.to_string());
-        guide.outcome(dir.remove_from_group(admin, admins, &admin.to_string()))?;
+    for (admin, email) in [(bob, "bob@example.com"), (carol, "carol@example.com")] {
+        guide.act(dir, admin, Label::RemoveFromGroup, email, |me| {
+            dir.remove_from_group(me, admins, email)
+        })?;
     }
-    let dave = Actor::User(Email::parse("dave@example.com")?);
-    guide.step(&dave, Label::RemoveFromGroup, "dave@example.com");
-    guide.outcome(dir.remove_from_group(&dave, admins, "dave@example.com"))?;
+    guide.act(
+        dir,
+        dave,
+        Label::RemoveFromGroup,
+        "dave@example.com",
+        |me| dir.remove_from_group(me, admins, "dave@example.com"),
+    )?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 use common::*;
-use cres_admin::store::StoreExt;
+use cres_admin::store::{Reader, Transaction};
 use cres_admin::testing::FailingStore;
 use cres_admin::{
     AccountNumber, Actor, Directory, Email, Error, FixedClock, GroupId, Localize, MemoryStore,
@@ -42,8 +42,8 @@ const PARTNERS: GroupId = GroupId {
     number: 2,
 };
 
-fn alice() -> Actor {
-    user(&dir, "alice@example.com")
+fn alice<S: Store>(dir: &Directory<S>) -> Actor {
+    user(dir, "alice@example.com")
 }
 
 fn pw(secret: &str) -> Password {
@@ -51,12 +51,7 @@ fn pw(secret: &str) -> Password {
 }
 
 fn registration_form(first_name: &str) -> RegistrationForm {
-    RegistrationForm {
-        first_name: first_name.to_owned(),
-        last_name: "Jones".to_owned(),
-        password: pw(PERMANENT),
-        confirm_password: pw(PERMANENT),
-    }
+    RegistrationForm::new(first_name, "Jones", pw(PERMANENT))
 }
 
 fn token(sent: Result<SecureMessageSent, Error>) -> RegistrationToken {
@@ -73,6 +68,7 @@ fn token(sent: Result<SecureMessageSent, Error>) -> RegistrationToken {
 /// Partners too, locked), carol (sent a secure message: her token), frank
 /// (sent one too) and heidi (sent one by each account: olga's token).
 struct Scene<'a, S> {
+    store: &'a FailingStore<S>,
     dir: Directory<&'a FailingStore<S>>,
     dave: PasswordChangeTicket,
     carol: RegistrationToken,
@@ -133,6 +129,7 @@ impl<'a, S: Store> Scene<'a, S> {
         token(dir.send_secure_message(&alice, ACCOUNT, "heidi@example.com"));
         let heidi = token(dir.send_secure_message(&olga, OTHER_ACCOUNT, "heidi@example.com"));
         Scene {
+            store,
             dir,
             dave,
             carol,
@@ -146,11 +143,9 @@ impl<'a, S: Store> Scene<'a, S> {
 
     fn user(&self, email: &str) -> User {
         let email = Email::parse(email).unwrap();
-        self.dir
-            .store()
-            .read_with(|r| Ok(r.user(&email)?))
-            .unwrap()
-            .unwrap()
+        let reader = self.dir.read_store().unwrap();
+        let id = reader.user_id(&email).unwrap().unwrap();
+        reader.user(id).unwrap().unwrap()
     }
 }
 
@@ -213,7 +208,12 @@ fn operations<S: Store>() -> Vec<Case<S>> {
         ),
         case(
             "add a user",
-            |s| answer(s.dir.add_user(&alice(), ACCOUNT, &form("new@example.com"))),
+            |s| {
+                answer(
+                    s.dir
+                        .add_user(&alice(&s.dir), ACCOUNT, &form("new@example.com")),
+                )
+            },
             Ok("user-added"),
         ),
         // Writes the user and UserAdded, then ends the account's own
@@ -223,34 +223,44 @@ fn operations<S: Store>() -> Vec<Case<S>> {
             |s| {
                 answer(
                     s.dir
-                        .add_user(&alice(), ACCOUNT, &form("frank@example.com")),
+                        .add_user(&alice(&s.dir), ACCOUNT, &form("frank@example.com")),
                 )
             },
             Ok("user-added"),
         ),
         case(
             "add to a group",
-            |s| answer(s.dir.add_to_group(&alice(), ADMINS, "bob@example.com")),
+            |s| {
+                answer(
+                    s.dir
+                        .add_to_group(&alice(&s.dir), ADMINS, "bob@example.com"),
+                )
+            },
             Ok("member-added"),
         ),
         case(
             "remove from a group",
-            |s| answer(s.dir.remove_from_group(&alice(), SALES, "bob@example.com")),
+            |s| {
+                answer(
+                    s.dir
+                        .remove_from_group(&alice(&s.dir), SALES, "bob@example.com"),
+                )
+            },
             Ok("member-removed"),
         ),
         case(
             "create a group",
-            |s| answer(s.dir.create_group(&alice(), ACCOUNT, "Support")),
+            |s| answer(s.dir.create_group(&alice(&s.dir), ACCOUNT, "Support")),
             Ok("group-created"),
         ),
         case(
             "rename a group",
-            |s| answer(s.dir.rename_group(&alice(), SALES, "Revenue")),
+            |s| answer(s.dir.rename_group(&alice(&s.dir), SALES, "Revenue")),
             Ok("group-renamed"),
         ),
         case(
             "delete a group with members",
-            |s| answer(s.dir.delete_group(&alice(), SALES)),
+            |s| answer(s.dir.delete_group(&alice(&s.dir), SALES)),
             Ok("group-deleted"),
         ),
         // Counts the attempt (1), then records the success (2).
@@ -273,7 +283,7 @@ fn operations<S: Store>() -> Vec<Case<S>> {
             "sign in with a hash to upgrade",
             |s| {
                 let stronger = PasswordHashing::new(16, 2, 1).unwrap();
-                let dir = directory(*s.dir.store()).with_password_hashing(stronger);
+                let dir = directory(s.store).with_password_hashing(stronger);
                 answer(dir.authenticate(&SOURCE, "bob@example.com", &pw(PERMANENT)))
             },
             Ok("signed-in"),
@@ -333,7 +343,7 @@ fn operations<S: Store>() -> Vec<Case<S>> {
             "reset a password",
             |s| {
                 answer(s.dir.reset_password(
-                    &alice(),
+                    &alice(&s.dir),
                     "bob@example.com",
                     &pw("Reset-Temp-77"),
                     &pw("Reset-Temp-77"),
@@ -343,7 +353,7 @@ fn operations<S: Store>() -> Vec<Case<S>> {
         ),
         case(
             "unlock a user",
-            |s| answer(s.dir.unlock_user(&alice(), "erin@example.com")),
+            |s| answer(s.dir.unlock_user(&alice(&s.dir), "erin@example.com")),
             Ok("user-unlocked"),
         ),
         case(
@@ -351,7 +361,7 @@ fn operations<S: Store>() -> Vec<Case<S>> {
             |s| {
                 answer(
                     s.dir
-                        .send_secure_message(&alice(), ACCOUNT, "gina@example.com"),
+                        .send_secure_message(&alice(&s.dir), ACCOUNT, "gina@example.com"),
                 )
             },
             Ok("secure-message-registration"),
@@ -361,7 +371,7 @@ fn operations<S: Store>() -> Vec<Case<S>> {
             |s| {
                 answer(
                     s.dir
-                        .send_secure_message(&alice(), ACCOUNT, "carol@example.com"),
+                        .send_secure_message(&alice(&s.dir), ACCOUNT, "carol@example.com"),
                 )
             },
             Ok("secure-message-registration"),
@@ -393,7 +403,7 @@ fn operations<S: Store>() -> Vec<Case<S>> {
             |s| {
                 answer(
                     s.dir
-                        .revoke_registration(&alice(), ACCOUNT, "frank@example.com"),
+                        .revoke_registration(&alice(&s.dir), ACCOUNT, "frank@example.com"),
                 )
             },
             Ok("registration-revoked"),
@@ -404,7 +414,7 @@ fn operations<S: Store>() -> Vec<Case<S>> {
             "purge expired registrations",
             |s| {
                 let later = FixedClock::new(start() + TimeDelta::hours(73));
-                let dir = directory(*s.dir.store()).with_clock(Arc::new(later));
+                let dir = directory(s.store).with_clock(Arc::new(later));
                 answer(dir.purge_expired_registrations(&Actor::Support))
             },
             Ok("registrations-purged"),
@@ -457,6 +467,32 @@ impl Leftover {
     }
 }
 
+impl Leftover {
+    /// How many transactions of the operation committed a change to the
+    /// user: each adds one to the user's revision.
+    fn committed(self) -> u64 {
+        match self {
+            Leftover::Nothing => 0,
+            Leftover::Counted(_) => 1,
+            Leftover::SignedIn(_) => 2,
+        }
+    }
+}
+
+/// A scene's `state` with the revision of each of `emails`' users hidden:
+/// putting a user's sign-in bookkeeping back is a write of its own, which
+/// adds one to the revision (checked before it is hidden).
+fn without_revisions(state: &str, emails: &[&str]) -> String {
+    let mut state: serde_json::Value = serde_json::from_str(state).unwrap();
+    for email in emails {
+        let at = PEOPLE.iter().position(|p| p == email).unwrap();
+        let user = &mut state[1][at][0];
+        assert!(user.get("revision").is_some(), "{email} has a revision");
+        user["revision"] = serde_json::Value::Null;
+    }
+    state.to_string()
+}
+
 /// Fails the first write of every operation, then the second, and so on
 /// until the operation runs through; returns the number of failures.
 fn every_write_of_every_operation_fails_cleanly<S: Store>(make: impl Fn() -> S) -> usize {
@@ -471,11 +507,12 @@ fn every_write_of_every_operation_fails_cleanly<S: Store>(make: impl Fn() -> S) 
         let store = FailingStore::new(make());
         let scene = Scene::new(&store);
         let before = scene.state();
+        // The users whose bookkeeping was put back, and so whose revision
+        // moved on.
+        let mut put_back: Vec<&str> = Vec::new();
         for k in 1.. {
             let leftover = leftover(k);
-            let sign_in_before = leftover
-                .sign_in()
-                .map(|(email, _)| scene.user(email).sign_in);
+            let user_before = leftover.sign_in().map(|(email, _)| scene.user(email));
             let failures = store.failures();
             store.fail_write(k);
             let result = run(&scene);
@@ -484,7 +521,11 @@ fn every_write_of_every_operation_fails_cleanly<S: Store>(make: impl Fn() -> S) 
                 assert!(k > 1, "{name}: the operation writes nothing");
                 let outcome = result.map_err(|e| e.message().id());
                 assert_eq!(outcome, expected, "{name}, once no write fails");
-                assert_ne!(scene.state(), before, "{name} changed nothing");
+                assert_ne!(
+                    without_revisions(&scene.state(), &put_back),
+                    without_revisions(&before, &put_back),
+                    "{name} changed nothing"
+                );
                 break;
             }
             injected += 1;
@@ -494,22 +535,34 @@ fn every_write_of_every_operation_fails_cleanly<S: Store>(make: impl Fn() -> S) 
                 error.to_string(),
                 "The account directory could not be reached. Nothing was changed; please try again."
             );
-            if let (Some((email, expected)), Some(old)) = (leftover.sign_in(), sign_in_before) {
+            if let (Some((email, expected)), Some(old)) = (leftover.sign_in(), user_before) {
                 // Exactly the earlier transactions' change to the user's
                 // sign-in bookkeeping stays; put it back to compare the rest.
-                let sign_in = scene.user(email).sign_in;
-                assert_eq!(sign_in, expected(&old), "{name}, write {k}: {leftover:?}");
-                let email = Email::parse(email).unwrap();
-                store
-                    .inner()
-                    .write_with(|tx| {
-                        let mut user = tx.user(&email)?.unwrap();
-                        user.sign_in = old.clone();
-                        Ok(tx.update_user(&user)?)
-                    })
-                    .unwrap();
+                let user = scene.user(email);
+                assert_eq!(
+                    user.sign_in,
+                    expected(&old.sign_in),
+                    "{name}, write {k}: {leftover:?}"
+                );
+                assert_eq!(
+                    user.revision,
+                    old.revision + leftover.committed(),
+                    "{name}, write {k}: {leftover:?}, one revision per committed transaction"
+                );
+                let mut tx = store.inner().begin_write().unwrap();
+                let mut user = tx.user(old.id).unwrap().unwrap();
+                user.sign_in = old.sign_in.clone();
+                tx.update_user(&user).unwrap();
+                tx.commit().unwrap();
+                if !put_back.contains(&email) {
+                    put_back.push(email);
+                }
             }
-            assert_eq!(scene.state(), before, "{name}: write {k} failed halfway");
+            assert_eq!(
+                without_revisions(&scene.state(), &put_back),
+                without_revisions(&before, &put_back),
+                "{name}: write {k} failed halfway"
+            );
         }
     }
     injected

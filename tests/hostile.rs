@@ -14,9 +14,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::LazyLock;
 
 use common::*;
-use cres_admin::store::StoreExt;
+use cres_admin::store::Reader;
 use cres_admin::{
-    AccountNumber, Actor, Directory, Email, Error, Field, Localizer, MemoryStore, NewUser,
+    AccountNumber, Actor, AddUserForm, Directory, Email, Error, Field, Localizer, MemoryStore,
     Password, PasswordChangeTicket, Problem, RegistrationForm, RegistrationToken,
     SecureMessageSent, SignIn,
 };
@@ -331,40 +331,31 @@ struct State {
     store: String,
 }
 
-fn alice() -> Actor {
-    user(&dir, "alice@example.com")
+fn alice(dir: &Directory<MemoryStore>) -> Actor {
+    user(dir, "alice@example.com")
 }
 
-fn new_user(username: &str, first: &str, last: &str, password: &str, confirm: &str) -> NewUser {
-    NewUser {
-        username: username.to_owned(),
-        first_name: first.to_owned(),
-        last_name: last.to_owned(),
-        password: Password::new(password),
-        confirm_password: Password::new(confirm),
-        enforce_password_expiration: true,
-    }
+fn new_user(username: &str, first: &str, last: &str, password: &str, confirm: &str) -> AddUserForm {
+    AddUserForm::new(username, first, last, Password::new(password))
+        .confirm_password(Password::new(confirm))
+        .enforce_password_expiration(true)
 }
 
 fn registration(first: &str, last: &str, password: &str, confirm: &str) -> RegistrationForm {
-    RegistrationForm {
-        first_name: first.to_owned(),
-        last_name: last.to_owned(),
-        password: Password::new(password),
-        confirm_password: Password::new(confirm),
-    }
+    RegistrationForm::new(first, last, Password::new(password))
+        .confirm_password(Password::new(confirm))
 }
 
 impl World {
     fn new() -> World {
         let dir = setup();
-        dir.create_group(&alice(), ACCOUNT, "Sales").unwrap();
-        dir.add_user(&alice(), ACCOUNT, &form("bob@example.com"))
+        dir.create_group(&alice(&dir), ACCOUNT, "Sales").unwrap();
+        dir.add_user(&alice(&dir), ACCOUNT, &form("bob@example.com"))
             .unwrap();
-        dir.add_to_group(&alice(), SALES, "bob@example.com")
+        dir.add_to_group(&alice(&dir), SALES, "bob@example.com")
             .unwrap();
         let token = match dir
-            .send_secure_message(&alice(), ACCOUNT, "carol@example.com")
+            .send_secure_message(&alice(&dir), ACCOUNT, "carol@example.com")
             .unwrap()
         {
             SecureMessageSent::RegistrationIssued { token, .. } => token,
@@ -384,7 +375,7 @@ impl World {
         State {
             snapshot: snapshot(&self.dir, ACCOUNT),
             audit_len: audit_len(&self.dir),
-            store: format!("{:?}", self.dir.store()),
+            store: format!("{:?}", self.dir.read_store().unwrap()),
         }
     }
 
@@ -412,12 +403,9 @@ impl World {
     /// A stored user's first and last name.
     fn names(&self, email: &str) -> (String, String) {
         let email = Email::parse(email).unwrap();
-        let user = self
-            .dir
-            .store()
-            .read_with(|reader| Ok(reader.user(&email)?))
-            .unwrap()
-            .expect("the user exists");
+        let reader = self.dir.read_store().unwrap();
+        let id = reader.user_id(&email).unwrap().expect("the user exists");
+        let user = reader.user(id).unwrap().expect("the user exists");
         (
             user.first_name.as_str().to_owned(),
             user.last_name.as_str().to_owned(),
@@ -439,17 +427,17 @@ impl World {
             }
             Input::Username(text) => {
                 let form = new_user(text, "Dave", "Jones", STRONG, STRONG);
-                identity(&dir.add_user(&alice(), ACCOUNT, &form)?.email)
+                identity(&dir.add_user(&alice(dir), ACCOUNT, &form)?.user.email)
             }
             Input::AddToGroup(text) => {
-                let added = dir.add_to_group(&alice(), ADMINS, text)?;
-                identity(&added.email)
+                let added = dir.add_to_group(&alice(dir), ADMINS, text)?;
+                identity(&added.user.email)
             }
             Input::RemoveFromGroup(text) => {
-                identity(&dir.remove_from_group(&alice(), SALES, text)?.email)
+                identity(&dir.remove_from_group(&alice(dir), SALES, text)?.user.email)
             }
             Input::SignInEmail(text) => match dir.authenticate(&SOURCE, text, &pw(TEMP))? {
-                SignIn::PermanentPasswordRequired(ticket) => identity(ticket.email()),
+                SignIn::PermanentPasswordRequired(ticket) => identity(&ticket.user().email),
                 other => format!("unexpected {other:?}"),
             },
             Input::ChangePasswordEmail(text) => {
@@ -460,9 +448,9 @@ impl World {
                     &pw(NEW_PASSWORD),
                     &pw(NEW_PASSWORD),
                 )?;
-                identity(&changed.email)
+                identity(&changed.user.email)
             }
-            Input::Recipient(text) => match dir.send_secure_message(&alice(), ACCOUNT, text)? {
+            Input::Recipient(text) => match dir.send_secure_message(&alice(dir), ACCOUNT, text)? {
                 SecureMessageSent::RegistrationIssued { email, .. } => identity(&email),
                 SecureMessageSent::RecipientHasUser { email } => {
                     format!("{} has a user", email.identity())
@@ -476,21 +464,23 @@ impl World {
                     &pw(NEW_PASSWORD),
                     &pw(NEW_PASSWORD),
                 )?;
-                identity(&reset.email)
+                identity(&reset.user.email)
             }
-            Input::UnlockUserId(text) => identity(&dir.unlock_user(&Actor::Support, text)?.email),
+            Input::UnlockUserId(text) => {
+                identity(&dir.unlock_user(&Actor::Support, text)?.user.email)
+            }
             Input::RevokeRecipient(text) => identity(
                 &dir.revoke_registration(&Actor::Support, ACCOUNT, text)?
                     .email,
             ),
             Input::FirstName(text) => {
                 let form = new_user("dave@example.com", text, "Jones", STRONG, STRONG);
-                dir.add_user(&alice(), ACCOUNT, &form)?;
+                dir.add_user(&alice(dir), ACCOUNT, &form)?;
                 self.names("dave@example.com").0
             }
             Input::LastName(text) => {
                 let form = new_user("dave@example.com", "Dave", text, STRONG, STRONG);
-                dir.add_user(&alice(), ACCOUNT, &form)?;
+                dir.add_user(&alice(dir), ACCOUNT, &form)?;
                 self.names("dave@example.com").1
             }
             Input::RegisterFirstName(text) => {
@@ -508,16 +498,16 @@ impl World {
                 created.account.name.as_str().to_owned()
             }
             Input::NewGroupName(text) => {
-                let created = dir.create_group(&alice(), ACCOUNT, text)?;
+                let created = dir.create_group(&alice(dir), ACCOUNT, text)?;
                 created.group.name.to_string()
             }
             Input::GroupRename(text) => {
-                let renamed = dir.rename_group(&alice(), SALES, text)?;
+                let renamed = dir.rename_group(&alice(dir), SALES, text)?;
                 renamed.group.name.to_string()
             }
             Input::AddUserPassword(password, confirm) => {
                 let form = new_user("dave@example.com", "Dave", "Jones", password, confirm);
-                dir.add_user(&alice(), ACCOUNT, &form)?;
+                dir.add_user(&alice(dir), ACCOUNT, &form)?;
                 self.signs_in_verbatim("dave@example.com", password)
             }
             Input::PermanentPassword(password, confirm) => {
@@ -554,7 +544,7 @@ impl World {
             }
             Input::Token(make) => {
                 let form = registration("Carol", "Jones", PASSPHRASE, PASSPHRASE);
-                identity(&dir.register(&make(self.token.as_str()), &form)?.email)
+                identity(&dir.register(&make(self.token.as_str()), &form)?.user.email)
             }
             Input::AccountNumber(text) => AccountNumber::parse(text)?.get().to_string(),
             Input::LanguageTags(tags) => chain(&Localizer::new(tags)),
@@ -653,7 +643,8 @@ fn check(case: &Case) -> Result<(), String> {
         ));
     }
     check_rendering(&error)?;
-    if world.state() != before {
+    let after = world.state();
+    if after != before {
         return Err("a refusal changed the state".to_owned());
     }
     Ok(())

@@ -9,7 +9,7 @@ use cres_admin::testing::{every_error, every_message};
 use cres_admin::{
     AccountNumber, Email, Error, Field, Group, GroupCreated, GroupId, GroupName, InvalidInput,
     Label, LocaleError, Localize, Localizer, Message, Name, Problem, RenderError, ShowingGroups,
-    UserAdded,
+    UserAdded, UserId, UserRef,
 };
 use fluent::FluentResource;
 use fluent_syntax::ast;
@@ -189,6 +189,16 @@ fn email(text: &str) -> Email {
     Email::parse(text).expect("a valid email")
 }
 
+/// *Add User*'s confirmation for `email` (the id is never rendered).
+fn user_added(email: Email) -> UserAdded {
+    UserAdded {
+        user: UserRef {
+            id: UserId::from_bytes([7; 16]),
+            email,
+        },
+    }
+}
+
 fn account() -> AccountNumber {
     AccountNumber::parse("12345").expect("a valid account number")
 }
@@ -205,6 +215,7 @@ fn group(name: GroupName) -> Group {
         },
         name,
         created_at: DateTime::UNIX_EPOCH,
+        revision: 0,
     }
 }
 
@@ -252,7 +263,7 @@ fn the_guides_texts_are_verbatim_in_all_three_languages() {
             clean(&localizer, &Error::NonExistentUser { email: bob.clone() }),
             non_existent
         );
-        assert_eq!(clean(&localizer, &UserAdded { email: bob.clone() }), added);
+        assert_eq!(clean(&localizer, &user_added(bob.clone())), added);
         // The built-in group's name, as an argument (Arg::Message) and on its own.
         let arg = Message::new("group-account-administrators");
         assert_eq!(clean(&localizer, &arg), administrators);
@@ -322,7 +333,7 @@ fn the_labels_are_those_of_the_design() {
         assert_eq!(clean(&de, &label), german);
     }
     // Every label renders in its own language, not by falling back.
-    for label in Label::ALL {
+    for &label in Label::ALL {
         let english = clean(&en, &label);
         assert!(!english.is_empty() && english != label.id());
         for other in [&fr, &de] {
@@ -497,10 +508,7 @@ fn display_is_the_english_text() {
         assert_eq!(error.to_string(), clean(&english, &error));
     }
     assert_eq!(
-        UserAdded {
-            email: email("bob@example.com")
-        }
-        .to_string(),
+        user_added(email("bob@example.com")).to_string(),
         "User bob@example.com added."
     );
 }
@@ -669,12 +677,7 @@ fn accept_language_headers_are_negotiated_by_quality() {
     }
     let german = Localizer::from_accept_language("fr;q=0.1, de;q=0.9");
     assert_eq!(
-        clean(
-            &german,
-            &UserAdded {
-                email: email("bob@example.com")
-            }
-        ),
+        clean(&german, &user_added(email("bob@example.com"))),
         "Benutzer bob@example.com hinzugefügt."
     );
 }
@@ -684,9 +687,7 @@ fn accept_language_headers_are_negotiated_by_quality() {
 
 #[test]
 fn isolation_marks_are_off_by_default_and_on_when_asked() {
-    let added = UserAdded {
-        email: email("bob@example.com"),
-    };
+    let added = user_added(email("bob@example.com"));
     let invalid = Error::Invalid(InvalidInput::new(Field::UserId, Problem::Empty));
     for language in LANGUAGES {
         let plain = localizer(language);
@@ -721,12 +722,7 @@ fn isolation_marks_are_off_by_default_and_on_when_asked() {
 // Extension at run time
 
 fn spanish(localizer: &Localizer) -> String {
-    clean(
-        localizer,
-        &UserAdded {
-            email: email("bob@example.com"),
-        },
-    )
+    clean(localizer, &user_added(email("bob@example.com")))
 }
 
 #[test]
@@ -808,10 +804,7 @@ fn a_service_can_override_messages() {
     assert_eq!(Label::Save.message().id(), "label-save");
     assert_eq!(clean(&Localizer::english(), &Label::Save), "Save");
     assert_eq!(
-        UserAdded {
-            email: email("bob@example.com")
-        }
-        .to_string(),
+        user_added(email("bob@example.com")).to_string(),
         "User bob@example.com added."
     );
     assert!(builder.coverage().iter().all(|c| c.is_complete()));
@@ -824,9 +817,7 @@ fn an_override_with_the_wrong_variables_falls_back_and_is_reported() {
         .add_resource("fr", "user-added = Utilisateur { $mail } ajouté.")
         .expect("valid Fluent");
     let french = builder.build(&["fr"]);
-    let added = UserAdded {
-        email: email("bob@example.com"),
-    };
+    let added = user_added(email("bob@example.com"));
     assert!(matches!(
         french.try_render(&added),
         Err(RenderError::Format { ref id, ref locale, .. }) if id == "user-added" && locale == "fr"
@@ -942,9 +933,8 @@ fn one_localizer_serves_many_threads() {
                     .map(|i| {
                         let count = thread * 50 + i;
                         let footer = localizer.render(&ShowingGroups { count });
-                        let added = localizer.render(&UserAdded {
-                            email: email(&format!("user{count}@example.com")),
-                        });
+                        let added = localizer
+                            .render(&user_added(email(&format!("user{count}@example.com"))));
                         (count, footer, added)
                     })
                     .collect::<Vec<_>>()

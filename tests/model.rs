@@ -4,6 +4,14 @@
 //! answer, the observable state, the audit entries appended and the
 //! invariants must agree.
 //!
+//! The model knows users by email identity; the store knows them by id, and
+//! an address leads to the id. The harness keeps the id each creation
+//! answered, signs actors in by the id their typed address leads to, and
+//! checks that every lookup, membership and audit record names that same
+//! id. Groups' revisions are modelled exactly; a user's revision must start
+//! at 0, never go back, and move on whenever what is observed of the user
+//! changes.
+//!
 //! 2,000 sequences per store by default; `CRES_MODEL_SEQUENCES=100000
 //! cargo test --all-features --test model` runs a longer search.
 
@@ -14,12 +22,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use common::{SOURCE, directory, start};
-use cres_admin::store::{Reader, StoreExt};
+use cres_admin::store::Reader;
 use cres_admin::{
-    AccountNumber, Action, Actor, ActorRecord, AuditEntry, Clock, Directory, Email, Error,
-    FixedClock, GroupId, GroupName, Localize, MemoryStore, NewUser, Password, PasswordChangeTicket,
+    AccountNumber, Action, Actor, ActorRecord, AddUserForm, AuditEntry, Clock, Directory, Email,
+    Error, FixedClock, GroupId, GroupName, Localize, MemoryStore, Password, PasswordChangeTicket,
     PasswordChosenBy, RegistrationForm, RegistrationToken, SecureMessageSent, SignIn, SignInPolicy,
-    SignInSource, Store, Throttle, User,
+    SignInSource, Store, StoreError, Throttle, User, UserId, UserRef,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -71,10 +79,9 @@ fn source(index: usize) -> SignInSource {
 /// The default policy, but a user-wide ceiling low enough for sequences to
 /// reach it.
 fn sign_in_policy() -> SignInPolicy {
-    SignInPolicy {
-        max_user_failures: 7,
-        ..SignInPolicy::default()
-    }
+    let mut policy = SignInPolicy::default();
+    policy.max_user_failures = 7;
+    policy
 }
 
 /// An address from [`EMAILS`], typed in lower or upper case.
@@ -106,13 +113,6 @@ enum Who {
 }
 
 impl Who {
-    fn actor(self) -> Actor {
-        match self {
-            Who::Support => Actor::Support,
-            Who::User(addr) => Actor::User(Email::parse(&addr.typed()).unwrap()),
-        }
-    }
-
     /// How the audit trail records this actor.
     fn record(self) -> Rec {
         match self {
@@ -532,6 +532,8 @@ struct ModelSignIn {
 struct ModelGroup {
     name: String,
     members: BTreeSet<String>,
+    /// 0 when created; one more for each rename, member added or removed.
+    revision: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -927,6 +929,7 @@ impl Model {
         let administrators = ModelGroup {
             name: "Account Administrators".to_owned(),
             members: BTreeSet::new(),
+            revision: 0,
         };
         let created = ModelAccount {
             groups: BTreeMap::from([(1, administrators)]),
@@ -1002,6 +1005,7 @@ impl Model {
         let account = self.accounts.get_mut(&account_number).unwrap();
         let target = account.groups.get_mut(&group.number).unwrap();
         target.members.insert(email.clone());
+        target.revision += 1;
         account.bootstrapped |= group.number == 1;
         let did = Did::MemberAdded {
             number: group.number,
@@ -1024,6 +1028,7 @@ impl Model {
         let account = self.accounts.get_mut(&account_number).unwrap();
         let target = account.groups.get_mut(&group.number).unwrap();
         target.members.remove(&email);
+        target.revision += 1;
         let did = Did::MemberRemoved {
             number: group.number,
             email,
@@ -1042,6 +1047,7 @@ impl Model {
         let group = ModelGroup {
             name: name.to_owned(),
             members: BTreeSet::new(),
+            revision: 0,
         };
         let number = account.next_group;
         account.groups.insert(number, group);
@@ -1065,7 +1071,9 @@ impl Model {
         if account.name_taken(name, Some(group.number)) {
             return Err("error-group-exists");
         }
-        account.groups.get_mut(&group.number).unwrap().name = name.to_owned();
+        let renamed = account.groups.get_mut(&group.number).unwrap();
+        renamed.name = name.to_owned();
+        renamed.revision += 1;
         let did = Did::GroupRenamed {
             number: group.number,
             to: name.to_owned(),
@@ -1249,7 +1257,10 @@ impl Model {
                     let groups = account
                         .groups
                         .iter()
-                        .map(|(n, g)| (*n, g.name.clone(), g.members.iter().cloned().collect()))
+                        .map(|(n, g)| {
+                            let members = g.members.iter().cloned().collect();
+                            (*n, g.name.clone(), members, g.revision)
+                        })
                         .collect();
                     (*number, groups)
                 })
@@ -1292,8 +1303,8 @@ struct WorldUser {
     sign_in: ModelSignIn,
 }
 
-/// A group as observed: number, name, member identities.
-type WorldGroup = (u32, String, Vec<String>);
+/// A group as observed: number, name, member identities, revision.
+type WorldGroup = (u32, String, Vec<String>, u64);
 
 /// Accounts with their groups; users; pending registrations (address,
 /// account, expiry).
@@ -1304,14 +1315,12 @@ struct World {
     registrations: Vec<(String, u64, DateTime<Utc>)>,
 }
 
-fn read_group(reader: &dyn Reader, id: GroupId) -> Result<Vec<String>, Error> {
-    let members: Vec<String> = reader
-        .members(id)?
-        .iter()
-        .map(|e| e.identity().to_owned())
-        .collect();
+/// A group's members, checked to be listed once each, in email order, and
+/// counted alike.
+fn read_group(reader: &dyn Reader, id: GroupId) -> Result<Vec<UserRef>, StoreError> {
+    let members = reader.members(id)?;
     assert!(
-        members.windows(2).all(|w| w[0] < w[1]),
+        members.windows(2).all(|w| w[0].email < w[1].email),
         "a duplicate membership in {id:?}: {members:?}"
     );
     assert_eq!(
@@ -1321,6 +1330,13 @@ fn read_group(reader: &dyn Reader, id: GroupId) -> Result<Vec<String>, Error> {
     );
     Ok(members)
 }
+
+/// The id each user's creation answered (*Add User* or *Register*), by
+/// email identity: a user is their id for good, and addresses lead to it.
+type Ids = BTreeMap<String, UserId>;
+
+/// Each user's revision, by email identity.
+type Revisions = BTreeMap<String, u64>;
 
 /// The newest audit entries of each account: sequence number and entry,
 /// newest first.
@@ -1340,23 +1356,34 @@ fn group_name(name: &GroupName) -> String {
     }
 }
 
-/// An audit entry as the model records it.
-fn event(entry: &AuditEntry) -> Event {
+/// An audit entry as the model records it. A record names a user by id
+/// and by their email at the time: the id must be the one the user's
+/// creation answered.
+fn event(entry: &AuditEntry, ids: &Ids) -> Event {
     let record = &entry.record;
+    let who = |user: &UserRef| {
+        let identity = user.email.identity().to_owned();
+        assert_eq!(
+            ids.get(&identity),
+            Some(&user.id),
+            "{entry:?} names {identity} by another id"
+        );
+        identity
+    };
     let id = |email: &Email| email.identity().to_owned();
     let actor = match &record.actor {
         ActorRecord::Support => Rec::Support,
-        ActorRecord::User(email) => Rec::User(id(email)),
+        ActorRecord::User(user) => Rec::User(who(user)),
         ActorRecord::Unauthenticated => Rec::Unauthenticated,
         other => panic!("an actor the model does not know: {other:?}"),
     };
     let did = match &record.action {
         Action::AccountCreated => Did::AccountCreated,
         Action::UserAdded {
-            email,
+            user,
             temporary_password,
         } => Did::UserAdded {
-            email: id(email),
+            email: who(user),
             temporary: *temporary_password,
         },
         Action::GroupCreated { group, name } => Did::GroupCreated {
@@ -1370,31 +1397,31 @@ fn event(entry: &AuditEntry) -> Event {
         Action::GroupDeleted { group, .. } => Did::GroupDeleted {
             number: group.number,
         },
-        Action::MemberAdded { group, email } => Did::MemberAdded {
+        Action::MemberAdded { group, user } => Did::MemberAdded {
             number: group.number,
-            email: id(email),
+            email: who(user),
         },
-        Action::MemberRemoved { group, email } => Did::MemberRemoved {
+        Action::MemberRemoved { group, user } => Did::MemberRemoved {
             number: group.number,
-            email: id(email),
+            email: who(user),
         },
-        Action::PasswordChanged { email } => Did::PasswordChanged { email: id(email) },
-        Action::PasswordReset { email } => Did::PasswordReset { email: id(email) },
+        Action::PasswordChanged { user } => Did::PasswordChanged { email: who(user) },
+        Action::PasswordReset { user } => Did::PasswordReset { email: who(user) },
         Action::UserLocked {
-            email,
+            user,
             until,
             every_source,
         } => Did::UserLocked {
-            email: id(email),
+            email: who(user),
             until: *until,
             every_source: *every_source,
         },
-        Action::UserUnlocked { email } => Did::UserUnlocked { email: id(email) },
+        Action::UserUnlocked { user } => Did::UserUnlocked { email: who(user) },
         Action::SecureMessageSent { email, resent } => Did::SecureMessageSent {
             email: id(email),
             resent: *resent,
         },
-        Action::UserRegistered { email } => Did::UserRegistered { email: id(email) },
+        Action::UserRegistered { user } => Did::UserRegistered { email: who(user) },
         Action::RegistrationEnded { email } => Did::RegistrationEnded { email: id(email) },
         Action::RegistrationRevoked { email } => Did::RegistrationRevoked { email: id(email) },
         Action::RegistrationsPurged { count } => Did::RegistrationsPurged { count: *count },
@@ -1407,117 +1434,163 @@ fn event(entry: &AuditEntry) -> Event {
     }
 }
 
+/// What one snapshot shows: the world, the newest audit entries, and each
+/// user's revision.
+struct Observed {
+    world: World,
+    heads: AuditHeads,
+    revisions: Revisions,
+}
+
 /// Reads the world at `now`, checking on the way the invariants a snapshot
 /// alone can show.
 fn observe<S: Store>(
     dir: &Directory<S>,
     now: DateTime<Utc>,
+    ids: &Ids,
     verified: &mut Verified,
-) -> (World, AuditHeads) {
-    dir.store()
-        .read_with(|reader| {
-            let mut accounts = Vec::new();
-            let mut heads = AuditHeads::new();
-            let mut memberships = BTreeMap::<String, Vec<GroupId>>::new();
-            for number in ACCOUNTS.map(AccountNumber::new) {
-                if reader.account(number)?.is_none() {
-                    continue;
-                }
-                let mut groups = Vec::new();
-                for summary in reader.groups(number)? {
-                    let group = summary.group;
-                    let members = read_group(reader, group.id)?;
-                    assert_eq!(summary.members, members.len());
-                    for member in &members {
-                        let user = reader.user(&Email::parse(member).unwrap())?;
-                        assert!(
-                            user.is_some_and(|u| u.is_registered()),
-                            "{member} is in {:?} without a user",
-                            group.id
-                        );
-                        memberships
-                            .entry(member.clone())
-                            .or_default()
-                            .push(group.id);
-                    }
-                    groups.push((group.id.number, group_name(&group.name), members));
-                }
-                groups.sort();
-                // Deleted and never-created groups keep no members.
-                for n in 1..=MAX_GROUP_NUMBER {
-                    if groups.iter().all(|(existing, ..)| *existing != n) {
-                        let id = GroupId {
-                            account: number,
-                            number: n,
-                        };
-                        assert_eq!(read_group(reader, id)?, Vec::<String>::new(), "{id:?}");
-                    }
-                }
-                let newest = reader.audit(number, AUDIT_WINDOW)?;
-                for entry in &newest {
-                    assert_eq!(entry.record.account, number, "an entry in another trail");
-                }
-                let newest = newest.iter().map(|e| (e.sequence, event(e))).collect();
-                heads.insert(number.get(), newest);
-                accounts.push((number.get(), groups));
-            }
-            let mut users = Vec::new();
-            let mut registrations = Vec::new();
-            for email in EMAILS {
-                let lower = Email::parse(email).unwrap();
-                let upper = Email::parse(&email.to_uppercase()).unwrap();
-                let user = reader.user(&lower)?;
-                assert_eq!(user, reader.user(&upper)?, "identity ignores case");
-                let mut groups = memberships.remove(email).unwrap_or_default();
-                groups.sort();
-                assert_eq!(reader.user_groups(&upper)?, groups, "{email}'s groups");
-                if let Some(user) = user {
-                    users.push(world_user(dir, user, verified));
-                }
-                let pending = reader.registrations(&upper)?;
+) -> Observed {
+    let snapshot = dir.read_store().expect("a read snapshot");
+    read_world(dir, &snapshot, now, ids, verified).expect("reading the world")
+}
+
+fn read_world<S: Store>(
+    dir: &Directory<S>,
+    reader: &dyn Reader,
+    now: DateTime<Utc>,
+    ids: &Ids,
+    verified: &mut Verified,
+) -> Result<Observed, StoreError> {
+    let mut accounts = Vec::new();
+    let mut heads = AuditHeads::new();
+    let mut memberships = BTreeMap::<String, Vec<GroupId>>::new();
+    for number in ACCOUNTS.map(AccountNumber::new) {
+        if reader.account(number)?.is_none() {
+            continue;
+        }
+        let mut groups = Vec::new();
+        for summary in reader.groups(number)? {
+            let group = summary.group;
+            let members = read_group(reader, group.id)?;
+            assert_eq!(summary.members, members.len());
+            for member in &members {
+                // The member's id is a user, the one with the listed email.
+                let user = reader.user(member.id)?;
                 assert!(
-                    pending.windows(2).all(|w| w[0].account < w[1].account),
-                    "registrations of {email} out of order or twice for an account"
+                    user.is_some_and(|u| u.email == member.email),
+                    "{member} is in {:?} without a user",
+                    group.id
                 );
-                for account in ACCOUNTS.map(AccountNumber::new) {
-                    let one = reader.registration(&upper, account)?;
-                    let listed = pending.iter().find(|p| p.account == account);
-                    assert_eq!(
-                        one.as_ref(),
-                        listed,
-                        "{email}'s registration for {account:?}"
-                    );
-                }
-                for registration in pending {
-                    assert_eq!(registration.email.identity(), email);
-                    registrations.push((
-                        email.to_owned(),
-                        registration.account.get(),
-                        registration.expires_at,
-                    ));
-                }
+                memberships
+                    .entry(member.email.identity().to_owned())
+                    .or_default()
+                    .push(group.id);
             }
-            let mut expired: Vec<_> = reader
-                .expired_registrations(now, usize::MAX)?
+            let members = members
                 .iter()
-                .map(|p| (p.email.identity().to_owned(), p.account.get()))
+                .map(|m| m.email.identity().to_owned())
                 .collect();
-            expired.sort();
-            let mut should: Vec<_> = registrations
-                .iter()
-                .filter(|(.., expires_at)| *expires_at <= now)
-                .map(|(email, account, _)| (email.clone(), *account))
-                .collect();
-            should.sort();
-            assert_eq!(expired, should, "expired registrations at {now}");
-            let world = World {
-                accounts,
-                users,
-                registrations,
-            };
-            Ok((world, heads))
-        })
-        .expect("reading the world")
+            groups.push((
+                group.id.number,
+                group_name(&group.name),
+                members,
+                group.revision,
+            ));
+        }
+        groups.sort();
+        // Deleted and never-created groups keep no members.
+        for n in 1..=MAX_GROUP_NUMBER {
+            if groups.iter().all(|(existing, ..)| *existing != n) {
+                let id = GroupId {
+                    account: number,
+                    number: n,
+                };
+                assert_eq!(read_group(reader, id)?, [], "{id:?}");
+            }
+        }
+        let newest = reader.audit(number, AUDIT_WINDOW)?;
+        for entry in &newest {
+            assert_eq!(entry.record.account, number, "an entry in another trail");
+        }
+        let newest = newest.iter().map(|e| (e.sequence, event(e, ids))).collect();
+        heads.insert(number.get(), newest);
+        accounts.push((number.get(), groups));
+    }
+    let mut users = Vec::new();
+    let mut revisions = Revisions::new();
+    let mut registrations = Vec::new();
+    for email in EMAILS {
+        let lower = Email::parse(email).unwrap();
+        let upper = Email::parse(&email.to_uppercase()).unwrap();
+        let id = reader.user_id(&lower)?;
+        assert_eq!(id, reader.user_id(&upper)?, "identity ignores case");
+        assert_eq!(
+            id,
+            ids.get(email).copied(),
+            "{email}'s id is the one its creation answered"
+        );
+        let mut groups = memberships.remove(email).unwrap_or_default();
+        groups.sort();
+        if let Some(id) = id {
+            let user = reader.user(id)?.expect("an address leads to a user");
+            assert_eq!((user.id, &user.email), (id, &lower));
+            assert_eq!(
+                reader.user_brief(id)?,
+                Some(user.brief()),
+                "{email}'s brief"
+            );
+            assert_eq!(reader.user_groups(id)?, groups, "{email}'s groups");
+            revisions.insert(email.to_owned(), user.revision);
+            users.push(world_user(dir, reader, user, verified)?);
+        } else {
+            assert_eq!(groups, [], "{email} is in groups without a user");
+        }
+        let pending = reader.registrations(&upper)?;
+        assert!(
+            pending.windows(2).all(|w| w[0].account < w[1].account),
+            "registrations of {email} out of order or twice for an account"
+        );
+        for account in ACCOUNTS.map(AccountNumber::new) {
+            let one = reader.registration(&upper, account)?;
+            let listed = pending.iter().find(|p| p.account == account);
+            assert_eq!(
+                one.as_ref(),
+                listed,
+                "{email}'s registration for {account:?}"
+            );
+        }
+        for registration in pending {
+            assert_eq!(registration.email.identity(), email);
+            registrations.push((
+                email.to_owned(),
+                registration.account.get(),
+                registration.expires_at,
+            ));
+        }
+    }
+    let mut expired: Vec<_> = reader
+        .expired_registrations(now, usize::MAX)?
+        .iter()
+        .map(|p| (p.email.identity().to_owned(), p.account.get()))
+        .collect();
+    expired.sort();
+    let mut should: Vec<_> = registrations
+        .iter()
+        .filter(|(.., expires_at)| *expires_at <= now)
+        .map(|(email, account, _)| (email.clone(), *account))
+        .collect();
+    should.sort();
+    assert_eq!(expired, should, "expired registrations at {now}");
+    let world = World {
+        accounts,
+        users,
+        registrations,
+    };
+    Ok(Observed {
+        world,
+        heads,
+        revisions,
+    })
 }
 
 fn source_number(source: &SignInSource) -> usize {
@@ -1535,7 +1608,12 @@ fn throttled(throttle: &Throttle) -> Throttled {
     }
 }
 
-fn world_user<S: Store>(dir: &Directory<S>, user: User, verified: &mut Verified) -> WorldUser {
+fn world_user<S: Store>(
+    dir: &Directory<S>,
+    reader: &dyn Reader,
+    user: User,
+    verified: &mut Verified,
+) -> Result<WorldUser, StoreError> {
     let credential = user.credential.expect("a registered user has a password");
     let password = *verified
         .entry(credential.hash.as_phc().to_owned())
@@ -1548,10 +1626,13 @@ fn world_user<S: Store>(dir: &Directory<S>, user: User, verified: &mut Verified)
     let chosen_by = match &credential.chosen_by {
         PasswordChosenBy::User => Chooser::User,
         PasswordChosenBy::Support => Chooser::Support,
-        PasswordChosenBy::Administrator { email, account } => Chooser::Administrator {
-            email: email.identity().to_owned(),
-            account: account.get(),
-        },
+        PasswordChosenBy::Administrator { user, account } => {
+            let chooser = reader.user(*user)?.expect("the chooser is a user");
+            Chooser::Administrator {
+                email: chooser.email.identity().to_owned(),
+                account: account.get(),
+            }
+        }
         _ => Chooser::Unknown,
     };
     let mut sources = BTreeMap::new();
@@ -1561,7 +1642,7 @@ fn world_user<S: Store>(dir: &Directory<S>, user: User, verified: &mut Verified)
     }
     // A source with nothing to remember is the same as none.
     sources.retain(|_, t| *t != Throttled::default());
-    WorldUser {
+    Ok(WorldUser {
         email: user.email.identity().to_owned(),
         created_in: user.created_in.get(),
         password,
@@ -1572,7 +1653,7 @@ fn world_user<S: Store>(dir: &Directory<S>, user: User, verified: &mut Verified)
             user: throttled(&user.sign_in.user),
             sources,
         },
-    }
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -1586,6 +1667,31 @@ struct Harness<S> {
     clock: Arc<FixedClock>,
     tokens: BTreeMap<String, Vec<RegistrationToken>>,
     tickets: BTreeMap<String, PasswordChangeTicket>,
+    /// The id each creation answered.
+    ids: Ids,
+}
+
+/// An id no user has: what a session of someone without a user would hold.
+fn no_user() -> UserId {
+    UserId::from_bytes([0xA5; 16])
+}
+
+/// The actor `who` is: a user by the id their address leads to, looked up
+/// as typed (in either case); someone without a user by an id no user has.
+fn actor_of<S: Store>(dir: &Directory<S>, ids: &Ids, who: Who) -> Actor {
+    match who {
+        Who::Support => Actor::Support,
+        Who::User(addr) => {
+            let typed = Email::parse(&addr.typed()).unwrap();
+            let id = dir.read_store().unwrap().user_id(&typed).unwrap();
+            assert_eq!(
+                id,
+                ids.get(&addr.identity()).copied(),
+                "{typed} leads to the id its creation answered"
+            );
+            Actor::User(id.unwrap_or_else(no_user))
+        }
+    }
 }
 
 fn answer<T: Localize>(result: Result<T, Error>) -> Outcome {
@@ -1610,6 +1716,7 @@ impl<S: Store> Harness<S> {
             clock,
             tokens: BTreeMap::new(),
             tickets: BTreeMap::new(),
+            ids: Ids::new(),
         }
     }
 
@@ -1618,14 +1725,11 @@ impl<S: Store> Harness<S> {
     fn apply(&mut self, op: &Op, model: &Model) -> Option<Outcome> {
         let dir = &self.dir;
         let account_number = |index: usize| AccountNumber::new(ACCOUNTS[index]);
-        let new_user = |user: Addr, temporary: bool| NewUser {
-            username: user.typed(),
-            first_name: "Bob".to_owned(),
-            last_name: "Builder".to_owned(),
-            password: pw(PASSWORDS[0]),
-            confirm_password: pw(PASSWORDS[0]),
-            enforce_password_expiration: temporary,
+        let new_user = |user: Addr, temporary: bool| {
+            AddUserForm::new(user.typed(), "Bob", "Builder", pw(PASSWORDS[0]))
+                .enforce_password_expiration(temporary)
         };
+        let as_actor = |who: Who| actor_of(&self.dir, &self.ids, who);
         let password_of = |user: Addr, right: bool| {
             pw(if right {
                 model.right_password(user)
@@ -1635,36 +1739,44 @@ impl<S: Store> Harness<S> {
         };
         Some(match *op {
             Op::CreateAccount { actor, account } => {
-                answer(dir.create_account(&actor.actor(), account_number(account), "Acme"))
+                answer(dir.create_account(&as_actor(actor), account_number(account), "Acme"))
             }
             Op::AddUser {
                 actor,
                 account,
                 user,
                 temporary,
-            } => answer(dir.add_user(
-                &actor.actor(),
-                account_number(account),
-                &new_user(user, temporary),
-            )),
+            } => {
+                let result = dir.add_user(
+                    &as_actor(actor),
+                    account_number(account),
+                    &new_user(user, temporary),
+                );
+                if let Ok(added) = &result {
+                    self.ids.insert(user.identity(), added.user.id);
+                }
+                answer(result)
+            }
             Op::AddToGroup { actor, group, user } => {
-                answer(dir.add_to_group(&actor.actor(), group.id(), &user.typed()))
+                answer(dir.add_to_group(&as_actor(actor), group.id(), &user.typed()))
             }
             Op::RemoveFromGroup { actor, group, user } => {
-                answer(dir.remove_from_group(&actor.actor(), group.id(), &user.typed()))
+                answer(dir.remove_from_group(&as_actor(actor), group.id(), &user.typed()))
             }
             Op::CreateGroup {
                 actor,
                 account,
                 name,
-            } => {
-                answer(dir.create_group(&actor.actor(), account_number(account), GROUP_NAMES[name]))
-            }
+            } => answer(dir.create_group(
+                &as_actor(actor),
+                account_number(account),
+                GROUP_NAMES[name],
+            )),
             Op::RenameGroup { actor, group, name } => {
-                answer(dir.rename_group(&actor.actor(), group.id(), GROUP_NAMES[name]))
+                answer(dir.rename_group(&as_actor(actor), group.id(), GROUP_NAMES[name]))
             }
             Op::DeleteGroup { actor, group } => {
-                answer(dir.delete_group(&actor.actor(), group.id()))
+                answer(dir.delete_group(&as_actor(actor), group.id()))
             }
             Op::Authenticate {
                 user,
@@ -1707,10 +1819,10 @@ impl<S: Store> Harness<S> {
                 password,
             } => {
                 let new = pw(PASSWORDS[password]);
-                answer(dir.reset_password(&actor.actor(), &user.typed(), &new, &new))
+                answer(dir.reset_password(&as_actor(actor), &user.typed(), &new, &new))
             }
             Op::UnlockUser { actor, user } => {
-                answer(dir.unlock_user(&actor.actor(), &user.typed()))
+                answer(dir.unlock_user(&as_actor(actor), &user.typed()))
             }
             Op::SendSecureMessage {
                 sender,
@@ -1718,7 +1830,7 @@ impl<S: Store> Harness<S> {
                 recipient,
             } => {
                 let result = dir.send_secure_message(
-                    &sender.actor(),
+                    &as_actor(sender),
                     account_number(account),
                     &recipient.typed(),
                 );
@@ -1736,25 +1848,24 @@ impl<S: Store> Harness<S> {
                     Some(index) => issued.expect("issued tokens")[index].as_str(),
                     None => FORGED_TOKEN,
                 };
-                let form = RegistrationForm {
-                    first_name: "Carol".to_owned(),
-                    last_name: "Jones".to_owned(),
-                    password: pw(PASSWORDS[1]),
-                    confirm_password: pw(PASSWORDS[1]),
-                };
-                answer(dir.register(presented, &form))
+                let form = RegistrationForm::new("Carol", "Jones", pw(PASSWORDS[1]));
+                let result = dir.register(presented, &form);
+                if let Ok(registered) = &result {
+                    self.ids.insert(recipient.identity(), registered.user.id);
+                }
+                answer(result)
             }
             Op::RevokeRegistration {
                 actor,
                 account,
                 recipient,
             } => answer(dir.revoke_registration(
-                &actor.actor(),
+                &as_actor(actor),
                 account_number(account),
                 &recipient.typed(),
             )),
             Op::PurgeExpiredRegistrations { actor } => {
-                answer(dir.purge_expired_registrations(&actor.actor()))
+                answer(dir.purge_expired_registrations(&as_actor(actor)))
             }
             Op::AdvanceClock { seconds } => {
                 self.clock.advance(TimeDelta::seconds(seconds));
@@ -1805,13 +1916,28 @@ fn check_sequence<S: Store>(store: S, ops: &[Op]) -> Result<(), TestCaseError> {
     let mut harness = Harness::new(store);
     let mut model = Model::new();
     let mut verified = Verified::new();
-    let (mut before, mut heads) = observe(&harness.dir, harness.clock.now(), &mut verified);
+    let mut before = observe(
+        &harness.dir,
+        harness.clock.now(),
+        &harness.ids,
+        &mut verified,
+    );
     for (step, op) in bootstrap().iter().chain(ops).enumerate() {
         let lengths = model.audit_lengths();
         let actual = harness.apply(op, &model);
         let expected = model.apply(op);
         prop_assert_eq!(actual, expected, "step {}: {:?}", step, op);
-        let (after, heads_after) = observe(&harness.dir, harness.clock.now(), &mut verified);
+        let Observed {
+            world: after,
+            heads: heads_after,
+            revisions,
+        } = observe(
+            &harness.dir,
+            harness.clock.now(),
+            &harness.ids,
+            &mut verified,
+        );
+        let (heads, previous) = (&before.heads, &before.world);
         let entries = model_appended(&model, &lengths);
         prop_assert!(
             entries.values().all(|new| new.len() < AUDIT_WINDOW),
@@ -1819,7 +1945,7 @@ fn check_sequence<S: Store>(store: S, ops: &[Op]) -> Result<(), TestCaseError> {
             step
         );
         prop_assert_eq!(
-            appended(&heads, &heads_after),
+            appended(heads, &heads_after),
             entries,
             "step {}: {:?} audit entries",
             step,
@@ -1835,16 +1961,40 @@ fn check_sequence<S: Store>(store: S, ops: &[Op]) -> Result<(), TestCaseError> {
             );
         }
         prop_assert_eq!(&after, &model.world(), "step {}: {:?}", step, op);
-        (before, heads) = (after, heads_after);
+        // A new user has revision 0; a revision never goes back, and moves
+        // on whenever what is observed of the user changes.
+        for user in &after.users {
+            let revision = revisions[&user.email];
+            match before.revisions.get(&user.email) {
+                None => prop_assert_eq!(revision, 0, "step {}: new user {}", step, &user.email),
+                Some(&was) => {
+                    let changed = previous.users.iter().all(|u| u != user);
+                    prop_assert!(
+                        revision > was || (revision == was && !changed),
+                        "step {}: {:?}: {}'s revision {} after {}",
+                        step,
+                        op,
+                        &user.email,
+                        revision,
+                        was
+                    );
+                }
+            }
+        }
+        before = Observed {
+            world: after,
+            heads: heads_after,
+            revisions,
+        };
     }
-    assert_audit_trails(&harness.dir, &model);
-    assert_no_stray_members(&harness.dir, &before);
+    assert_audit_trails(&harness.dir, &model, &harness.ids);
+    assert_no_stray_members(&harness.dir, &before.world);
     Ok(())
 }
 
 /// Each account's whole audit trail is the model's, and sequence numbers
 /// grow.
-fn assert_audit_trails<S: Store>(dir: &Directory<S>, model: &Model) {
+fn assert_audit_trails<S: Store>(dir: &Directory<S>, model: &Model, ids: &Ids) {
     for (number, account) in &model.accounts {
         let trail = dir
             .audit_trail(&Actor::Support, AccountNumber::new(*number), usize::MAX)
@@ -1853,29 +2003,26 @@ fn assert_audit_trails<S: Store>(dir: &Directory<S>, model: &Model) {
             trail.windows(2).all(|w| w[0].sequence > w[1].sequence),
             "audit trail of {number} newest first"
         );
-        let events: Vec<Event> = trail.iter().rev().map(event).collect();
+        let events: Vec<Event> = trail.iter().rev().map(|e| event(e, ids)).collect();
         assert_eq!(events, account.audit, "audit trail of {number}");
     }
 }
 
 /// Deleted and never-created groups keep no members.
 fn assert_no_stray_members<S: Store>(dir: &Directory<S>, world: &World) {
-    dir.store()
-        .read_with(|reader| {
-            for (account, groups) in &world.accounts {
-                for number in 1..=MAX_GROUP_NUMBER {
-                    if groups.iter().all(|(existing, ..)| *existing != number) {
-                        let id = GroupId {
-                            account: AccountNumber::new(*account),
-                            number,
-                        };
-                        assert_eq!(read_group(reader, id)?, Vec::<String>::new(), "{id:?}");
-                    }
-                }
+    let reader = dir.read_store().expect("a read snapshot");
+    for (account, groups) in &world.accounts {
+        for number in 1..=MAX_GROUP_NUMBER {
+            if groups.iter().all(|(existing, ..)| *existing != number) {
+                let id = GroupId {
+                    account: AccountNumber::new(*account),
+                    number,
+                };
+                let members = read_group(&reader, id).expect("reading every group number");
+                assert_eq!(members, [], "{id:?}");
             }
-            Ok(())
-        })
-        .expect("reading every group number");
+        }
+    }
 }
 
 fn config() -> Config {

@@ -11,10 +11,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::*;
-use cres_admin::store::StoreExt;
-use cres_admin::testing::conformance;
+use cres_admin::store::Reader;
 use cres_admin::{
-    AccountNumber, Action, Actor, Directory, Email, Error, GroupId, MemoryStore, Password,
+    AccountNumber, Action, Actor, Directory, Error, GroupId, MemoryStore, Password,
     RegistrationForm, SecureMessageSent, SignIn, Store,
 };
 
@@ -29,11 +28,26 @@ const PEOPLE: usize = 40;
 const GROUP_NAMES: [&str; 3] = ["Sales", "Support", "Ops"];
 const PASSWORD: &str = "Temp-Pass-2026";
 
+// TODO(conformance): `cres_admin::testing::conformance` is out of the build
+// while it is rewritten for Core v2. This stand-in keeps the call sites as
+// they are; when the suite is back, delete it, import
+// `cres_admin::testing::conformance` again and drop the two
+// `#[ignore = "TODO(conformance) …"]`.
+mod conformance {
+    pub(super) fn last_admin_race_repeated<S: cres_admin::Store>(
+        _make: &dyn Fn() -> S,
+        _trials: u64,
+    ) {
+        todo!("cres_admin::testing::conformance::last_admin_race_repeated is being rewritten")
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Two administrators removing each other (R10)
 // ---------------------------------------------------------------------------
 
 #[test]
+#[ignore = "TODO(conformance): testing::conformance is being rewritten for Core v2"]
 fn r10_memory_store_a_thousand_mutual_removals_never_leave_none() {
     conformance::last_admin_race_repeated(&MemoryStore::new, MUTUAL_REMOVALS);
 }
@@ -78,7 +92,7 @@ fn eight_threads_add_one_user<S: Store + Sync>(dir: &Directory<S>, trials: usize
             .audit_trail(&Actor::Support, ACCOUNT, THREADS)
             .unwrap()
             .into_iter()
-            .filter(|e| matches!(&e.record.action, Action::UserAdded { email, .. } if email.identity() == identity))
+            .filter(|e| matches!(&e.record.action, Action::UserAdded { user, .. } if user.email.identity() == identity))
             .count();
         assert_eq!(added, 1, "trial {trial}");
     }
@@ -145,8 +159,8 @@ fn mixed_operations<S: Store>(dir: &Directory<S>, seed: u64) -> Tally {
     for _ in 0..OPERATIONS_PER_THREAD {
         let actor = match rng.below(6) {
             0..=2 => Actor::Support,
-            3 | 4 => user(&dir, "alice@example.com"),
-            _ => user(&person(rng.below(PEOPLE))),
+            3 | 4 => user(dir, "alice@example.com"),
+            _ => user(dir, &person(rng.below(PEOPLE))),
         };
         let someone = person(rng.below(PEOPLE));
         // Mostly a group that exists now (numbers are never reused), now
@@ -186,12 +200,7 @@ fn mixed_operations<S: Store>(dir: &Directory<S>, seed: u64) -> Tally {
                 let sent = dir.send_secure_message(&actor, ACCOUNT, &someone);
                 if let Ok(SecureMessageSent::RegistrationIssued { token, .. }) = &sent {
                     if rng.below(2) == 0 {
-                        let form = RegistrationForm {
-                            first_name: "Carol".to_owned(),
-                            last_name: "Jones".to_owned(),
-                            password: Password::new(PASSWORD),
-                            confirm_password: Password::new(PASSWORD),
-                        };
+                        let form = RegistrationForm::new("Carol", "Jones", Password::new(PASSWORD));
                         tally.count(dir.register(token.as_str(), &form), always);
                     }
                 }
@@ -202,8 +211,11 @@ fn mixed_operations<S: Store>(dir: &Directory<S>, seed: u64) -> Tally {
             11 => tally.count(dir.revoke_registration(&actor, ACCOUNT, &someone), always),
             12 => tally.count(dir.groups(&actor, ACCOUNT), |_| false),
             _ => {
-                let email = Email::parse(&someone).unwrap();
-                tally.count(dir.is_account_admin(ACCOUNT, &email), |_| false);
+                // An address with no user asks about an id no user has.
+                let Actor::User(id) = user(dir, &someone) else {
+                    unreachable!("a user, not Support")
+                };
+                tally.count(dir.is_account_admin(ACCOUNT, id), |_| false);
             }
         }
     }
@@ -214,23 +226,24 @@ fn mixed_operations<S: Store>(dir: &Directory<S>, seed: u64) -> Tally {
 /// administrator; no group counts a member that is not a user; no
 /// membership is listed twice.
 fn check_invariants<S: Store>(dir: &Directory<S>) {
-    dir.store()
-        .read_with(|reader| {
-            assert!(reader.member_count(ADMINS)? >= 1, "no administrator left");
-            for summary in reader.groups(ACCOUNT)? {
-                let members = reader.members(summary.group.id)?;
-                assert_eq!(summary.members, members.len(), "a dangling membership");
-                assert!(
-                    members.windows(2).all(|w| w[0] < w[1]),
-                    "a duplicate membership"
-                );
-                for member in &members {
-                    assert!(reader.user(member)?.is_some(), "{member} is not a user");
-                }
-            }
-            Ok(())
-        })
-        .unwrap();
+    let reader = dir.read_store().unwrap();
+    assert!(
+        reader.member_count(ADMINS).unwrap() >= 1,
+        "no administrator left"
+    );
+    for summary in reader.groups(ACCOUNT).unwrap() {
+        let members = reader.members(summary.group.id).unwrap();
+        assert_eq!(summary.members, members.len(), "a dangling membership");
+        // Ordered by email identity: strictly increasing means no user twice.
+        assert!(
+            members.windows(2).all(|w| w[0].email < w[1].email),
+            "a duplicate membership"
+        );
+        for member in &members {
+            let stored = reader.user(member.id).unwrap();
+            assert!(stored.is_some(), "{member} is not a user");
+        }
+    }
 }
 
 /// Runs eight threads of mixed operations while a ninth checks the
@@ -294,7 +307,7 @@ fn eight_threads_of_mixed_operations<S: Store + Send + Sync + 'static>(store: S)
         let (ending, added) = (&trail[at].record, &trail[at + 1].record);
         assert!(
             matches!((&ending.action, &added.action),
-                (Action::RegistrationEnded { email: a }, Action::UserAdded { email: b, .. }) if a == b),
+                (Action::RegistrationEnded { email: a }, Action::UserAdded { user: b, .. }) if *a == b.email),
             "{ending:?} must follow the UserAdded of its address, got {added:?}"
         );
     }
@@ -338,6 +351,7 @@ mod sqlite {
     }
 
     #[test]
+    #[ignore = "TODO(conformance): testing::conformance is being rewritten for Core v2"]
     fn r10_sqlite_store_a_thousand_mutual_removals_never_leave_none() {
         let folder = scratch();
         conformance::last_admin_race_repeated(&|| fresh(&folder), MUTUAL_REMOVALS);
@@ -369,9 +383,9 @@ fn concurrent_changes_in_one_account_leave_another_untouched() {
             scope.spawn(move || {
                 for j in 0..200 {
                     let email = format!("t{i}-{j}@example.com");
-                    dir.add_user(&user(&dir, "alice@example.com"), ACCOUNT, &form(&email))
+                    dir.add_user(&user(dir, "alice@example.com"), ACCOUNT, &form(&email))
                         .unwrap();
-                    dir.add_to_group(&user(&dir, "alice@example.com"), ADMINS, &email)
+                    dir.add_to_group(&user(dir, "alice@example.com"), ADMINS, &email)
                         .unwrap();
                 }
             });

@@ -622,3 +622,43 @@ fn no_password_or_hash_appears_in_outcomes_errors_or_the_audit_trail() {
         assert!(!shown.contains(secret), "{secret} leaked");
     }
 }
+
+/// Signing in, failing to and being locked out is bookkeeping, not a change
+/// of the user: the revision a caller read stays current. A reset and an
+/// unlock by an administrator are changes.
+#[test]
+fn sign_in_bookkeeping_leaves_the_revision_and_administrators_move_it() {
+    let (dir, _) = world();
+    make_permanent(&dir);
+    let revision = || stored(&dir, "bob@example.com").revision;
+    let before = revision();
+    assert!(
+        dir.authenticate(&SOURCE, "bob@example.com", &pw(PERMANENT))
+            .is_ok()
+    );
+    for _ in 0..6 {
+        refused(dir.authenticate(&SOURCE, "bob@example.com", &pw("Wrong-Pass-123")));
+    }
+    assert!(
+        stored(&dir, "bob@example.com")
+            .sign_in
+            .source(&SOURCE)
+            .is_some()
+    );
+    assert_eq!(
+        revision(),
+        before,
+        "sign-ins and a lock-out keep the revision"
+    );
+    let alice = user(&dir, "alice@example.com");
+    dir.unlock_user(&alice, "bob@example.com").unwrap();
+    assert_eq!(revision(), before + 1, "an unlock is a change");
+    dir.reset_password(
+        &alice,
+        "bob@example.com",
+        &pw("Fresh-Temp-4242"),
+        &pw("Fresh-Temp-4242"),
+    )
+    .unwrap();
+    assert_eq!(revision(), before + 2, "a reset is a change");
+}

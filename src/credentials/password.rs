@@ -64,12 +64,12 @@ impl fmt::Debug for Password {
 /// Its `Debug` is redacted and it has no serde: no hash ever appears in
 /// serialized output. Stores write [`PasswordHash::as_phc`] themselves.
 #[derive(Clone, PartialEq, Eq)]
-pub struct PasswordHash(String);
+pub struct PasswordHash(Box<str>);
 
 impl PasswordHash {
     /// Wraps a PHC string read back from a store.
     pub fn from_phc(phc: impl Into<String>) -> PasswordHash {
-        PasswordHash(phc.into())
+        PasswordHash(phc.into().into_boxed_str())
     }
 
     /// The PHC string, for writing to a store.

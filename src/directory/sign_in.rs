@@ -133,7 +133,7 @@ impl<S: Store> Directory<S> {
                 state.source_mut(*source).count(now);
             }
             if user.sign_in != before {
-                tx.update_user(&user)?;
+                tx.set_sign_in_state(user.id, &user.sign_in)?;
             }
             Ok((!refused).then_some((user, credential)))
         })
@@ -165,7 +165,7 @@ impl<S: Store> Directory<S> {
             if locks.is_empty() {
                 return Ok(());
             }
-            tx.update_user(&user)?;
+            tx.set_sign_in_state(user.id, &user.sign_in)?;
             let accounts = governing_accounts(tx, &user.brief())?;
             for (until, every_source) in locks {
                 let action = Action::UserLocked {
@@ -218,8 +218,11 @@ impl<S: Store> Directory<S> {
                     proven = fresh.clone();
                 }
             }
-            if current.sign_in != before || proven != credential.hash {
+            if proven != credential.hash {
+                // A fresh hash is a change of the stored credential.
                 current.revision = tx.update_user(&current)?;
+            } else if current.sign_in != before {
+                tx.set_sign_in_state(current.id, &current.sign_in)?;
             }
             Ok((current, proven))
         })

@@ -90,18 +90,24 @@ impl Email {
         {
             return refuse(Problem::Domain);
         }
-        Ok(Email {
-            lower: typed
-                .bytes()
-                .any(|b| b.is_ascii_uppercase())
-                .then(|| typed.to_ascii_lowercase().into()),
-            typed: typed.into(),
-        })
+        Ok(Email::from_stored(typed))
     }
 
     /// The address as typed (trimmed), for display.
     pub fn as_str(&self) -> &str {
         &self.typed
+    }
+
+    /// An address a store kept, read back as it was stored (see
+    /// [`Name::from_stored`](crate::Name)).
+    pub(crate) fn from_stored(typed: &str) -> Email {
+        Email {
+            lower: typed
+                .bytes()
+                .any(|b| b.is_ascii_uppercase())
+                .then(|| typed.to_ascii_lowercase().into()),
+            typed: typed.into(),
+        }
     }
 
     /// The identity: the address in lower case. Equal identities are one user.

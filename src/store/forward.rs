@@ -217,6 +217,15 @@ macro_rules! forward_writes {
                 $inner.update_user(user)
             }
 
+            fn set_sign_in_state(
+                &mut $this,
+                user: $crate::UserId,
+                state: &$crate::SignInState,
+            ) -> ::core::result::Result<(), $crate::StoreError> {
+                $($before)?
+                $inner.set_sign_in_state(user, state)
+            }
+
             fn put_registration(
                 &mut $this,
                 registration: &$crate::PendingRegistration,

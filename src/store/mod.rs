@@ -38,8 +38,9 @@
 //!   place. Changing what does not exist fails with [`StoreError::NotFound`].
 //! - **Revisions.** A new user or group has revision 0. Each
 //!   [`Transaction::update_user`] stores the user with its stored revision
-//!   plus one; renaming a group, and adding or removing one of its
-//!   members, add one to the group's.
+//!   plus one; [`Transaction::set_sign_in_state`] leaves it; renaming a
+//!   group, and adding or removing one of its members, add one to the
+//!   group's.
 //! - **Group numbers** are given per account in creation order, starting at
 //!   1 (so the first group of an account is [`GroupId::administrators`]),
 //!   and never reused after a deletion. When an account has used every
@@ -89,7 +90,7 @@ pub use sqlite::{SqliteOpenError, SqliteStore};
 use crate::i18n::{Arg, Localize, Message};
 use crate::model::{
     Account, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId, GroupName,
-    GroupSummary, PendingRegistration, User, UserBrief, UserId, UserRef,
+    GroupSummary, PendingRegistration, SignInState, User, UserBrief, UserId, UserRef,
 };
 
 type Source = Box<dyn std::error::Error + Send + Sync>;
@@ -384,6 +385,14 @@ pub trait Transaction: Reader {
     /// [`StoreError::NotFound`] if there is no such user,
     /// [`StoreError::Conflict`] if the new email identity is another user's.
     fn update_user(&mut self, user: &User) -> Result<u64, StoreError>;
+
+    /// Stores the user's sign-in bookkeeping (failure counts, locks). It is
+    /// not a change of the user: the revision stays, so that signing in
+    /// never makes a caller's copy of the user stale.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such user.
+    fn set_sign_in_state(&mut self, user: UserId, state: &SignInState) -> Result<(), StoreError>;
 
     /// Stores a pending registration, replacing the one of the same email
     /// identity *and account* (whose token then stops working) and no other

@@ -24,12 +24,13 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use casbin::prelude::{Enforcer, MgmtApi, RbacApi};
+use cres_admin::store::Transaction;
 use cres_admin::{
-    AccountNumber, Actor, Directory, Email, GroupId, MemoryStore, PasswordHash, StoreExt,
+    AccountNumber, Actor, Directory, GroupId, MemoryStore, PasswordHash, Store, UserId,
 };
 use cres_admin_compare::{
     ADMIN_ROLE, Bare, SIZES, USERS_PER_ACCOUNT, accounts_for, address, casbin,
-    casbin_is_account_admin, domain, memory_store, ready, real_hash,
+    casbin_is_account_admin, domain, memory_store, ready, real_hash, user_id,
 };
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, criterion_group, criterion_main};
@@ -43,28 +44,28 @@ const PROBES: usize = 1024;
 struct Probe {
     account: AccountNumber,
     domain: String,
-    admin: Email,
+    /// The administrator, by id (what a session holds).
+    admin: UserId,
     actor: Actor,
     admin_key: (GroupId, String),
     /// A user of the account outside the administrators group.
     target: String,
-    target_email: Email,
+    target_id: UserId,
 }
 
 impl Probe {
     fn new(account: u64) -> Probe {
         let number = AccountNumber::new(account);
-        let admin_address = address(account * USERS_PER_ACCOUNT);
-        let admin = Email::parse(&admin_address).unwrap();
-        let target = address(account * USERS_PER_ACCOUNT + 1);
+        let admin = account * USERS_PER_ACCOUNT;
+        let target = admin + 1;
         Probe {
             account: number,
             domain: domain(number),
-            actor: Actor::User(admin.clone()),
-            admin,
-            admin_key: (GroupId::administrators(number), admin_address),
-            target_email: Email::parse(&target).unwrap(),
-            target,
+            admin: user_id(admin),
+            actor: Actor::User(user_id(admin)),
+            admin_key: (GroupId::administrators(number), address(admin)),
+            target: address(target),
+            target_id: user_id(target),
         }
     }
 
@@ -109,7 +110,7 @@ fn is_account_admin(c: &mut Criterion, x: &Contenders<'_>) {
     let mut group = c.benchmark_group("is_account_admin");
     configure(&mut group);
     for p in &x.probes {
-        assert!(x.directory.is_account_admin(p.account, &p.admin).unwrap());
+        assert!(x.directory.is_account_admin(p.account, p.admin).unwrap());
         assert!(x.bare.memberships.contains(&p.admin_key));
         assert!(casbin_is_account_admin(
             &x.casbin,
@@ -127,7 +128,7 @@ fn is_account_admin(c: &mut Criterion, x: &Contenders<'_>) {
         b.iter(|| {
             let p = next(&x.probes, &mut turn);
             x.directory
-                .is_account_admin(black_box(p.account), black_box(&p.admin))
+                .is_account_admin(black_box(p.account), black_box(p.admin))
                 .unwrap()
         })
     });
@@ -205,14 +206,11 @@ fn add_to_group(c: &mut Criterion, x: &mut Contenders<'_>) {
                     );
                 },
                 |(), batch| {
-                    x.store
-                        .write_with(|tx| {
-                            for p in batch {
-                                tx.remove_member(p.admins(), &p.target_email)?;
-                            }
-                            Ok(())
-                        })
-                        .unwrap()
+                    let mut tx = x.store.begin_write().unwrap();
+                    for p in batch {
+                        tx.remove_member(p.admins(), p.target_id).unwrap();
+                    }
+                    tx.commit().unwrap();
                 },
             )
         })

@@ -18,7 +18,7 @@ use cres_admin::store::Transaction;
 use cres_admin::{
     Account, AccountNumber, Action, ActorRecord, AuditRecord, Credential, Email, Field, GroupId,
     GroupName, MemoryStore, Name, Password, PasswordChosenBy, PasswordHash, PasswordHashing,
-    SignInState, StoreExt, User, UserStatus,
+    SignInState, Store, StoreError, User, UserId, UserRef, UserStatus,
 };
 
 /// The directory sizes measured, in users.
@@ -71,6 +71,24 @@ pub fn casbin_admin_policy() -> Vec<String> {
 /// The address of user `i`.
 pub fn address(i: u64) -> String {
     format!("user{i}@example.com")
+}
+
+/// The id of user `i`: `i` itself in the low bytes, with the version and
+/// variant bits of a random (v4) UUID, so that it reads like any other id.
+pub fn user_id(i: u64) -> UserId {
+    let mut bytes = [0; 16];
+    bytes[8..].copy_from_slice(&i.to_be_bytes());
+    bytes[6] = 0x40;
+    bytes[8] = (bytes[8] & 0x3F) | 0x80;
+    UserId::from_bytes(bytes)
+}
+
+/// User `i` as records name them.
+pub fn user_ref(i: u64) -> UserRef {
+    UserRef {
+        id: user_id(i),
+        email: Email::parse(&address(i)).expect("a valid address"),
+    }
 }
 
 /// The account user `i` belongs to.
@@ -130,6 +148,8 @@ fn name(text: &str, field: Field) -> Name {
 pub fn user(i: u64, hash: &PasswordHash) -> User {
     let now = Utc::now();
     User {
+        id: user_id(i),
+        revision: 0,
         email: Email::parse(&address(i)).expect("a valid address"),
         first_name: name("Given", Field::FirstName),
         last_name: name("Family", Field::LastName),
@@ -156,14 +176,16 @@ const PER_TRANSACTION: u64 = 30_000;
 fn in_batches(
     store: &MemoryStore,
     count: u64,
-    mut f: impl FnMut(&mut dyn Transaction, u64) -> Result<(), cres_admin::Error>,
+    mut f: impl FnMut(&mut dyn Transaction, u64) -> Result<(), StoreError>,
 ) {
     let mut first = 0;
     while first < count {
         let last = (first + PER_TRANSACTION).min(count);
-        store
-            .write_with(|tx| (first..last).try_for_each(|i| f(tx, i)))
-            .expect("loading the store");
+        let mut tx = store.begin_write().expect("a write transaction");
+        for i in first..last {
+            f(&mut tx, i).expect("loading the store");
+        }
+        tx.commit().expect("loading the store");
         first = last;
     }
 }
@@ -196,21 +218,20 @@ pub fn load_users(store: &MemoryStore, users: u64, hash: Option<&PasswordHash>) 
                 ..user(i, &PasswordHash::from_phc(""))
             },
         };
-        Ok(tx.insert_user(&user)?)
+        tx.insert_user(&user)
     });
 }
 
 /// Gives every user the password `hash`.
 pub fn set_passwords(store: &MemoryStore, users: u64, hash: &PasswordHash) {
-    in_batches(store, users, |tx, i| Ok(tx.update_user(&user(i, hash))?));
+    in_batches(store, users, |tx, i| {
+        tx.update_user(&user(i, hash)).map(drop)
+    });
 }
 
 /// Puts every user into their group.
 pub fn load_memberships(store: &MemoryStore, users: u64) {
-    in_batches(store, users, |tx, i| {
-        let email = Email::parse(&address(i)).expect("a valid address");
-        Ok(tx.add_member(group_of(i), &email)?)
-    });
+    in_batches(store, users, |tx, i| tx.add_member(group_of(i), user_id(i)));
 }
 
 /// Appends the audit records the directory would have written while
@@ -218,7 +239,7 @@ pub fn load_memberships(store: &MemoryStore, users: u64) {
 pub fn load_audit(store: &MemoryStore, users: u64) {
     let now = Utc::now();
     in_batches(store, users, |tx, i| {
-        let email = Email::parse(&address(i)).expect("a valid address");
+        let user = user_ref(i);
         let record = |action| AuditRecord {
             at: now,
             actor: ActorRecord::Support,
@@ -226,12 +247,12 @@ pub fn load_audit(store: &MemoryStore, users: u64) {
             action,
         };
         tx.append_audit(&record(Action::UserAdded {
-            email: email.clone(),
+            user: user.clone(),
             temporary_password: false,
         }))?;
         tx.append_audit(&record(Action::MemberAdded {
             group: group_of(i),
-            email,
+            user,
         }))?;
         Ok(())
     });

@@ -1,6 +1,9 @@
 //! The in-memory store: the default, for tests and for services that keep
 //! their own persistence.
 
+mod accounts;
+mod users;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -8,9 +11,11 @@ use chrono::{DateTime, Utc};
 
 use crate::model::{
     Account, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId, GroupName,
-    GroupSummary, PendingRegistration, User, UserBrief, UserId, UserRef, UserStatus,
+    GroupSummary, PendingRegistration, SignInState, User, UserBrief, UserId, UserRef, UserStatus,
 };
 use crate::store::{Reader, Store, StoreError, Transaction};
+use accounts::{AccountEntry, GroupEntry};
+use users::{Groups, Slot, Stored, Users};
 
 /// A [`Store`] in memory, behind one reader-writer lock.
 ///
@@ -23,7 +28,9 @@ use crate::store::{Reader, Store, StoreError, Transaction};
 ///
 /// Membership is indexed both ways, so *is this user an active
 /// administrator of that account?* and *Add to Group* cost one hash lookup
-/// whatever the number of accounts and users.
+/// whatever the number of accounts and users. Users are kept packed (about
+/// 180 bytes and one allocation for their strings, beside the password
+/// hash) in a slab indexed by id and by email identity.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     state: RwLock<State>,
@@ -64,148 +71,19 @@ pub struct MemoryRead<'s> {
 
 crate::forward_reader!(['s] MemoryRead<'s>, self => self.state);
 
-/// A user's email identity, as the key of the email index.
+/// A user's email identity, as the key of the pending registrations.
 type Identity = Box<str>;
 
 #[derive(Debug, Default)]
 struct State {
     accounts: HashMap<AccountNumber, AccountEntry>,
-    users: HashMap<UserId, UserEntry>,
-    /// Email identity → user.
-    emails: HashMap<Identity, UserId>,
+    users: Users,
     audit: HashMap<AccountNumber, Vec<AuditEntry>>,
     last_sequence: u64,
     /// By email identity: one per account at most, in account order.
     registrations: HashMap<Identity, Vec<PendingRegistration>>,
     /// Selector → the registration's identity and account.
     selectors: HashMap<String, (Identity, AccountNumber)>,
-}
-
-#[derive(Debug, Clone)]
-struct AccountEntry {
-    account: Account,
-    /// By group number. An account has few groups: a sorted vector of exact
-    /// capacity, not a tree whose every node has room for eleven.
-    groups: Vec<GroupEntry>,
-    /// [`GroupName::key`] → group number, so a name is checked in one lookup.
-    names: HashMap<String, u32>,
-    next_group: u32,
-}
-
-impl AccountEntry {
-    fn position(&self, number: u32) -> Result<usize, usize> {
-        self.groups
-            .binary_search_by_key(&number, |g| g.group.id.number)
-    }
-
-    fn group(&self, number: u32) -> Option<&GroupEntry> {
-        self.position(number).ok().map(|i| &self.groups[i])
-    }
-
-    fn group_mut(&mut self, number: u32) -> Option<&mut GroupEntry> {
-        self.position(number).ok().map(|i| &mut self.groups[i])
-    }
-
-    fn insert_group(&mut self, entry: GroupEntry) {
-        let at = self.position(entry.group.id.number).unwrap_or_else(|at| at);
-        self.names
-            .insert(entry.group.name.key(), entry.group.id.number);
-        self.groups.reserve_exact(1);
-        self.groups.insert(at, entry);
-    }
-
-    fn remove_group(&mut self, number: u32) -> Option<GroupEntry> {
-        let removed = self.groups.remove(self.position(number).ok()?);
-        self.names.remove(&removed.group.name.key());
-        self.groups.shrink_to_fit();
-        Some(removed)
-    }
-
-    /// Whether a group other than `except` has this name's key.
-    fn name_taken(&self, name: &GroupName, except: Option<u32>) -> bool {
-        self.names
-            .get(&name.key())
-            .is_some_and(|number| Some(*number) != except)
-    }
-
-    /// Renames a group, keeping the name index true and moving its
-    /// revision on; returns the old name and the new revision.
-    fn rename(&mut self, number: u32, name: GroupName) -> Option<(GroupName, u64)> {
-        let entry = self.group_mut(number)?;
-        let previous = std::mem::replace(&mut entry.group.name, name);
-        entry.group.revision = entry.group.revision.wrapping_add(1);
-        let revision = entry.group.revision;
-        let key = entry.group.name.key();
-        self.names.remove(&previous.key());
-        self.names.insert(key, number);
-        Some((previous, revision))
-    }
-}
-
-#[derive(Debug, Clone)]
-struct GroupEntry {
-    group: Group,
-    members: HashSet<UserId>,
-}
-
-#[derive(Debug)]
-struct UserEntry {
-    /// Boxed, so that the table's slack (up to half its buckets are empty
-    /// after it grows) costs a pointer per bucket, not a whole user.
-    user: Box<User>,
-    groups: Groups,
-}
-
-/// The groups a user is in. Nearly every user is in one group or none, and
-/// that one is kept in the table itself: the administrator check reads no
-/// other allocation.
-#[derive(Debug)]
-enum Groups {
-    One(GroupId),
-    /// None, or more than one, in a slice of exact length (an empty one
-    /// allocates nothing).
-    Many(Box<[GroupId]>),
-}
-
-impl Groups {
-    fn none() -> Groups {
-        Groups::Many(Box::default())
-    }
-
-    fn as_slice(&self) -> &[GroupId] {
-        match self {
-            Groups::One(group) => std::slice::from_ref(group),
-            Groups::Many(groups) => groups,
-        }
-    }
-
-    fn contains(&self, group: &GroupId) -> bool {
-        self.as_slice().contains(group)
-    }
-
-    fn from_iter(groups: impl Iterator<Item = GroupId>) -> Groups {
-        let groups: Vec<GroupId> = groups.collect();
-        match groups[..] {
-            [one] => Groups::One(one),
-            _ => Groups::Many(groups.into_boxed_slice()),
-        }
-    }
-}
-
-impl UserEntry {
-    fn join(&mut self, group: GroupId) {
-        self.groups = Groups::from_iter(self.groups.as_slice().iter().copied().chain([group]));
-    }
-
-    fn leave(&mut self, group: GroupId) {
-        self.groups = Groups::from_iter(
-            self.groups
-                .as_slice()
-                .iter()
-                .copied()
-                .filter(|g| *g != group),
-        );
-    }
 }
 
 impl State {
@@ -226,25 +104,27 @@ impl State {
             .is_some_and(|entry| entry.name_taken(name, except))
     }
 
-    /// Puts `user` into `group`, the group's revision moving by `revision`.
-    fn link(&mut self, group: GroupId, user: UserId, revision: i8) {
+    /// Puts the user in `slot` into `group`, the group's revision moving by
+    /// `revision`.
+    fn link(&mut self, group: GroupId, slot: Slot, revision: i8) {
         if let Ok(entry) = self.group_entry_mut(group) {
-            entry.members.insert(user);
+            entry.members.insert(slot);
             entry.group.revision = entry.group.revision.wrapping_add_signed(revision.into());
         }
-        if let Some(entry) = self.users.get_mut(&user) {
-            entry.join(group);
+        if let Some(user) = self.users.get_mut(slot) {
+            user.groups.join(group);
         }
     }
 
-    /// Takes `user` out of `group`, the group's revision moving by `revision`.
-    fn unlink(&mut self, group: GroupId, user: UserId, revision: i8) {
+    /// Takes the user in `slot` out of `group`, the group's revision moving
+    /// by `revision`.
+    fn unlink(&mut self, group: GroupId, slot: Slot, revision: i8) {
         if let Ok(entry) = self.group_entry_mut(group) {
-            entry.members.remove(&user);
+            entry.members.remove(&slot);
             entry.group.revision = entry.group.revision.wrapping_add_signed(revision.into());
         }
-        if let Some(entry) = self.users.get_mut(&user) {
-            entry.leave(group);
+        if let Some(user) = self.users.get_mut(slot) {
+            user.groups.leave(group);
         }
     }
 }
@@ -285,21 +165,22 @@ impl Reader for State {
     }
 
     fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        Ok(self.users.get(&id).map(|e| User::clone(&e.user)))
+        Ok(self.users.by_id(id).map(Stored::user))
     }
 
     fn user_id(&self, email: &Email) -> Result<Option<UserId>, StoreError> {
-        Ok(self.emails.get(email.identity()).copied())
+        let slot = self.users.slot_by_email(email);
+        Ok(slot.and_then(|slot| self.users.get(slot)).map(|u| u.id))
     }
 
     fn user_brief(&self, id: UserId) -> Result<Option<UserBrief>, StoreError> {
-        Ok(self.users.get(&id).map(|e| e.user.brief()))
+        Ok(self.users.by_id(id).map(Stored::brief))
     }
 
     fn is_active_admin(&self, account: AccountNumber, user: UserId) -> Result<bool, StoreError> {
-        Ok(self.users.get(&user).is_some_and(|entry| {
-            entry.user.status == UserStatus::Active
-                && entry.groups.contains(&GroupId::administrators(account))
+        Ok(self.users.by_id(user).is_some_and(|user| {
+            user.status == UserStatus::Active
+                && user.groups.contains(&GroupId::administrators(account))
         }))
     }
 
@@ -323,8 +204,8 @@ impl Reader for State {
     fn is_member(&self, group: GroupId, user: UserId) -> Result<bool, StoreError> {
         Ok(self
             .users
-            .get(&user)
-            .is_some_and(|entry| entry.groups.contains(&group)))
+            .by_id(user)
+            .is_some_and(|user| user.groups.contains(&group)))
     }
 
     fn member_count(&self, group: GroupId) -> Result<usize, StoreError> {
@@ -335,8 +216,8 @@ impl Reader for State {
         let mut members: Vec<UserRef> = self.group_entry(group).map_or_else(Vec::new, |g| {
             g.members
                 .iter()
-                .filter_map(|id| self.users.get(id))
-                .map(|entry| entry.user.to_ref())
+                .filter_map(|&slot| self.users.get(slot))
+                .map(Stored::to_ref)
                 .collect()
         });
         members.sort_by(|a, b| a.email.cmp(&b.email));
@@ -346,8 +227,8 @@ impl Reader for State {
     fn user_groups(&self, user: UserId) -> Result<Vec<GroupId>, StoreError> {
         let mut groups = self
             .users
-            .get(&user)
-            .map_or_else(Vec::new, |entry| entry.groups.as_slice().to_vec());
+            .by_id(user)
+            .map_or_else(Vec::new, |user| user.groups.as_slice().to_vec());
         groups.sort_unstable();
         Ok(groups)
     }
@@ -444,12 +325,7 @@ impl Transaction for MemoryTransaction<'_> {
         if self.state.accounts.contains_key(&account.number) {
             return Err(StoreError::Conflict);
         }
-        let entry = AccountEntry {
-            account: account.clone(),
-            groups: Vec::new(),
-            names: HashMap::new(),
-            next_group: GroupId::ADMINISTRATORS_NUMBER,
-        };
+        let entry = AccountEntry::new(account.clone(), GroupId::ADMINISTRATORS_NUMBER);
         self.state.accounts.insert(account.number, entry);
         let number = account.number;
         self.undo.push(Box::new(move |state| {
@@ -510,7 +386,7 @@ impl Transaction for MemoryTransaction<'_> {
             if let Some(entry) = state.accounts.get_mut(&id.account) {
                 entry.rename(id.number, previous);
                 if let Some(group) = entry.group_mut(id.number) {
-                    group.group.revision = revision - 1;
+                    group.group.revision = revision.wrapping_sub(1);
                 }
             }
         }));
@@ -524,19 +400,19 @@ impl Transaction for MemoryTransaction<'_> {
             .get_mut(&id.account)
             .and_then(|entry| entry.remove_group(id.number))
             .ok_or(StoreError::NotFound)?;
-        for user in &removed.members {
-            if let Some(entry) = self.state.users.get_mut(user) {
-                entry.leave(id);
+        for &slot in &removed.members {
+            if let Some(user) = self.state.users.get_mut(slot) {
+                user.groups.leave(id);
             }
         }
         self.undo.push(Box::new(move |state| {
-            let members: Vec<UserId> = removed.members.iter().copied().collect();
+            let members: Vec<Slot> = removed.members.iter().copied().collect();
             if let Some(entry) = state.accounts.get_mut(&id.account) {
                 entry.insert_group(removed);
             }
-            for user in members {
-                if let Some(entry) = state.users.get_mut(&user) {
-                    entry.join(id);
+            for slot in members {
+                if let Some(user) = state.users.get_mut(slot) {
+                    user.groups.join(id);
                 }
             }
         }));
@@ -544,52 +420,53 @@ impl Transaction for MemoryTransaction<'_> {
     }
 
     fn insert_user(&mut self, user: &User) -> Result<(), StoreError> {
-        let identity = user.email.identity();
-        if self.state.users.contains_key(&user.id) || self.state.emails.contains_key(identity) {
+        let users = &mut self.state.users;
+        if users.slot(user.id).is_some() || users.slot_by_email(&user.email).is_some() {
             return Err(StoreError::Conflict);
         }
-        let entry = UserEntry {
-            user: Box::new(user.clone()),
-            groups: Groups::none(),
-        };
-        self.state.users.insert(user.id, entry);
-        self.state.emails.insert(identity.into(), user.id);
-        let id = user.id;
+        let slot = users.insert(Stored::new(user, Groups::none()));
         self.undo.push(Box::new(move |state| {
-            if let Some(entry) = state.users.remove(&id) {
-                state.emails.remove(entry.user.email.identity());
-            }
+            state.users.remove(slot);
         }));
         Ok(())
     }
 
     fn update_user(&mut self, user: &User) -> Result<u64, StoreError> {
-        let state = &mut *self.state;
-        let entry = state.users.get_mut(&user.id).ok_or(StoreError::NotFound)?;
-        let renamed = entry.user.email.identity() != user.email.identity();
-        if renamed && state.emails.contains_key(user.email.identity()) {
+        let users = &mut self.state.users;
+        let slot = users.slot(user.id).ok_or(StoreError::NotFound)?;
+        if users
+            .slot_by_email(&user.email)
+            .is_some_and(|other| other != slot)
+        {
             return Err(StoreError::Conflict);
         }
-        let revision = entry.user.revision.wrapping_add(1);
-        let mut updated = Box::new(user.clone());
+        let current = users.get(slot).ok_or(StoreError::NotFound)?;
+        let revision = current.revision.wrapping_add(1);
+        let mut updated = Stored::new(user, current.groups.clone());
         updated.revision = revision;
-        let previous = std::mem::replace(&mut entry.user, updated);
-        if renamed {
-            state.emails.remove(previous.email.identity());
-            state.emails.insert(user.email.identity().into(), user.id);
-        }
+        let previous = users.replace(slot, updated).ok_or(StoreError::NotFound)?;
         self.undo.push(Box::new(move |state| {
-            if let Some(entry) = state.users.get_mut(&previous.id) {
-                if renamed {
-                    state.emails.remove(entry.user.email.identity());
-                    state
-                        .emails
-                        .insert(previous.email.identity().into(), previous.id);
-                }
-                entry.user = previous;
+            // Memberships may have moved since: keep them, restore the rest.
+            if let Some(groups) = state.users.get(slot).map(|u| u.groups.clone()) {
+                let mut previous = previous;
+                previous.groups = groups;
+                state.users.replace(slot, previous);
             }
         }));
         Ok(revision)
+    }
+
+    fn set_sign_in_state(&mut self, user: UserId, state: &SignInState) -> Result<(), StoreError> {
+        let users = &mut self.state.users;
+        let slot = users.slot(user).ok_or(StoreError::NotFound)?;
+        let stored = users.get_mut(slot).ok_or(StoreError::NotFound)?;
+        let previous = stored.replace_sign_in(state);
+        self.undo.push(Box::new(move |state| {
+            if let Some(stored) = state.users.get_mut(slot) {
+                stored.sign_in = previous;
+            }
+        }));
+        Ok(())
     }
 
     fn put_registration(&mut self, registration: &PendingRegistration) -> Result<(), StoreError> {
@@ -630,31 +507,39 @@ impl Transaction for MemoryTransaction<'_> {
     }
 
     fn add_member(&mut self, group: GroupId, user: UserId) -> Result<(), StoreError> {
-        let entry = self.state.users.get(&user).ok_or(StoreError::NotFound)?;
-        if entry.groups.contains(&group) {
+        let slot = self.state.users.slot(user).ok_or(StoreError::NotFound)?;
+        if self
+            .state
+            .users
+            .get(slot)
+            .is_some_and(|user| user.groups.contains(&group))
+        {
             return Err(StoreError::Conflict);
         }
         if self.state.group_entry(group).is_none() {
             return Err(StoreError::NotFound);
         }
-        self.state.link(group, user, 1);
+        self.state.link(group, slot, 1);
         self.undo
-            .push(Box::new(move |state| state.unlink(group, user, -1)));
+            .push(Box::new(move |state| state.unlink(group, slot, -1)));
         Ok(())
     }
 
     fn remove_member(&mut self, group: GroupId, user: UserId) -> Result<(), StoreError> {
-        if !self
+        let slot = self
             .state
             .users
-            .get(&user)
-            .is_some_and(|entry| entry.groups.contains(&group))
-        {
-            return Err(StoreError::NotFound);
-        }
-        self.state.unlink(group, user, 1);
+            .slot(user)
+            .filter(|&slot| {
+                self.state
+                    .users
+                    .get(slot)
+                    .is_some_and(|user| user.groups.contains(&group))
+            })
+            .ok_or(StoreError::NotFound)?;
+        self.state.unlink(group, slot, 1);
         self.undo
-            .push(Box::new(move |state| state.link(group, user, -1)));
+            .push(Box::new(move |state| state.link(group, slot, -1)));
         Ok(())
     }
 
