@@ -209,34 +209,6 @@ impl From<&Email> for Arg {
     }
 }
 
-/// Read-back for the stores that keep text (feature `sqlite`).
-#[cfg(feature = "sqlite")]
-impl Email {
-    /// An address as a store holds it (the form as typed), read back
-    /// without today's input rules.
-    ///
-    /// A store keeps what an earlier version of the crate accepted, and
-    /// the rules for new input may since have been tightened: a stored
-    /// address must still read back as the same user, not become a damaged
-    /// record. So only what every version refused is refused here: an empty
-    /// text, white space or a control character anywhere, no `@`, or more
-    /// than [`Email::MAX_LEN`] characters (bounded in bytes first). The
-    /// identity is the text in ASCII lower case, as [`Email::parse`] makes
-    /// it and as SQL's `lower()` makes it.
-    pub(crate) fn from_stored(stored: &str) -> Option<Email> {
-        let fits = stored.len() <= Self::MAX_LEN * 4 && stored.chars().count() <= Self::MAX_LEN;
-        let shaped =
-            stored.contains('@') && !stored.chars().any(|c| c.is_whitespace() || c.is_control());
-        (fits && shaped).then(|| Email {
-            lower: stored
-                .bytes()
-                .any(|b| b.is_ascii_uppercase())
-                .then(|| stored.to_ascii_lowercase().into()),
-            typed: stored.into(),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -120,22 +120,3 @@ impl From<Name> for String {
         name.0.into()
     }
 }
-
-/// Read-back for the stores that keep text (feature `sqlite`).
-#[cfg(feature = "sqlite")]
-impl Name {
-    /// A name as a store holds it, read back without today's input rules.
-    ///
-    /// A store keeps what an earlier version of the crate accepted; the
-    /// rules for new input may since have been tightened (more invisible
-    /// characters refused, say), and a stored name must still read back,
-    /// not become a damaged record. So only what every version refused is
-    /// refused here: an empty text, a control character, or more than
-    /// [`Name::MAX_CHARS`] characters (bounded in bytes first). The text is
-    /// kept exactly as stored, neither trimmed nor checked again.
-    pub(crate) fn from_stored(stored: &str) -> Option<Name> {
-        let fits = stored.len() <= Self::MAX_CHARS * 4 && stored.chars().count() <= Self::MAX_CHARS;
-        (!stored.is_empty() && fits && !stored.chars().any(char::is_control))
-            .then(|| Name(stored.into()))
-    }
-}

@@ -1,10 +1,11 @@
 //! The persistent store: one SQLite file (feature `sqlite`).
 //!
-//! - this module: [`SqliteStore`], opening, and the [`Store`] impl;
+//! - this module: [`SqliteStore`], opening, and the [`Store`] impl with its
+//!   transactions [`SqliteRead`] and [`SqliteWrite`];
 //! - `schema`: the migrations (`migrations/*.sql`) and the checks that
 //!   refuse a foreign or newer file;
 //! - `pool`: the writer connection and the bounded pool of readers;
-//! - `queries`: the [`Reader`] and [`Transaction`] impls over a connection.
+//! - `queries`: the reads and writes over a connection.
 
 mod pool;
 mod queries;
@@ -12,80 +13,31 @@ mod schema;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::MutexGuard;
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, TransactionBehavior};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, ErrorCode};
 
-use self::pool::{ReaderPool, Writer};
+use self::pool::{ReaderLease, ReaderPool, Writer};
 use self::queries::Db;
-use crate::Error;
-use crate::i18n::{Arg, Localize, Message};
-use crate::store::{Reader, Store, StoreError, Transaction};
+use crate::model::{
+    Account, AccountNumber, AuditRecord, Email, Group, GroupId, GroupName, PendingRegistration,
+    SignInState, User, UserId,
+};
+use crate::store::{OpenError, Store, StoreError, Transaction};
 
-/// How many times a write transaction is tried when the database stays busy.
-const WRITE_ATTEMPTS: u32 = 4;
+/// Why [`SqliteStore::open`] could not open a store: the contract's
+/// [`OpenError`], under the name it has next to [`SqliteStore`]. In every
+/// case but [`OpenError::Store`], nothing was written to the file.
+pub type SqliteOpenError = OpenError;
 
-/// Why [`SqliteStore::open`] could not open a store. In every case but
-/// [`SqliteOpenError::Store`], nothing was written to the file.
-///
-/// Its [`Localize`] message says so in the reader's language.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SqliteOpenError {
-    /// The path names a missing folder or a folder rather than a file, or
-    /// this process may not read and write it. The cause is the source.
-    #[error("the store could not be opened: {0}")]
-    CannotOpen(#[source] Box<dyn std::error::Error + Send + Sync>),
-    /// The file is not a database of this crate: not a SQLite database at
-    /// all, or one that belongs to another application. It was left
-    /// untouched.
-    #[error("the file is not a database of this crate")]
-    NotADatabase,
-    /// The database was written by a newer version of this crate, with a
-    /// schema this version does not know. It was left untouched: upgrade
-    /// the crate to use it.
-    #[error(
-        "the database has schema version {found}, newer than the version {supported} this crate knows"
-    )]
-    NewerSchema {
-        /// The schema version found in the database.
-        found: u32,
-        /// The newest schema version this crate knows
-        /// ([`SqliteStore::SCHEMA_VERSION`]).
-        supported: u32,
-    },
-    /// Any other failure while opening or migrating: a damaged file, a full
-    /// disk, a file another process kept locked. A migration that failed
-    /// was rolled back.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl SqliteOpenError {
-    /// Classifies a SQLite failure while the file is being opened.
-    fn from_sqlite(error: rusqlite::Error) -> SqliteOpenError {
-        match error.sqlite_error_code() {
-            Some(ErrorCode::CannotOpen) => SqliteOpenError::CannotOpen(Box::new(error)),
-            Some(ErrorCode::NotADatabase) => SqliteOpenError::NotADatabase,
-            _ => SqliteOpenError::Store(fail(error)),
-        }
-    }
-}
-
-impl Localize for SqliteOpenError {
-    fn message(&self) -> Message {
-        match self {
-            SqliteOpenError::CannotOpen(_) => Message::new("error-store-cannot-open"),
-            SqliteOpenError::NotADatabase => Message::new("error-store-not-a-database"),
-            SqliteOpenError::NewerSchema { found, supported } => {
-                Message::new("error-store-newer-schema")
-                    .arg("found", Arg::Count(u64::from(*found)))
-                    .arg("supported", Arg::Count(u64::from(*supported)))
-            }
-            SqliteOpenError::Store(StoreError::Corrupt(_)) => Message::new("error-store-corrupt"),
-            SqliteOpenError::Store(StoreError::StorageFull) => Message::new("error-store-full"),
-            SqliteOpenError::Store(_) => Message::new("error-store"),
-        }
+/// Classifies a SQLite failure while the file is being opened.
+fn open_error(error: rusqlite::Error) -> OpenError {
+    match error.sqlite_error_code() {
+        Some(ErrorCode::CannotOpen) => OpenError::CannotOpen(Box::new(error)),
+        Some(ErrorCode::NotADatabase) => OpenError::NotADatabase,
+        _ => OpenError::Store(fail(error)),
     }
 }
 
@@ -118,10 +70,10 @@ impl Localize for SqliteOpenError {
 /// would refuse. It refuses, leaving the file untouched:
 ///
 /// - a file that is not SQLite, or a SQLite database of another
-///   application: [`SqliteOpenError::NotADatabase`];
+///   application: [`OpenError::NotADatabase`];
 /// - a database of a newer schema than [`SqliteStore::SCHEMA_VERSION`]:
-///   [`SqliteOpenError::NewerSchema`];
-/// - a path it cannot open: [`SqliteOpenError::CannotOpen`].
+///   [`OpenError::NewerSchema`];
+/// - a path it cannot open: [`OpenError::CannotOpen`].
 ///
 /// # Durability and concurrency
 ///
@@ -133,13 +85,24 @@ impl Localize for SqliteOpenError {
 /// registration per email identity and account, one per selector), so it
 /// holds between processes too.
 ///
-/// Every write transaction is one SQL transaction begun with
-/// `BEGIN IMMEDIATE`: write transactions are serialized, also between
-/// processes that share the file, and one that is still busy after a
-/// timeout is tried again a few times before [`StoreError::Unavailable`].
-/// Reads run on their own connections, each in a read transaction on a
-/// snapshot, so they never wait behind a writer. At most eight read
-/// connections are open at once; a ninth concurrent read waits for one.
+/// Every write transaction ([`Store::begin_write`]) is one SQL transaction
+/// begun with `BEGIN IMMEDIATE` on the store's one writer connection:
+/// write transactions are serialized, also between processes that share
+/// the file. One that finds the file still locked by another process after
+/// a five-second busy timeout fails with [`StoreError::Contention`], and the
+/// directory runs the whole operation again; the store never retries on its
+/// own. Reads ([`Store::begin_read`]) run on their own connections, each in
+/// a read transaction on a snapshot, so they never wait behind a writer. At
+/// most eight read connections are open at once; a ninth concurrent read
+/// waits for one.
+///
+/// # The schema
+///
+/// Users are keyed by their [`UserId`] (16 bytes), with the lower-case email
+/// unique through an index; memberships refer to the id. Users and groups
+/// carry their revision. Audit entries, creators, password choosers and
+/// registration senders are JSON in the model's serde form, read back
+/// leniently.
 pub struct SqliteStore {
     path: PathBuf,
     writer: Writer,
@@ -163,20 +126,16 @@ impl SqliteStore {
     ///
     /// # Errors
     ///
-    /// [`SqliteOpenError::CannotOpen`], [`SqliteOpenError::NotADatabase`]
-    /// and [`SqliteOpenError::NewerSchema`] as [Opening](#opening) says,
-    /// leaving the file untouched; [`SqliteOpenError::Store`] for any other
-    /// failure of SQLite (a damaged file, a full disk, a lock another
-    /// process held past the busy timeout).
+    /// [`OpenError::CannotOpen`], [`OpenError::NotADatabase`] and
+    /// [`OpenError::NewerSchema`] as [Opening](#opening) says, leaving the
+    /// file untouched; [`OpenError::Store`] for any other failure of SQLite
+    /// (a damaged file, a full disk, a lock another process held past the
+    /// busy timeout).
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, SqliteOpenError> {
         let path = path.as_ref().to_path_buf();
-        let mut writer = pool::connect(&path, true).map_err(|error| {
-            match SqliteOpenError::from_sqlite(error) {
-                SqliteOpenError::Store(StoreError::Backend(source)) => {
-                    SqliteOpenError::CannotOpen(source)
-                }
-                other => other,
-            }
+        let mut writer = pool::connect(&path, true).map_err(|error| match open_error(error) {
+            OpenError::Store(StoreError::Backend(source)) => OpenError::CannotOpen(source),
+            other => other,
         })?;
         // Nothing is written before the file is known to be ours and not newer.
         schema::check(&writer)?;
@@ -189,7 +148,7 @@ impl SqliteStore {
         }
         writer
             .pragma_update(None, "synchronous", "FULL")
-            .map_err(SqliteOpenError::from_sqlite)?;
+            .map_err(open_error)?;
         schema::migrate(&mut writer)?;
         Ok(SqliteStore {
             path,
@@ -229,48 +188,149 @@ impl SqliteStore {
             ))
         }
     }
-
-    fn write_once(
-        conn: &mut Connection,
-        f: &mut dyn FnMut(&mut dyn Transaction) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(fail)?;
-        // On an error, or a panic unwinding, dropping `tx` rolls back.
-        f(&mut Db { conn: &tx })?;
-        tx.commit().map_err(fail)?;
-        Ok(())
-    }
 }
 
 impl Store for SqliteStore {
-    fn read(&self, f: &mut dyn FnMut(&dyn Reader) -> Result<(), Error>) -> Result<(), Error> {
+    type Read<'s> = SqliteRead<'s>;
+    type Write<'s> = SqliteWrite<'s>;
+
+    fn begin_read(&self) -> Result<SqliteRead<'_>, StoreError> {
         let lease = self.readers.lease(&self.path)?;
-        let conn = lease.conn();
-        // One read transaction, so that every query of `f` sees one snapshot.
-        run_cached(conn, "BEGIN DEFERRED")?;
-        let result = f(&Db { conn });
-        let end = run_cached(conn, "COMMIT");
-        result?;
-        Ok(end?)
+        // One read transaction, so that every query sees one snapshot;
+        // dropping the lease rolls it back.
+        run_cached(lease.conn(), "BEGIN DEFERRED")?;
+        Ok(SqliteRead { lease })
     }
 
-    fn write(
-        &self,
-        f: &mut dyn FnMut(&mut dyn Transaction) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        let mut conn = self.writer.lock()?;
-        let mut attempt = 1;
-        loop {
-            match SqliteStore::write_once(&mut conn, f) {
-                Err(error) if attempt < WRITE_ATTEMPTS && is_busy(&error) => {
-                    std::thread::sleep(Duration::from_millis(10 << attempt));
-                    attempt += 1;
-                }
-                result => return result,
-            }
+    fn begin_write(&self) -> Result<SqliteWrite<'_>, StoreError> {
+        let conn = self.writer.lock()?;
+        // Waits up to the busy timeout for another process's write lock,
+        // then fails with Contention.
+        run_cached(&conn, "BEGIN IMMEDIATE")?;
+        Ok(SqliteWrite { conn, open: true })
+    }
+}
+
+/// A read snapshot of a [`SqliteStore`]: a pooled read connection inside a
+/// read transaction, given back to the pool when dropped.
+pub struct SqliteRead<'s> {
+    lease: ReaderLease<'s>,
+}
+
+impl fmt::Debug for SqliteRead<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteRead").finish_non_exhaustive()
+    }
+}
+
+impl SqliteRead<'_> {
+    fn db(&self) -> Db<'_> {
+        Db {
+            conn: self.lease.conn(),
         }
+    }
+}
+
+crate::forward_reader!(['s] SqliteRead<'s>, self => self.db());
+
+/// A write transaction of a [`SqliteStore`]: it holds the store's writer
+/// connection inside `BEGIN IMMEDIATE`, and rolls back when dropped
+/// without [`Transaction::commit`].
+pub struct SqliteWrite<'s> {
+    conn: MutexGuard<'s, Connection>,
+    /// Whether the SQL transaction is still to be committed or rolled back.
+    open: bool,
+}
+
+impl fmt::Debug for SqliteWrite<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteWrite")
+            .field("open", &self.open)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteWrite<'_> {
+    fn db(&self) -> Db<'_> {
+        Db { conn: &self.conn }
+    }
+}
+
+impl Drop for SqliteWrite<'_> {
+    fn drop(&mut self) {
+        if self.open && !self.conn.is_autocommit() {
+            // If this fails (while unwinding, say), the next `begin_write`
+            // finishes the rollback before it begins.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+crate::forward_reader!(['s] SqliteWrite<'s>, self => self.db());
+
+impl Transaction for SqliteWrite<'_> {
+    fn insert_account(&mut self, account: &Account) -> Result<(), StoreError> {
+        self.db().insert_account(account)
+    }
+
+    fn insert_group(
+        &mut self,
+        account: AccountNumber,
+        name: &GroupName,
+        created_at: DateTime<Utc>,
+    ) -> Result<Group, StoreError> {
+        self.db().insert_group(account, name, created_at)
+    }
+
+    fn rename_group(&mut self, id: GroupId, name: &GroupName) -> Result<u64, StoreError> {
+        self.db().rename_group(id, name)
+    }
+
+    fn delete_group(&mut self, id: GroupId) -> Result<(), StoreError> {
+        self.db().delete_group(id)
+    }
+
+    fn insert_user(&mut self, user: &User) -> Result<(), StoreError> {
+        self.db().insert_user(user)
+    }
+
+    fn update_user(&mut self, user: &User) -> Result<u64, StoreError> {
+        self.db().update_user(user)
+    }
+
+    fn set_sign_in_state(&mut self, user: UserId, state: &SignInState) -> Result<(), StoreError> {
+        self.db().set_sign_in_state(user, state)
+    }
+
+    fn put_registration(&mut self, registration: &PendingRegistration) -> Result<(), StoreError> {
+        self.db().put_registration(registration)
+    }
+
+    fn delete_registration(
+        &mut self,
+        email: &Email,
+        account: AccountNumber,
+    ) -> Result<(), StoreError> {
+        self.db().delete_registration(email, account)
+    }
+
+    fn add_member(&mut self, group: GroupId, user: UserId) -> Result<(), StoreError> {
+        self.db().add_member(group, user)
+    }
+
+    fn remove_member(&mut self, group: GroupId, user: UserId) -> Result<(), StoreError> {
+        self.db().remove_member(group, user)
+    }
+
+    fn append_audit(&mut self, record: &AuditRecord) -> Result<u64, StoreError> {
+        self.db().append_audit(record)
+    }
+
+    fn commit(mut self) -> Result<(), StoreError> {
+        let committed = run_cached(&self.conn, "COMMIT");
+        // Committed, or (on an error) rolled back by SQLite or by Drop.
+        self.open = committed.is_err();
+        committed
     }
 }
 
@@ -279,7 +339,7 @@ impl Store for SqliteStore {
 /// alone: SQLite answers busy at once, without waiting, while another
 /// connection is opening it too, so this waits and tries again, up to the
 /// busy timeout.
-fn wal_mode(conn: &Connection) -> Result<String, SqliteOpenError> {
+fn wal_mode(conn: &Connection) -> Result<String, OpenError> {
     let deadline = std::time::Instant::now() + pool::BUSY_TIMEOUT;
     loop {
         match conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)) {
@@ -289,7 +349,7 @@ fn wal_mode(conn: &Connection) -> Result<String, SqliteOpenError> {
             {
                 std::thread::sleep(Duration::from_millis(5));
             }
-            result => return result.map_err(SqliteOpenError::from_sqlite),
+            result => return result.map_err(open_error),
         }
     }
 }
@@ -313,14 +373,18 @@ fn fail(error: rusqlite::Error) -> StoreError {
                 ffi::SQLITE_CONSTRAINT_FOREIGNKEY => StoreError::NotFound,
                 _ => StoreError::backend(error),
             },
+            // Another connection held the lock past the busy timeout: the
+            // directory runs the whole operation again.
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
-                StoreError::Unavailable(Box::new(error))
+                StoreError::Contention(Box::new(error))
             }
             // Once open, a file that no longer reads as a database is damaged.
             ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => {
                 StoreError::Corrupt(Box::new(error))
             }
             ErrorCode::DiskFull => StoreError::StorageFull,
+            // The file went away or became unreadable under the store.
+            ErrorCode::CannotOpen => StoreError::Unavailable(Box::new(error)),
             _ => StoreError::backend(error),
         },
         rusqlite::Error::FromSqlConversionFailure(_, _, source) => StoreError::Corrupt(source),
@@ -328,19 +392,5 @@ fn fail(error: rusqlite::Error) -> StoreError {
             StoreError::Corrupt(Box::new(error))
         }
         other => StoreError::backend(other),
-    }
-}
-
-/// Whether a write failed because the database stayed locked by another
-/// connection: then the whole transaction may be tried again.
-fn is_busy(error: &Error) -> bool {
-    match error {
-        Error::Store(StoreError::Unavailable(source)) => source
-            .downcast_ref::<rusqlite::Error>()
-            .and_then(rusqlite::Error::sqlite_error_code)
-            .is_some_and(|code| {
-                matches!(code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
-            }),
-        _ => false,
     }
 }

@@ -95,7 +95,8 @@ impl ReaderPool {
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(StoreError::Unavailable(
+                // Load, not a fault: the operation may be run again.
+                return Err(StoreError::Contention(
                     "every read connection stayed busy".into(),
                 ));
             }
@@ -150,8 +151,8 @@ mod tests {
 
     use super::*;
     use crate::model::AccountNumber;
-    use crate::store::StoreExt;
     use crate::store::sqlite::SqliteStore;
+    use crate::store::{Reader, Store};
 
     /// Review: the reader pool opened a connection for every concurrent
     /// read. Thirty-two reads held open at once all complete, on at most
@@ -166,15 +167,12 @@ mod tests {
             for _ in 0..32 {
                 scope.spawn(|| {
                     barrier.wait();
-                    store
-                        .read_with(|reader| {
-                            let open = store.readers.state.lock().unwrap().open;
-                            most_open.fetch_max(open, Ordering::SeqCst);
-                            // Hold the connection a moment, so reads overlap.
-                            std::thread::sleep(Duration::from_millis(5));
-                            Ok(reader.account(AccountNumber::new(1))?)
-                        })
-                        .unwrap();
+                    let reader = store.begin_read().unwrap();
+                    let open = store.readers.state.lock().unwrap().open;
+                    most_open.fetch_max(open, Ordering::SeqCst);
+                    // Hold the connection a moment, so reads overlap.
+                    std::thread::sleep(Duration::from_millis(5));
+                    reader.account(AccountNumber::new(1)).unwrap();
                 });
             }
         });
