@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use cres_admin::store::Reader;
+use cres_admin::testing::conformance;
 use cres_admin::{
     AccountNumber, Action, Actor, Directory, Error, GroupId, MemoryStore, Password,
     RegistrationForm, SecureMessageSent, SignIn, Store,
@@ -28,26 +29,11 @@ const PEOPLE: usize = 40;
 const GROUP_NAMES: [&str; 3] = ["Sales", "Support", "Ops"];
 const PASSWORD: &str = "Temp-Pass-2026";
 
-// TODO(conformance): `cres_admin::testing::conformance` is out of the build
-// while it is rewritten for Core v2. This stand-in keeps the call sites as
-// they are; when the suite is back, delete it, import
-// `cres_admin::testing::conformance` again and drop the two
-// `#[ignore = "TODO(conformance) …"]`.
-mod conformance {
-    pub(super) fn last_admin_race_repeated<S: cres_admin::Store>(
-        _make: &dyn Fn() -> S,
-        _trials: u64,
-    ) {
-        todo!("cres_admin::testing::conformance::last_admin_race_repeated is being rewritten")
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Two administrators removing each other (R10)
 // ---------------------------------------------------------------------------
 
 #[test]
-#[ignore = "TODO(conformance): testing::conformance is being rewritten for Core v2"]
 fn r10_memory_store_a_thousand_mutual_removals_never_leave_none() {
     conformance::last_admin_race_repeated(&MemoryStore::new, MUTUAL_REMOVALS);
 }
@@ -351,7 +337,6 @@ mod sqlite {
     }
 
     #[test]
-    #[ignore = "TODO(conformance): testing::conformance is being rewritten for Core v2"]
     fn r10_sqlite_store_a_thousand_mutual_removals_never_leave_none() {
         let folder = scratch();
         conformance::last_admin_race_repeated(&|| fresh(&folder), MUTUAL_REMOVALS);

@@ -331,7 +331,7 @@ impl fmt::Display for LocaleCoverage {
 /// shares its parsed resources.
 ///
 /// ```
-/// use cres_admin::{Email, Error, Label, Localizer, UserAdded};
+/// use cres_admin::{Email, Error, Label, Localizer, UserAdded, UserRef};
 ///
 /// let mut builder = Localizer::builder();
 /// builder.add_resource("es", "user-added = Usuario { $email } añadido.")?;
@@ -339,7 +339,8 @@ impl fmt::Display for LocaleCoverage {
 ///
 /// let spanish = builder.build(&["es-MX"]);
 /// let email = Email::parse("bob@example.com")?;
-/// assert_eq!(spanish.render(&UserAdded { email: email.clone() }), "Usuario bob@example.com añadido.");
+/// let user = UserRef { id: "6b3e1f0a-5c2d-4e8f-9a1b-2c3d4e5f6a7b".parse()?, email: email.clone() };
+/// assert_eq!(spanish.render(&UserAdded { user }), "Usuario bob@example.com añadido.");
 /// // Not translated yet: English.
 /// assert_eq!(spanish.render(&Error::NonExistentUser { email }), "Can not add a non existent user.");
 /// assert_eq!(builder.build(&["de"]).render(&Label::Password), "Passwort");

@@ -68,7 +68,7 @@ pub enum RenderError {
 /// Unicode isolation marks for user interfaces that mix writing directions.
 ///
 /// ```
-/// use cres_admin::{Email, Error, Label, Localizer, UserAdded};
+/// use cres_admin::{Email, Error, Label, Localizer, UserAdded, UserRef};
 ///
 /// let english = Localizer::english();
 /// assert_eq!(english.render(&Label::AddToGroup), "Add to Group");
@@ -83,7 +83,8 @@ pub enum RenderError {
 ///
 /// // Accept-Language values are ordered by their q-values.
 /// let german = Localizer::from_accept_language("fr;q=0.1, de;q=0.9");
-/// assert_eq!(german.render(&UserAdded { email }), "Benutzer bob@example.com hinzugefügt.");
+/// let user = UserRef { id: "6b3e1f0a-5c2d-4e8f-9a1b-2c3d4e5f6a7b".parse()?, email };
+/// assert_eq!(german.render(&UserAdded { user }), "Benutzer bob@example.com hinzugefügt.");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Localizer {
@@ -167,8 +168,9 @@ impl Localizer {
     /// terminals.
     ///
     /// ```
-    /// use cres_admin::{Email, Localizer, UserAdded};
-    /// let added = UserAdded { email: Email::parse("bob@example.com")? };
+    /// use cres_admin::{Email, Localizer, UserAdded, UserRef};
+    /// let email = Email::parse("bob@example.com")?;
+    /// let added = UserAdded { user: UserRef { id: "6b3e1f0a-5c2d-4e8f-9a1b-2c3d4e5f6a7b".parse()?, email } };
     /// let marked = Localizer::english().with_isolation(true).render(&added);
     /// assert_eq!(marked, "User \u{2068}bob@example.com\u{2069} added.");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
