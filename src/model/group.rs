@@ -204,6 +204,19 @@ impl From<&GroupName> for Arg {
     }
 }
 
+/// Read-back for the stores that keep text (feature `sqlite`).
+#[cfg(feature = "sqlite")]
+impl GroupName {
+    /// The name of a group an administrator created, as a store kept it,
+    /// read back as it was stored: a [`Name::from_stored`], not checked
+    /// against the reserved names (an earlier version may have accepted one
+    /// that [`GroupName::custom`] now refuses, and the group exists). The
+    /// built-in group's name is not text; a store records it as such.
+    pub(crate) fn from_stored(stored: &str) -> GroupName {
+        GroupName::Custom(Name::from_stored(stored))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;

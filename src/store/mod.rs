@@ -72,6 +72,8 @@
 //! method, fast paths included; see [`FailingStore`](crate::testing::FailingStore)
 //! (feature `testing`).
 
+#[cfg(feature = "sqlite")]
+mod codec;
 mod forward;
 mod memory;
 #[cfg(feature = "sqlite")]
@@ -83,7 +85,7 @@ use chrono::{DateTime, Utc};
 
 pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteOpenError, SqliteStore};
 
 use crate::i18n::{Arg, Localize, Message};
 use crate::model::{

@@ -1,0 +1,7 @@
+
+    ALTER TABLE users ADD COLUMN failed_sign_ins INTEGER NOT NULL DEFAULT 0
+        CHECK (failed_sign_ins BETWEEN 0 AND 4294967295);
+    ALTER TABLE users ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0
+        CHECK (lockouts BETWEEN 0 AND 4294967295);
+    ALTER TABLE users ADD COLUMN locked_until TEXT;
+    

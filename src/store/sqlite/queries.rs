@@ -1,0 +1,694 @@
+//! The store's reads and writes on one connection: [`Db`] implements
+//! [`Reader`] and the writes of a [`Transaction`](crate::store::Transaction)
+//! for a read connection inside its read transaction, or for the writer
+//! inside its write transaction. Values go through
+//! [`codec`](crate::store::codec); stored text comes back through its
+//! lenient `stored_name` and `stored_email`, not today's input parsers.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::{Type, Value};
+use rusqlite::{Connection, OptionalExtension, Row};
+
+use super::fail;
+use crate::PasswordHash;
+use crate::model::{
+    Account, AccountNumber, AuditEntry, AuditRecord, Credential, Email, Group, GroupId, GroupName,
+    GroupSummary, PendingRegistration, SignInState, Throttle, User, UserBrief, UserId, UserRef,
+    UserStatus,
+};
+use crate::store::codec::{
+    account_key, account_number, action_json, actor_json, chosen_by_json, group_name_json,
+    parse_action, parse_actor, parse_chosen_by, parse_group_name, parse_sources, parse_status,
+    parse_time, sources_json, status_text, stored_email, stored_name, time_text,
+};
+use crate::store::{Reader, StoreError};
+
+/// A stored value that cannot be read back. Names the column, never the value.
+#[derive(Debug)]
+struct Undecodable(&'static str);
+
+impl fmt::Display for Undecodable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a stored {} could not be read back", self.0)
+    }
+}
+
+impl std::error::Error for Undecodable {}
+
+fn undecodable(index: usize, kind: Type, what: &'static str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(index, kind, Box::new(Undecodable(what)))
+}
+
+/// Reads column `index` as text and decodes it with `decode`.
+fn decoded<T>(
+    row: &Row<'_>,
+    index: usize,
+    what: &'static str,
+    decode: impl FnOnce(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    let value = row.get_ref(index)?;
+    let text = value
+        .as_str()
+        .map_err(|_| rusqlite::Error::InvalidColumnType(index, what.into(), value.data_type()))?;
+    decode(text).ok_or_else(|| undecodable(index, Type::Text, what))
+}
+
+/// Reads column `index` as an optional time.
+fn optional_time(
+    row: &Row<'_>,
+    index: usize,
+    what: &'static str,
+) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    match row.get_ref(index)? {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        _ => decoded(row, index, what, parse_time).map(Some),
+    }
+}
+
+/// A user id as stored: its 16 bytes.
+fn id_key(id: UserId) -> [u8; 16] {
+    id.to_bytes()
+}
+
+/// Reads column `index` as a user id.
+fn user_id(row: &Row<'_>, index: usize) -> rusqlite::Result<UserId> {
+    let bytes: Vec<u8> = row.get(index)?;
+    <[u8; 16]>::try_from(bytes)
+        .map(UserId::from_bytes)
+        .map_err(|_| undecodable(index, Type::Blob, "user id"))
+}
+
+/// Revisions are stored as SQLite integers: the bits of the `u64`.
+fn revision_key(revision: u64) -> i64 {
+    revision as i64
+}
+
+fn revision(row: &Row<'_>, index: usize) -> rusqlite::Result<u64> {
+    Ok(row.get::<_, i64>(index)? as u64)
+}
+
+/// The columns of `users` a [`User`] is read from, in the order
+/// [`user_from_row`] reads them.
+const USER_COLUMNS: &str = "id, revision, email, first_name, last_name, status, password_hash,
+    password_temporary, password_set_at, created_at, created_by, created_in, failed_sign_ins,
+    lockouts, locked_until, password_chosen_by, failure_window_started, sign_in_sources";
+
+fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
+    let hash: Option<String> = row.get(6)?;
+    let credential = match hash {
+        None => None,
+        Some(hash) => Some(Credential {
+            hash: PasswordHash::from_phc(hash),
+            temporary: row.get(7)?,
+            set_at: decoded(row, 8, "password time", parse_time)?,
+            chosen_by: decoded(row, 15, "password chooser", parse_chosen_by)?,
+        }),
+    };
+    Ok(User {
+        id: user_id(row, 0)?,
+        revision: revision(row, 1)?,
+        email: decoded(row, 2, "email address", stored_email)?,
+        first_name: decoded(row, 3, "first name", stored_name)?,
+        last_name: decoded(row, 4, "last name", stored_name)?,
+        status: decoded(row, 5, "user status", parse_status)?,
+        credential,
+        created_at: decoded(row, 9, "creation time", parse_time)?,
+        created_by: decoded(row, 10, "actor", parse_actor)?,
+        created_in: account_number(row.get(11)?),
+        sign_in: SignInState {
+            user: Throttle {
+                failures: row.get(12)?,
+                window_started: optional_time(row, 16, "failure window")?,
+                lockouts: row.get(13)?,
+                locked_until: optional_time(row, 14, "lock-out time")?,
+            },
+            sources: decoded(row, 17, "sign-in sources", parse_sources)?,
+        },
+    })
+}
+
+/// The columns `id, email` of `users`, from `index` on.
+fn user_ref(row: &Row<'_>, index: usize) -> rusqlite::Result<UserRef> {
+    Ok(UserRef {
+        id: user_id(row, index)?,
+        email: decoded(row, index + 1, "email address", stored_email)?,
+    })
+}
+
+/// The columns `number, name, created_at, revision` of `account_groups`.
+fn group_from_row(account: AccountNumber, row: &Row<'_>) -> rusqlite::Result<Group> {
+    Ok(Group {
+        id: GroupId {
+            account,
+            number: row.get(0)?,
+        },
+        name: decoded(row, 1, "group name", parse_group_name)?,
+        created_at: decoded(row, 2, "creation time", parse_time)?,
+        revision: revision(row, 3)?,
+    })
+}
+
+/// The columns `email, selector, verifier_hash, sent_by, account, issued_at,
+/// expires_at` of `registrations`, in that order.
+fn registration_from_row(row: &Row<'_>) -> rusqlite::Result<PendingRegistration> {
+    let hash: Vec<u8> = row.get(2)?;
+    let verifier_hash =
+        <[u8; 32]>::try_from(hash).map_err(|_| undecodable(2, Type::Blob, "verifier hash"))?;
+    Ok(PendingRegistration {
+        email: decoded(row, 0, "email address", stored_email)?,
+        selector: row.get(1)?,
+        verifier_hash,
+        sent_by: decoded(row, 3, "actor", parse_actor)?,
+        account: account_number(row.get(4)?),
+        issued_at: decoded(row, 5, "issue time", parse_time)?,
+        expires_at: decoded(row, 6, "expiry time", parse_time)?,
+    })
+}
+
+/// The `users` columns of a user but its revision: `id` (`?1`) and then,
+/// from `?2` to `?18`, `identity, email, first_name, last_name, status,
+/// password_hash, password_temporary, password_set_at, created_at,
+/// created_by, created_in, failed_sign_ins, lockouts, locked_until,
+/// password_chosen_by, failure_window_started, sign_in_sources` (owned
+/// values: rusqlite's parameter tuples stop at 16).
+fn user_columns(user: &User) -> Result<Vec<Value>, StoreError> {
+    let credential = user.credential.as_ref();
+    let throttle = &user.sign_in.user;
+    Ok(vec![
+        id_key(user.id).to_vec().into(),
+        user.email.identity().to_owned().into(),
+        user.email.as_str().to_owned().into(),
+        user.first_name.as_str().to_owned().into(),
+        user.last_name.as_str().to_owned().into(),
+        status_text(user.status).to_owned().into(),
+        credential.map(|c| c.hash.as_phc().to_owned()).into(),
+        credential.map(|c| c.temporary).into(),
+        credential.map(|c| time_text(&c.set_at)).into(),
+        time_text(&user.created_at).into(),
+        actor_json(&user.created_by)?.into(),
+        account_key(user.created_in).into(),
+        throttle.failures.into(),
+        throttle.lockouts.into(),
+        throttle.locked_until.as_ref().map(time_text).into(),
+        credential
+            .map(|c| chosen_by_json(&c.chosen_by))
+            .transpose()?
+            .into(),
+        throttle.window_started.as_ref().map(time_text).into(),
+        sources_json(&user.sign_in.sources)?.into(),
+    ])
+}
+
+/// The store's reads and writes on one connection: a read connection inside
+/// its read transaction, or the writer inside its write transaction.
+pub(super) struct Db<'c> {
+    pub(super) conn: &'c Connection,
+}
+
+impl Db<'_> {
+    fn execute(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize, StoreError> {
+        self.conn
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.execute(params))
+            .map_err(fail)
+    }
+
+    fn query_one<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>, StoreError> {
+        self.conn
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.query_row(params, map).optional())
+            .map_err(fail)
+    }
+
+    fn query_all<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        mut map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut statement = self.conn.prepare_cached(sql).map_err(fail)?;
+        let mut rows = statement.query(params).map_err(fail)?;
+        let mut all = Vec::new();
+        while let Some(row) = rows.next().map_err(fail)? {
+            all.push(map(row).map_err(fail)?);
+        }
+        Ok(all)
+    }
+
+    /// Adds one to a group's revision (after a change of its members).
+    fn touch_group(&self, group: GroupId) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE account_groups SET revision = revision + 1 WHERE account = ?1 AND number = ?2",
+            (account_key(group.account), group.number),
+        )
+        .map(drop)
+    }
+}
+
+impl Reader for Db<'_> {
+    fn account(&self, number: AccountNumber) -> Result<Option<Account>, StoreError> {
+        self.query_one(
+            "SELECT name, created_at FROM accounts WHERE number = ?1",
+            [account_key(number)],
+            |row| {
+                Ok(Account {
+                    number,
+                    name: decoded(row, 0, "account name", stored_name)?,
+                    created_at: decoded(row, 1, "creation time", parse_time)?,
+                })
+            },
+        )
+    }
+
+    fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        self.query_one(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+            [id_key(id)],
+            user_from_row,
+        )
+    }
+
+    fn user_id(&self, email: &Email) -> Result<Option<UserId>, StoreError> {
+        self.query_one(
+            "SELECT id FROM users WHERE identity = ?1",
+            [email.identity()],
+            |row| user_id(row, 0),
+        )
+    }
+
+    fn user_brief(&self, id: UserId) -> Result<Option<UserBrief>, StoreError> {
+        // One primary-key lookup, decoding only what the rules ask.
+        self.query_one(
+            "SELECT id, email, status, created_in, password_chosen_by FROM users WHERE id = ?1",
+            [id_key(id)],
+            |row| {
+                let chooser = match row.get_ref(4)? {
+                    rusqlite::types::ValueRef::Null => None,
+                    _ => Some(decoded(row, 4, "password chooser", parse_chosen_by)?),
+                };
+                Ok(UserBrief {
+                    user: user_ref(row, 0)?,
+                    status: decoded(row, 2, "user status", parse_status)?,
+                    created_in: account_number(row.get(3)?),
+                    password_chosen_by: chooser,
+                })
+            },
+        )
+    }
+
+    fn is_active_admin(&self, account: AccountNumber, user: UserId) -> Result<bool, StoreError> {
+        // Two primary-key lookups.
+        let found = self.query_one(
+            "SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+                            WHERE m.account = ?1 AND m.number = ?2 AND m.user_id = ?3
+                              AND u.status = ?4)",
+            (
+                account_key(account),
+                GroupId::ADMINISTRATORS_NUMBER,
+                id_key(user),
+                status_text(UserStatus::Active),
+            ),
+            |row| row.get(0),
+        )?;
+        Ok(found.unwrap_or(false))
+    }
+
+    fn group(&self, id: GroupId) -> Result<Option<Group>, StoreError> {
+        self.query_one(
+            "SELECT number, name, created_at, revision FROM account_groups
+             WHERE account = ?1 AND number = ?2",
+            (account_key(id.account), id.number),
+            |row| group_from_row(id.account, row),
+        )
+    }
+
+    fn groups(&self, account: AccountNumber) -> Result<Vec<GroupSummary>, StoreError> {
+        self.query_all(
+            "SELECT g.number, g.name, g.created_at, g.revision,
+                    (SELECT count(*) FROM memberships m
+                     WHERE m.account = g.account AND m.number = g.number)
+             FROM account_groups g WHERE g.account = ?1 ORDER BY g.number",
+            [account_key(account)],
+            |row| {
+                Ok(GroupSummary {
+                    group: group_from_row(account, row)?,
+                    members: row.get(4)?,
+                })
+            },
+        )
+    }
+
+    fn is_member(&self, group: GroupId, user: UserId) -> Result<bool, StoreError> {
+        let found = self.query_one(
+            "SELECT EXISTS (SELECT 1 FROM memberships
+                            WHERE account = ?1 AND number = ?2 AND user_id = ?3)",
+            (account_key(group.account), group.number, id_key(user)),
+            |row| row.get(0),
+        )?;
+        Ok(found.unwrap_or(false))
+    }
+
+    fn member_count(&self, group: GroupId) -> Result<usize, StoreError> {
+        let count = self.query_one(
+            "SELECT count(*) FROM memberships WHERE account = ?1 AND number = ?2",
+            (account_key(group.account), group.number),
+            |row| row.get(0),
+        )?;
+        Ok(count.unwrap_or(0))
+    }
+
+    fn members(&self, group: GroupId) -> Result<Vec<UserRef>, StoreError> {
+        self.query_all(
+            "SELECT u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.account = ?1 AND m.number = ?2 ORDER BY u.identity",
+            (account_key(group.account), group.number),
+            |row| user_ref(row, 0),
+        )
+    }
+
+    fn user_groups(&self, user: UserId) -> Result<Vec<GroupId>, StoreError> {
+        self.query_all(
+            "SELECT account, number FROM memberships WHERE user_id = ?1
+             ORDER BY account, number",
+            [id_key(user)],
+            |row| {
+                Ok(GroupId {
+                    account: account_number(row.get(0)?),
+                    number: row.get(1)?,
+                })
+            },
+        )
+    }
+
+    fn audit(&self, account: AccountNumber, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.query_all(
+            "SELECT sequence, at, actor, action FROM audit
+             WHERE account = ?1 ORDER BY sequence DESC LIMIT ?2",
+            (account_key(account), limit),
+            |row| {
+                Ok(AuditEntry {
+                    sequence: row.get(0)?,
+                    record: AuditRecord {
+                        at: decoded(row, 1, "audit time", parse_time)?,
+                        actor: decoded(row, 2, "actor", parse_actor)?,
+                        account,
+                        action: decoded(row, 3, "audit action", parse_action)?,
+                    },
+                })
+            },
+        )
+    }
+
+    fn registration(
+        &self,
+        email: &Email,
+        account: AccountNumber,
+    ) -> Result<Option<PendingRegistration>, StoreError> {
+        self.query_one(
+            "SELECT email, selector, verifier_hash, sent_by, account, issued_at, expires_at
+             FROM registrations WHERE identity = ?1 AND account = ?2",
+            (email.identity(), account_key(account)),
+            registration_from_row,
+        )
+    }
+
+    fn registrations(&self, email: &Email) -> Result<Vec<PendingRegistration>, StoreError> {
+        self.query_all(
+            "SELECT email, selector, verifier_hash, sent_by, account, issued_at, expires_at
+             FROM registrations WHERE identity = ?1 ORDER BY account",
+            [email.identity()],
+            registration_from_row,
+        )
+    }
+
+    fn expired_registrations(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<PendingRegistration>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.query_all(
+            "SELECT email, selector, verifier_hash, sent_by, account, issued_at, expires_at
+             FROM registrations WHERE expires_at <= ?1 LIMIT ?2",
+            (time_text(&now), limit),
+            registration_from_row,
+        )
+    }
+
+    fn registration_by_selector(
+        &self,
+        selector: &str,
+    ) -> Result<Option<PendingRegistration>, StoreError> {
+        self.query_one(
+            "SELECT email, selector, verifier_hash, sent_by, account, issued_at, expires_at
+             FROM registrations WHERE selector = ?1",
+            [selector],
+            registration_from_row,
+        )
+    }
+}
+
+/// The writes of a write transaction; [`super::SqliteWrite`] adds the commit.
+impl Db<'_> {
+    pub(super) fn insert_account(&self, account: &Account) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO accounts (number, name, created_at, next_group) VALUES (?1, ?2, ?3, ?4)",
+            (
+                account_key(account.number),
+                account.name.as_str(),
+                time_text(&account.created_at),
+                GroupId::ADMINISTRATORS_NUMBER,
+            ),
+        )
+        .map(drop)
+    }
+
+    pub(super) fn insert_group(
+        &self,
+        account: AccountNumber,
+        name: &GroupName,
+        created_at: DateTime<Utc>,
+    ) -> Result<Group, StoreError> {
+        let next: i64 = self
+            .query_one(
+                "SELECT next_group FROM accounts WHERE number = ?1",
+                [account_key(account)],
+                |row| row.get(0),
+            )?
+            .ok_or(StoreError::NotFound)?;
+        // As in the memory store, the last number is never given: the
+        // counter always has a next value, and never wraps to 1.
+        let (number, after) = u32::try_from(next)
+            .ok()
+            .and_then(|number| Some((number, number.checked_add(1)?)))
+            .ok_or_else(|| StoreError::backend("the account has no group number left"))?;
+        // Insert first: a name conflict then leaves the counter as it was.
+        self.execute(
+            "INSERT INTO account_groups (account, number, name, name_key, created_at, revision)
+             VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+            (
+                account_key(account),
+                number,
+                group_name_json(name)?,
+                name.key(),
+                time_text(&created_at),
+            ),
+        )?;
+        self.execute(
+            "UPDATE accounts SET next_group = ?2 WHERE number = ?1",
+            (account_key(account), after),
+        )?;
+        Ok(Group {
+            id: GroupId { account, number },
+            name: name.clone(),
+            created_at,
+            revision: 0,
+        })
+    }
+
+    pub(super) fn rename_group(&self, id: GroupId, name: &GroupName) -> Result<u64, StoreError> {
+        let revision = self.query_one(
+            "UPDATE account_groups SET name = ?3, name_key = ?4, revision = revision + 1
+             WHERE account = ?1 AND number = ?2 RETURNING revision",
+            (
+                account_key(id.account),
+                id.number,
+                group_name_json(name)?,
+                name.key(),
+            ),
+            |row| revision(row, 0),
+        )?;
+        revision.ok_or(StoreError::NotFound)
+    }
+
+    pub(super) fn delete_group(&self, id: GroupId) -> Result<(), StoreError> {
+        let key = (account_key(id.account), id.number);
+        // The foreign key cascades too; deleting explicitly does not depend
+        // on the connection having foreign keys on.
+        self.execute(
+            "DELETE FROM memberships WHERE account = ?1 AND number = ?2",
+            key,
+        )?;
+        let deleted = self.execute(
+            "DELETE FROM account_groups WHERE account = ?1 AND number = ?2",
+            key,
+        )?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub(super) fn insert_user(&self, user: &User) -> Result<(), StoreError> {
+        let mut columns = user_columns(user)?;
+        columns.push(revision_key(user.revision).into());
+        // The primary key refuses a taken id, the unique index a taken
+        // email identity: both Conflict.
+        self.execute(
+            "INSERT INTO users (id, identity, email, first_name, last_name, status, password_hash,
+                                password_temporary, password_set_at, created_at, created_by,
+                                created_in, failed_sign_ins, lockouts, locked_until,
+                                password_chosen_by, failure_window_started, sign_in_sources,
+                                revision)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17, ?18, ?19)",
+            rusqlite::params_from_iter(columns),
+        )
+        .map(drop)
+    }
+
+    pub(super) fn update_user(&self, user: &User) -> Result<u64, StoreError> {
+        let columns = user_columns(user)?;
+        // Everything but the id, which selects the row; the revision is the
+        // stored one plus one. A new email identity that is another user's
+        // breaks the unique index (Conflict).
+        let revision = self.query_one(
+            "UPDATE users SET identity = ?2, email = ?3, first_name = ?4, last_name = ?5,
+                              status = ?6, password_hash = ?7, password_temporary = ?8,
+                              password_set_at = ?9, created_at = ?10, created_by = ?11,
+                              created_in = ?12, failed_sign_ins = ?13, lockouts = ?14,
+                              locked_until = ?15, password_chosen_by = ?16,
+                              failure_window_started = ?17, sign_in_sources = ?18,
+                              revision = revision + 1
+             WHERE id = ?1 RETURNING revision",
+            rusqlite::params_from_iter(columns),
+            |row| revision(row, 0),
+        )?;
+        revision.ok_or(StoreError::NotFound)
+    }
+
+    pub(super) fn set_sign_in_state(
+        &self,
+        user: UserId,
+        state: &SignInState,
+    ) -> Result<(), StoreError> {
+        // Bookkeeping, not a change of the user: the revision stays.
+        let throttle = &state.user;
+        let changed = self.execute(
+            "UPDATE users SET failed_sign_ins = ?2, lockouts = ?3, locked_until = ?4,
+                              failure_window_started = ?5, sign_in_sources = ?6
+             WHERE id = ?1",
+            (
+                id_key(user),
+                throttle.failures,
+                throttle.lockouts,
+                throttle.locked_until.as_ref().map(time_text),
+                throttle.window_started.as_ref().map(time_text),
+                sources_json(&state.sources)?,
+            ),
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub(super) fn put_registration(
+        &self,
+        registration: &PendingRegistration,
+    ) -> Result<(), StoreError> {
+        // One statement, so a refused put changes nothing even if the
+        // transaction goes on, and no reader ever sees half of a replacement.
+        // The upsert replaces the row of the same identity and account; a
+        // selector held by another row breaks the UNIQUE constraint
+        // (Conflict). (`INSERT OR REPLACE` would instead delete that other row.)
+        self.execute(
+            "INSERT INTO registrations (identity, email, selector, verifier_hash, sent_by,
+                                        account, issued_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (identity, account) DO UPDATE SET
+                 email = excluded.email, selector = excluded.selector,
+                 verifier_hash = excluded.verifier_hash, sent_by = excluded.sent_by,
+                 issued_at = excluded.issued_at, expires_at = excluded.expires_at",
+            (
+                registration.email.identity(),
+                registration.email.as_str(),
+                registration.selector.as_str(),
+                &registration.verifier_hash[..],
+                actor_json(&registration.sent_by)?,
+                account_key(registration.account),
+                time_text(&registration.issued_at),
+                time_text(&registration.expires_at),
+            ),
+        )
+        .map(drop)
+    }
+
+    pub(super) fn delete_registration(
+        &self,
+        email: &Email,
+        account: AccountNumber,
+    ) -> Result<(), StoreError> {
+        let deleted = self.execute(
+            "DELETE FROM registrations WHERE identity = ?1 AND account = ?2",
+            (email.identity(), account_key(account)),
+        )?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub(super) fn add_member(&self, group: GroupId, user: UserId) -> Result<(), StoreError> {
+        // The primary key refuses a second membership (Conflict), the foreign
+        // keys a missing user or group (NotFound).
+        self.execute(
+            "INSERT INTO memberships (account, number, user_id) VALUES (?1, ?2, ?3)",
+            (account_key(group.account), group.number, id_key(user)),
+        )?;
+        self.touch_group(group)
+    }
+
+    pub(super) fn remove_member(&self, group: GroupId, user: UserId) -> Result<(), StoreError> {
+        let deleted = self.execute(
+            "DELETE FROM memberships WHERE account = ?1 AND number = ?2 AND user_id = ?3",
+            (account_key(group.account), group.number, id_key(user)),
+        )?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.touch_group(group)
+    }
+
+    pub(super) fn append_audit(&self, record: &AuditRecord) -> Result<u64, StoreError> {
+        self.execute(
+            "INSERT INTO audit (account, at, actor, action) VALUES (?1, ?2, ?3, ?4)",
+            (
+                account_key(record.account),
+                time_text(&record.at),
+                actor_json(&record.actor)?,
+                action_json(&record.action)?,
+            ),
+        )?;
+        u64::try_from(self.conn.last_insert_rowid())
+            .map_err(|_| StoreError::backend("SQLite gave a negative audit sequence number"))
+    }
+}
