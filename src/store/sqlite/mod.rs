@@ -322,8 +322,8 @@ impl Transaction for SqliteWrite<'_> {
         self.db().remove_member(group, user)
     }
 
-    fn append_audit(&mut self, record: &AuditRecord) -> Result<u64, StoreError> {
-        self.db().append_audit(record)
+    fn append_audit(&mut self, record: AuditRecord) -> Result<u64, StoreError> {
+        self.db().append_audit(&record)
     }
 
     fn commit(mut self) -> Result<(), StoreError> {
