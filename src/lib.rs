@@ -128,8 +128,5 @@ pub struct ReadmeDoctests;
 
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
-pub use store::SqliteOpenError;
-#[cfg(feature = "sqlite")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use store::SqliteStore;
 pub use store::{MemoryStore, OpenError, Store, StoreError};

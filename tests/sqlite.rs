@@ -18,9 +18,9 @@ use common::{directory, form};
 use cres_admin::store::{Reader, Store, Transaction};
 use cres_admin::{
     AccountNumber, Action, Actor, ActorRecord, AddUserForm, Directory, Email, Error, FixedClock,
-    Forbidden, GroupId, GroupName, Localize, Localizer, Password, PasswordChosenBy,
+    Forbidden, GroupId, GroupName, Localize, Localizer, OpenError, Password, PasswordChosenBy,
     PendingRegistration, RemovedFromGroup, SignIn, SignInPolicy, SignInSource, SignInState,
-    SqliteOpenError, SqliteStore, StoreError, Throttle, User, UserId, UserRef, UserStatus,
+    SqliteStore, StoreError, Throttle, User, UserId, UserRef, UserStatus,
 };
 
 fn email(address: &str) -> Email {
@@ -36,7 +36,7 @@ fn open(path: &Path) -> SqliteStore {
     SqliteStore::open(path).expect("opening the store")
 }
 
-fn open_error(path: &Path) -> SqliteOpenError {
+fn open_error(path: &Path) -> OpenError {
     SqliteStore::open(path).expect_err("the file must be refused")
 }
 
@@ -334,7 +334,7 @@ fn a_newer_schema_is_refused_and_left_untouched() {
     assert!(
         matches!(
             error,
-            SqliteOpenError::NewerSchema { found, supported }
+            OpenError::NewerSchema { found, supported }
                 if found == newer && supported == SqliteStore::SCHEMA_VERSION
         ),
         "a newer schema must be refused as such: {error:?}"
@@ -369,7 +369,7 @@ fn a_file_that_is_not_a_database_is_refused_and_left_untouched() {
         std::fs::write(&path, &contents).unwrap();
         let error = open_error(&path);
         assert!(
-            matches!(error, SqliteOpenError::NotADatabase),
+            matches!(error, OpenError::NotADatabase),
             "{name}: expected NotADatabase, got {error:?}"
         );
         assert_eq!(
@@ -394,7 +394,7 @@ fn a_database_of_another_application_is_refused() {
     }
     let bytes = std::fs::read(&path).unwrap();
     let error = open_error(&path);
-    assert!(matches!(error, SqliteOpenError::NotADatabase), "{error:?}");
+    assert!(matches!(error, OpenError::NotADatabase), "{error:?}");
     assert_eq!(
         std::fs::read(&path).unwrap(),
         bytes,
@@ -411,7 +411,7 @@ fn an_unopenable_path_is_a_clear_error() {
     ] {
         let error = open_error(&path);
         assert!(
-            matches!(error, SqliteOpenError::CannotOpen(_)),
+            matches!(error, OpenError::CannotOpen(_)),
             "{}: expected CannotOpen, got {error:?}",
             path.display()
         );
@@ -478,7 +478,7 @@ fn a_damaged_file_is_a_clear_error() {
     let damaged = match SqliteStore::open(&path) {
         Err(error) => matches!(
             error,
-            SqliteOpenError::Store(StoreError::Corrupt(_)) | SqliteOpenError::NotADatabase
+            OpenError::Store(StoreError::Corrupt(_)) | OpenError::NotADatabase
         ),
         Ok(store) => {
             let integrity = store.check_integrity();
@@ -1129,7 +1129,7 @@ fn stores_opened_at_once_on_a_new_file_all_open() {
         let folder = tempfile::tempdir().unwrap();
         let path = folder.path().join("race.db");
         let barrier = Barrier::new(6);
-        let opened: Vec<Result<SqliteStore, SqliteOpenError>> = thread::scope(|scope| {
+        let opened: Vec<Result<SqliteStore, OpenError>> = thread::scope(|scope| {
             let handles: Vec<_> = (0..6)
                 .map(|_| {
                     scope.spawn(|| {
@@ -1573,7 +1573,7 @@ fn a_failed_migration_leaves_the_file_as_it_was() {
     let before = schema_of(&path);
     let error = open_error(&path);
     assert!(
-        matches!(error, SqliteOpenError::Store(StoreError::Corrupt(_))),
+        matches!(error, OpenError::Store(StoreError::Corrupt(_))),
         "{error:?}"
     );
     assert_eq!(user_version(&path), 4, "still version 4");

@@ -85,7 +85,7 @@ use chrono::{DateTime, Utc};
 
 pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
-pub use sqlite::{SqliteOpenError, SqliteStore};
+pub use sqlite::SqliteStore;
 
 use crate::i18n::{Arg, Localize, Message};
 use crate::model::{
@@ -98,7 +98,7 @@ type Source = Box<dyn std::error::Error + Send + Sync>;
 /// A failure of the store, as distinct from a refusal by the directory.
 ///
 /// Failures to *open* a store are the opening store's own error type
-/// (`SqliteOpenError`, for one): this type holds what every store can say
+/// (`SqliteStore`, for one): this type holds what every store can say
 /// about a transaction.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -27,11 +27,6 @@ use crate::model::{
 };
 use crate::store::{OpenError, Store, StoreError, Transaction};
 
-/// Why [`SqliteStore::open`] could not open a store: the contract's
-/// [`OpenError`], under the name it has next to [`SqliteStore`]. In every
-/// case but [`OpenError::Store`], nothing was written to the file.
-pub type SqliteOpenError = OpenError;
-
 /// Classifies a SQLite failure while the file is being opened.
 fn open_error(error: rusqlite::Error) -> OpenError {
     match error.sqlite_error_code() {
@@ -131,7 +126,7 @@ impl SqliteStore {
     /// file untouched; [`OpenError::Store`] for any other failure of SQLite
     /// (a damaged file, a full disk, a lock another process held past the
     /// busy timeout).
-    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, SqliteOpenError> {
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, OpenError> {
         let path = path.as_ref().to_path_buf();
         let mut writer = pool::connect(&path, true).map_err(|error| match open_error(error) {
             OpenError::Store(StoreError::Backend(source)) => OpenError::CannotOpen(source),
