@@ -3,6 +3,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -40,10 +41,12 @@ use crate::model::text;
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email {
-    typed: Box<str>,
+    /// Shared, not copied, by every clone: an address is named in audit
+    /// records, confirmations and references over and over.
+    typed: Arc<str>,
     /// The identity when it differs from `typed` (an address typed with
     /// capitals); `None` saves a second copy of the usual all-lower-case one.
-    lower: Option<Box<str>>,
+    lower: Option<Arc<str>>,
 }
 
 impl Email {
@@ -199,7 +202,7 @@ impl TryFrom<String> for Email {
 
 impl From<Email> for String {
     fn from(email: Email) -> String {
-        email.typed.into()
+        email.typed.as_ref().into()
     }
 }
 

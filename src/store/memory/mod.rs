@@ -2,6 +2,8 @@
 //! their own persistence.
 
 mod accounts;
+mod audit;
+mod hashing;
 mod undo;
 mod users;
 
@@ -16,6 +18,8 @@ use crate::model::{
 };
 use crate::store::{Reader, Store, StoreError, Transaction};
 use accounts::{AccountEntry, GroupEntry, Members};
+use audit::Trail;
+use hashing::Keyed;
 use undo::Undo;
 use users::{Groups, Slot, Stored, Users};
 
@@ -76,9 +80,9 @@ type Identity = Box<str>;
 
 #[derive(Debug, Default)]
 struct State {
-    accounts: HashMap<AccountNumber, AccountEntry>,
+    accounts: HashMap<AccountNumber, AccountEntry, Keyed>,
     users: Users,
-    audit: HashMap<AccountNumber, Vec<AuditEntry>>,
+    audit: HashMap<AccountNumber, Trail, Keyed>,
     last_sequence: u64,
     /// By email identity: one per account at most, in account order.
     registrations: HashMap<Identity, Vec<PendingRegistration>>,
@@ -238,8 +242,8 @@ impl Reader for State {
     }
 
     fn audit(&self, account: AccountNumber, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
-        Ok(self.audit.get(&account).map_or_else(Vec::new, |entries| {
-            entries.iter().rev().take(limit).cloned().collect()
+        Ok(self.audit.get(&account).map_or_else(Vec::new, |trail| {
+            trail.newest_first().take(limit).cloned().collect()
         }))
     }
 

@@ -100,8 +100,8 @@ impl Undo {
                 previous_sequence,
             } => {
                 state.last_sequence = previous_sequence;
-                if let Some(entries) = state.audit.get_mut(&account) {
-                    entries.pop();
+                if let Some(trail) = state.audit.get_mut(&account) {
+                    trail.pop();
                 }
             }
         }

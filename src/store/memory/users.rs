@@ -6,6 +6,8 @@ use std::hash::{BuildHasher, Hasher, RandomState};
 use chrono::{DateTime, Utc};
 use hashbrown::HashTable;
 
+use crate::store::memory::hashing::Keyed;
+
 use crate::model::{
     AccountNumber, ActorRecord, Credential, Email, GroupId, Name, SignInState, User, UserBrief,
     UserId, UserRef, UserStatus,
@@ -181,31 +183,7 @@ pub(super) struct Users {
     by_id: HashTable<Slot>,
     by_email: HashTable<Slot>,
     hasher: RandomState,
-    ids: IdHasher,
-}
-
-/// Hashes user ids with one keyed multiply: an id is 128 random bits and
-/// the keys are secret, so nobody can aim ids at one bucket, and it costs a
-/// fraction of SipHash. The email index, whose keys people type, keeps
-/// SipHash.
-#[derive(Debug)]
-struct IdHasher([u64; 2]);
-
-impl Default for IdHasher {
-    fn default() -> IdHasher {
-        let keys = RandomState::new();
-        IdHasher([keys.hash_one(0_u8), keys.hash_one(1_u8)])
-    }
-}
-
-impl IdHasher {
-    fn hash(&self, id: UserId) -> u64 {
-        let bytes = id.to_bytes();
-        let [low, high] = [0, 8]
-            .map(|at| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 of 16 bytes")));
-        let product = u128::from(low ^ self.0[0]) * u128::from(high ^ self.0[1]);
-        (product as u64) ^ ((product >> 64) as u64)
-    }
+    ids: Keyed,
 }
 
 impl Users {
@@ -218,7 +196,7 @@ impl Users {
     }
 
     pub(super) fn slot(&self, id: UserId) -> Option<Slot> {
-        let hash = self.ids.hash(id);
+        let hash = self.ids.hash_one(id);
         self.by_id
             .find(hash, |&slot| self.get(slot).is_some_and(|u| u.id == id))
             .copied()
@@ -242,7 +220,7 @@ impl Users {
     /// Keeps `stored` in a slot and indexes it; the caller has checked that
     /// neither its id nor its email identity is taken.
     pub(super) fn insert(&mut self, stored: Stored) -> Slot {
-        let id_hash = self.ids.hash(stored.id);
+        let id_hash = self.ids.hash_one(stored.id);
         let email_hash = identity_hash(&self.hasher, stored.email());
         let slot = match self.free.pop() {
             Some(slot) => {
@@ -263,7 +241,9 @@ impl Users {
             ..
         } = self;
         let record = |slot: &Slot| slots[*slot as usize].as_ref();
-        by_id.insert_unique(id_hash, slot, |s| record(s).map_or(0, |u| ids.hash(u.id)));
+        by_id.insert_unique(id_hash, slot, |s| {
+            record(s).map_or(0, |u| ids.hash_one(u.id))
+        });
         by_email.insert_unique(email_hash, slot, |s| {
             record(s).map_or(0, |u| identity_hash(hasher, u.email()))
         });
@@ -273,7 +253,7 @@ impl Users {
     /// Takes the user out of its slot and both indexes.
     pub(super) fn remove(&mut self, slot: Slot) -> Option<Stored> {
         let stored = self.slots.get_mut(slot as usize)?.take()?;
-        let id_hash = self.ids.hash(stored.id);
+        let id_hash = self.ids.hash_one(stored.id);
         if let Ok(entry) = self.by_id.find_entry(id_hash, |&s| s == slot) {
             entry.remove();
         }
