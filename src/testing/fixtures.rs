@@ -54,7 +54,13 @@ pub fn start() -> DateTime<Utc> {
 /// A fixed time `seconds` after 2023-11-14T22:13:20Z, with nanoseconds
 /// (123456789), so that a store shows it keeps them.
 pub fn at(seconds: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(1_700_000_000 + seconds, 123_456_789).expect("a valid time")
+    time(1_700_000_000 + seconds, 123_456_789)
+}
+
+/// The time `seconds` and `nanos` after the Unix epoch: for values that
+/// must round-trip to the nanosecond.
+pub fn time(seconds: i64, nanos: u32) -> DateTime<Utc> {
+    DateTime::from_timestamp(seconds, nanos).expect("a valid time")
 }
 
 /// A fresh clock standing at [`start`]; advance it with
@@ -276,4 +282,90 @@ pub fn actor<S: Store>(directory: &Directory<S>, address: &str) -> Actor {
         Some(id) => Actor::User(id),
         None => panic!("there is no user {address}"),
     }
+}
+
+/// One of every [`Action`], about `user` and groups of `account`.
+pub fn every_action(account: AccountNumber, user: &UserRef, first_name: &GroupName) -> Vec<Action> {
+    let group = GroupId { account, number: 2 };
+    let actions = vec![
+        Action::AccountCreated,
+        Action::UserAdded {
+            user: user.clone(),
+            temporary_password: true,
+        },
+        Action::GroupCreated {
+            group,
+            name: first_name.clone(),
+        },
+        Action::GroupRenamed {
+            group,
+            from: first_name.clone(),
+            to: group_name("Sales"),
+        },
+        Action::GroupDeleted {
+            group,
+            name: group_name("Sales"),
+        },
+        Action::MemberAdded {
+            group: GroupId::administrators(account),
+            user: user.clone(),
+        },
+        Action::PasswordChanged { user: user.clone() },
+        Action::PasswordReset { user: user.clone() },
+        Action::UserLocked {
+            user: user.clone(),
+            until: time(1_700_000_900, 900_000_001),
+            every_source: true,
+        },
+        Action::UserLocked {
+            user: user.clone(),
+            until: time(1_700_000_901, 1),
+            every_source: false,
+        },
+        Action::UserUnlocked { user: user.clone() },
+        Action::SecureMessageSent {
+            email: email("Recipient@Example.net"),
+            resent: false,
+        },
+        Action::SecureMessageSent {
+            email: email("recipient@example.net"),
+            resent: true,
+        },
+        Action::RegistrationEnded {
+            email: email("Recipient@Example.net"),
+        },
+        Action::RegistrationsPurged {
+            count: 4_294_967_297,
+        },
+        Action::RegistrationRevoked {
+            email: email("Other.Recipient@Example.net"),
+        },
+        Action::UserRegistered { user: user.clone() },
+        Action::MemberRemoved {
+            group: GroupId::administrators(account),
+            user: user.clone(),
+        },
+    ];
+    // A new action fails to compile here until it is added above.
+    for action in &actions {
+        match action {
+            Action::AccountCreated
+            | Action::UserAdded { .. }
+            | Action::GroupCreated { .. }
+            | Action::GroupRenamed { .. }
+            | Action::GroupDeleted { .. }
+            | Action::MemberAdded { .. }
+            | Action::PasswordChanged { .. }
+            | Action::PasswordReset { .. }
+            | Action::UserLocked { .. }
+            | Action::UserUnlocked { .. }
+            | Action::SecureMessageSent { .. }
+            | Action::RegistrationEnded { .. }
+            | Action::RegistrationsPurged { .. }
+            | Action::RegistrationRevoked { .. }
+            | Action::UserRegistered { .. }
+            | Action::MemberRemoved { .. } => {}
+        }
+    }
+    actions
 }

@@ -2,20 +2,14 @@
 //! whole and nothing else, and storing the sign-in bookkeeping changes it
 //! and nothing else.
 
-use chrono::{DateTime, Utc};
-
 use crate::model::{
     Account, AccountNumber, Action, ActorRecord, AuditEntry, AuditRecord, Credential, GroupId,
     GroupName, PasswordChosenBy, SignInSource, SignInState, Throttle, User, UserRef, UserStatus,
 };
 use crate::store::{Store, StoreError};
 use crate::testing::conformance::support::{commit, read, refuse, setup_account, snapshot};
-use crate::testing::fixtures::{audit_record, email, group_name, name, user};
+use crate::testing::fixtures::{self, audit_record, email, group_name, name, time, user};
 use crate::{Email, PasswordHash};
-
-fn time(seconds: i64, nanos: u32) -> DateTime<Utc> {
-    DateTime::from_timestamp(seconds, nanos).expect("a valid time")
-}
 
 /// What is stored reads back equal: an account, groups, and users with
 /// names beyond ASCII, the address as typed, every status, every kind of
@@ -88,7 +82,7 @@ pub fn stored_values_round_trip<S: Store>(make: &dyn Fn() -> S) {
         })
         .collect();
     let sales = group_name("Ventes & Marketing «Europe»");
-    let actions = every_action(one, &users[0].to_ref(), &sales);
+    let actions = fixtures::every_action(one, &users[0].to_ref(), &sales);
     let actors = [
         ActorRecord::Support,
         ActorRecord::User(admin.clone()),
@@ -165,92 +159,6 @@ pub fn stored_values_round_trip<S: Store>(make: &dyn Fn() -> S) {
         );
         Ok(())
     });
-}
-
-/// One of every [`Action`], about `user` and groups of `account`.
-fn every_action(account: AccountNumber, user: &UserRef, first_name: &GroupName) -> Vec<Action> {
-    let group = GroupId { account, number: 2 };
-    let actions = vec![
-        Action::AccountCreated,
-        Action::UserAdded {
-            user: user.clone(),
-            temporary_password: true,
-        },
-        Action::GroupCreated {
-            group,
-            name: first_name.clone(),
-        },
-        Action::GroupRenamed {
-            group,
-            from: first_name.clone(),
-            to: group_name("Sales"),
-        },
-        Action::GroupDeleted {
-            group,
-            name: group_name("Sales"),
-        },
-        Action::MemberAdded {
-            group: GroupId::administrators(account),
-            user: user.clone(),
-        },
-        Action::PasswordChanged { user: user.clone() },
-        Action::PasswordReset { user: user.clone() },
-        Action::UserLocked {
-            user: user.clone(),
-            until: time(1_700_000_900, 900_000_001),
-            every_source: true,
-        },
-        Action::UserLocked {
-            user: user.clone(),
-            until: time(1_700_000_901, 1),
-            every_source: false,
-        },
-        Action::UserUnlocked { user: user.clone() },
-        Action::SecureMessageSent {
-            email: email("Recipient@Example.net"),
-            resent: false,
-        },
-        Action::SecureMessageSent {
-            email: email("recipient@example.net"),
-            resent: true,
-        },
-        Action::RegistrationEnded {
-            email: email("Recipient@Example.net"),
-        },
-        Action::RegistrationsPurged {
-            count: 4_294_967_297,
-        },
-        Action::RegistrationRevoked {
-            email: email("Other.Recipient@Example.net"),
-        },
-        Action::UserRegistered { user: user.clone() },
-        Action::MemberRemoved {
-            group: GroupId::administrators(account),
-            user: user.clone(),
-        },
-    ];
-    // A new action fails to compile here until it is added above.
-    for action in &actions {
-        match action {
-            Action::AccountCreated
-            | Action::UserAdded { .. }
-            | Action::GroupCreated { .. }
-            | Action::GroupRenamed { .. }
-            | Action::GroupDeleted { .. }
-            | Action::MemberAdded { .. }
-            | Action::PasswordChanged { .. }
-            | Action::PasswordReset { .. }
-            | Action::UserLocked { .. }
-            | Action::UserUnlocked { .. }
-            | Action::SecureMessageSent { .. }
-            | Action::RegistrationEnded { .. }
-            | Action::RegistrationsPurged { .. }
-            | Action::RegistrationRevoked { .. }
-            | Action::UserRegistered { .. }
-            | Action::MemberRemoved { .. } => {}
-        }
-    }
-    actions
 }
 
 /// [`Transaction::update_user`](crate::store::Transaction::update_user)
