@@ -1,20 +1,16 @@
 //! The fixture the integration tests share: account 12345 with alice as
 //! its first administrator, a fixed clock and cheap password hashing.
 
-#![allow(dead_code, unreachable_pub)] // each test binary uses part of it
+#![allow(dead_code, unreachable_pub, unused_imports)] // each test binary uses part of it
 
-use std::sync::Arc;
-
-use chrono::{DateTime, Utc};
 use cres_admin::store::Reader;
+use cres_admin::testing::fixtures;
+pub use cres_admin::testing::fixtures::{ACCOUNT, ADMINS, directory, form, start};
 use cres_admin::{
-    AccountNumber, Actor, AddUserForm, Directory, Email, FixedClock, GroupId, MemoryStore,
-    Password, PasswordHashing, SignInSource, Store, User, UserId,
+    AccountNumber, Actor, Directory, Email, GroupId, MemoryStore, SignInSource, Store, User, UserId,
 };
 
-pub const ACCOUNT: AccountNumber = AccountNumber::new(12345);
 pub const OTHER_ACCOUNT: AccountNumber = AccountNumber::new(67890);
-pub const ADMINS: GroupId = GroupId::administrators(ACCOUNT);
 /// Where the tests sign in from, unless a test is about sources.
 pub const SOURCE: SignInSource = SignInSource::unknown();
 /// The first group an administrator creates in `ACCOUNT`.
@@ -22,16 +18,6 @@ pub const SALES: GroupId = GroupId {
     account: ACCOUNT,
     number: 2,
 };
-
-pub fn start() -> DateTime<Utc> {
-    DateTime::from_timestamp(1_790_000_000, 0).unwrap()
-}
-
-pub fn directory<S: Store>(store: S) -> Directory<S> {
-    Directory::new(store)
-        .with_clock(Arc::new(FixedClock::new(start())))
-        .with_password_hashing(PasswordHashing::insecure_fast())
-}
 
 /// The actor signed in as the user with this email; a user who does not
 /// exist gets an id no user has.
@@ -43,23 +29,12 @@ pub fn user<S: Store>(dir: &Directory<S>, email: &str) -> Actor {
 
 /// The id of the user with this email, if there is one.
 pub fn id<S: Store>(dir: &Directory<S>, email: &str) -> Option<UserId> {
-    let email = Email::parse(email).unwrap();
-    dir.read_store().unwrap().user_id(&email).unwrap()
-}
-
-pub fn form(email: &str) -> AddUserForm {
-    AddUserForm::new(email, "Bob", "Builder", Password::new("Temp-Pass-2026"))
-        .enforce_password_expiration(true)
+    fixtures::user_id(dir, email)
 }
 
 /// Flow 1: Support creates account 12345 and makes alice its first administrator.
 pub fn bootstrap<S: Store>(dir: &Directory<S>) {
-    dir.create_account(&Actor::Support, ACCOUNT, "Example Corp")
-        .unwrap();
-    dir.add_user(&Actor::Support, ACCOUNT, &form("alice@example.com"))
-        .unwrap();
-    dir.add_to_group(&Actor::Support, ADMINS, "alice@example.com")
-        .unwrap();
+    fixtures::bootstrap(dir);
 }
 
 /// Account 67890, with olga as its administrator.
