@@ -3,9 +3,9 @@
 use crate::i18n::{Localize, Message};
 use chrono::{DateTime, Utc};
 
-use crate::credentials::{PasswordChangeTicket, RegistrationToken};
+use crate::credentials::RegistrationToken;
 use crate::i18n::Arg;
-use crate::model::{Account, Email, Group, GroupName, UserProfile, UserRef};
+use crate::model::{Account, Email, Group, GroupName, PasswordChangeTicket, UserProfile, UserRef};
 
 crate::i18n::english_display!(
     AccountCreated,

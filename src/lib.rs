@@ -104,8 +104,7 @@ pub use confirmation::{
     SecureMessageSent, SignIn, UserAdded, UserUnlocked,
 };
 pub use credentials::{
-    Password, PasswordChangeTicket, PasswordHash, PasswordHashing, PasswordPolicy,
-    RegistrationToken, SignInPolicy,
+    Password, PasswordHash, PasswordHashing, PasswordPolicy, RegistrationToken, SignInPolicy,
 };
 pub use directory::{Directory, RetryPolicy};
 pub use error::{Error, Forbidden};
@@ -117,9 +116,9 @@ pub use i18n::{
 pub use input::{Field, InvalidInput, Problem};
 pub use model::{
     Account, AccountNumber, Action, Actor, ActorRecord, AuditEntry, AuditRecord, Credential, Email,
-    Group, GroupId, GroupName, GroupSummary, InvalidUserId, Name, PasswordChosenBy,
-    PendingRegistration, SignInSource, SignInState, Throttle, User, UserBrief, UserId, UserProfile,
-    UserRef, UserStatus,
+    Group, GroupId, GroupName, GroupSummary, InvalidUserId, Name, PasswordChangeTicket,
+    PasswordChosenBy, PendingRegistration, SignInSource, SignInState, Throttle, User, UserBrief,
+    UserId, UserProfile, UserRef, UserStatus,
 };
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -5,14 +5,14 @@
 use chrono::{DateTime, Utc};
 
 use crate::confirmation::{PasswordChanged, PasswordReset, SignIn, UserUnlocked};
-use crate::credentials::{Password, PasswordChangeTicket, PasswordHash};
+use crate::credentials::{Password, PasswordHash};
 use crate::directory::Directory;
 use crate::directory::access::{GovernedUser, authorized_user, chosen_by, governing_accounts};
 use crate::error::Error;
 use crate::input::{Field, InvalidInput, Problem};
 use crate::model::{
-    Action, Actor, ActorRecord, Credential, Email, PasswordChosenBy, SignInSource, SignInState,
-    Throttle, User, UserId, UserStatus, later,
+    Action, Actor, ActorRecord, Credential, Email, PasswordChangeTicket, PasswordChosenBy,
+    SignInSource, SignInState, Throttle, User, UserId, UserStatus, later,
 };
 use crate::store::{Reader, Store};
 

@@ -8,6 +8,7 @@ mod group;
 mod name;
 mod registration;
 mod text;
+mod ticket;
 mod user;
 mod user_id;
 
@@ -18,6 +19,7 @@ pub use email::Email;
 pub use group::{Group, GroupId, GroupName, GroupSummary};
 pub use name::Name;
 pub use registration::PendingRegistration;
+pub use ticket::PasswordChangeTicket;
 #[cfg(feature = "sqlite")]
 pub(crate) use user::end_of_time;
 pub(crate) use user::later;

@@ -7,7 +7,7 @@ use crate::confirmation::{
     PasswordReset, Registered, RegistrationRevoked, RegistrationsPurged, RemovedFromGroup,
     SecureMessageSent, SignIn, UserAdded, UserUnlocked,
 };
-use crate::credentials::{PasswordChangeTicket, PasswordHash, issue_token};
+use crate::credentials::{PasswordHash, issue_token};
 use crate::error::{Error, Forbidden};
 use crate::i18n::{Label, Localize, ShowingGroups};
 use crate::input::{Field, InvalidInput, Problem};
@@ -244,7 +244,7 @@ pub fn every_message() -> Vec<Box<dyn Localize>> {
     messages.push(Box::new(ActorRecord::Unauthenticated));
     messages.push(Box::new(SignIn::SignedIn(Box::new(user().profile()))));
     messages.push(Box::new(SignIn::PermanentPasswordRequired(
-        PasswordChangeTicket::sample(user_ref()),
+        crate::model::PasswordChangeTicket::sample(user_ref()),
     )));
     for count in [0, 1, 2, 5] {
         messages.push(Box::new(RegistrationsPurged { count }));

@@ -26,8 +26,8 @@ pub(super) struct Stored {
     pub(super) revision: u64,
     /// The email as typed, then the first name, then the last name.
     text: Box<str>,
-    first_at: u16,
-    last_at: u16,
+    first_at: u32,
+    last_at: u32,
     pub(super) status: UserStatus,
     created_in: AccountNumber,
     created_at: DateTime<Utc>,
@@ -50,10 +50,10 @@ impl Stored {
     pub(super) fn new(user: &User, groups: Groups) -> Stored {
         let email = user.email.as_str();
         let (first, last) = (user.first_name.as_str(), user.last_name.as_str());
-        // Names are at most 100 characters (400 bytes) and addresses 254:
-        // the offsets fit a u16.
-        let first_at = email.len() as u16;
-        let last_at = (email.len() + first.len()) as u16;
+        // Bounded inputs (an address of 254 bytes, names of 400): the
+        // offsets fit in 32 bits with room to spare.
+        let first_at = email.len() as u32;
+        let last_at = (email.len() + first.len()) as u32;
         Stored {
             id: user.id,
             revision: user.revision,
@@ -83,7 +83,7 @@ impl Stored {
 
     /// The email as typed.
     pub(super) fn email(&self) -> &str {
-        &self.text[..usize::from(self.first_at)]
+        &self.text[..self.first_at as usize]
     }
 
     pub(super) fn user(&self) -> User {
@@ -92,9 +92,9 @@ impl Stored {
             revision: self.revision,
             email: Email::from_stored(self.email()),
             first_name: Name::from_stored(
-                &self.text[usize::from(self.first_at)..usize::from(self.last_at)],
+                &self.text[self.first_at as usize..self.last_at as usize],
             ),
-            last_name: Name::from_stored(&self.text[usize::from(self.last_at)..]),
+            last_name: Name::from_stored(&self.text[self.last_at as usize..]),
             status: self.status,
             credential: self.credential.clone(),
             created_at: self.created_at,
