@@ -2,12 +2,17 @@
 
 use crate::model::AuditEntry;
 
-/// Entries per chunk of a trail.
+/// The most entries a chunk of a trail holds.
 const CHUNK: usize = 256;
 
-/// An account's audit entries, oldest first, in chunks of [`CHUNK`]: a
-/// trail that keeps growing never moves what it holds (a single vector
-/// would copy every entry at each doubling) and keeps no doubled room.
+/// The entries of a trail's first chunk.
+const FIRST_CHUNK: usize = 4;
+
+/// An account's audit entries, oldest first, in chunks that never move: a
+/// trail that keeps growing does not copy what it holds (a single vector
+/// would, at each doubling). Each new chunk is as big as the trail so far,
+/// from [`FIRST_CHUNK`] up to [`CHUNK`] entries, so that the many accounts
+/// with a short trail keep little room for it.
 #[derive(Debug, Default)]
 pub(super) struct Trail {
     chunks: Vec<Vec<AuditEntry>>,
@@ -16,9 +21,10 @@ pub(super) struct Trail {
 impl Trail {
     pub(super) fn push(&mut self, entry: AuditEntry) {
         match self.chunks.last_mut() {
-            Some(chunk) if chunk.len() < CHUNK => chunk.push(entry),
+            Some(chunk) if chunk.len() < chunk.capacity() => chunk.push(entry),
             _ => {
-                let mut chunk = Vec::with_capacity(CHUNK);
+                let held: usize = self.chunks.iter().map(Vec::len).sum();
+                let mut chunk = Vec::with_capacity(held.clamp(FIRST_CHUNK, CHUNK));
                 chunk.push(entry);
                 self.chunks.push(chunk);
             }
@@ -71,10 +77,14 @@ mod tests {
         }
         let read: Vec<u64> = trail.newest_first().map(|e| e.sequence).collect();
         assert_eq!(read, (1..=CHUNK as u64 * 2 + 3).rev().collect::<Vec<_>>());
+        let capacities: Vec<usize> = trail.chunks.iter().map(Vec::capacity).collect();
+        assert_eq!(capacities[..4], [4, 4, 8, 16], "chunks grow with the trail");
+        assert!(capacities.iter().all(|&c| c <= CHUNK), "{capacities:?}");
+        let chunks = trail.chunks.len();
         for _ in 0..4 {
             trail.pop();
         }
-        assert_eq!(trail.chunks.len(), 2, "an emptied chunk goes");
+        assert_eq!(trail.chunks.len(), chunks - 1, "an emptied chunk goes");
         assert_eq!(
             trail.newest_first().next().map(|e| e.sequence),
             Some(CHUNK as u64 * 2 - 1)
