@@ -71,7 +71,7 @@ impl ReaderPool {
     /// [`MAX_READERS`] are open, or the first one given back.
     pub(super) fn lease(&self, path: &Path) -> Result<ReaderLease<'_>, StoreError> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let deadline = Instant::now() + BUSY_TIMEOUT;
+        let mut deadline = None;
         loop {
             if let Some(conn) = state.idle.pop() {
                 return Ok(ReaderLease {
@@ -93,6 +93,7 @@ impl ReaderPool {
                 lease.conn = Some(conn);
                 return Ok(lease);
             }
+            let deadline = *deadline.get_or_insert_with(|| Instant::now() + BUSY_TIMEOUT);
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 // Load, not a fault: the operation may be run again.
@@ -126,10 +127,14 @@ impl ReaderLease<'_> {
 
 impl Drop for ReaderLease<'_> {
     fn drop(&mut self) {
-        let clean = self
-            .conn
-            .take()
-            .filter(|conn| conn.is_autocommit() || conn.execute_batch("ROLLBACK").is_ok());
+        let clean = self.conn.take().filter(|conn| {
+            // A cached statement: a snapshot ends on every read.
+            conn.is_autocommit()
+                || conn
+                    .prepare_cached("ROLLBACK")
+                    .and_then(|mut rollback| rollback.execute([]))
+                    .is_ok()
+        });
         let mut state = self
             .pool
             .state
