@@ -3,8 +3,14 @@
 /// Implements [`Reader`](crate::store::Reader) for a wrapper by forwarding
 /// every method, fast paths included, to an inner reader.
 ///
-/// `forward_reader!([generics] Type, self => inner)`, where `inner` is an
-/// expression of `self` that is a `Reader`:
+/// - `forward_reader!([generics] Type, self => inner)`, where `inner` is an
+///   expression of `self` that is a `Reader` (it may end in `?`, to refuse
+///   with a `StoreError` instead);
+/// - `forward_reader!([generics] Type, self, via: read)`, where the
+///   wrapper's method `read<T>(&self, call: impl FnOnce(&Inner) ->
+///   Result<T, StoreError>) -> Result<T, StoreError>` is handed each call, to
+///   look before and after it (see
+///   [`AbortingStore`](crate::testing::AbortingStore)).
 ///
 /// ```
 /// use cres_admin::store::{MemoryStore, Reader, Store};
@@ -21,33 +27,39 @@
 #[macro_export]
 macro_rules! forward_reader {
     ([$($generics:tt)*] $type:ty, $this:ident => $inner:expr) => {
+        $crate::forward_reader!(@impl [$($generics)*] $type, $this, [inner $inner]);
+    };
+    ([$($generics:tt)*] $type:ty, $this:ident, via: $via:ident) => {
+        $crate::forward_reader!(@impl [$($generics)*] $type, $this, [via $via]);
+    };
+    (@impl [$($generics:tt)*] $type:ty, $this:ident, $mode:tt) => {
         impl<$($generics)*> $crate::store::Reader for $type {
             fn account(
                 &$this,
                 number: $crate::AccountNumber,
             ) -> ::core::result::Result<::core::option::Option<$crate::Account>, $crate::StoreError> {
-                $inner.account(number)
+                $crate::__forward_call!($mode $this.account(number))
             }
 
             fn user(
                 &$this,
                 id: $crate::UserId,
             ) -> ::core::result::Result<::core::option::Option<$crate::User>, $crate::StoreError> {
-                $inner.user(id)
+                $crate::__forward_call!($mode $this.user(id))
             }
 
             fn user_id(
                 &$this,
                 email: &$crate::Email,
             ) -> ::core::result::Result<::core::option::Option<$crate::UserId>, $crate::StoreError> {
-                $inner.user_id(email)
+                $crate::__forward_call!($mode $this.user_id(email))
             }
 
             fn user_brief(
                 &$this,
                 id: $crate::UserId,
             ) -> ::core::result::Result<::core::option::Option<$crate::UserBrief>, $crate::StoreError> {
-                $inner.user_brief(id)
+                $crate::__forward_call!($mode $this.user_brief(id))
             }
 
             fn is_active_admin(
@@ -55,21 +67,21 @@ macro_rules! forward_reader {
                 account: $crate::AccountNumber,
                 user: $crate::UserId,
             ) -> ::core::result::Result<bool, $crate::StoreError> {
-                $inner.is_active_admin(account, user)
+                $crate::__forward_call!($mode $this.is_active_admin(account, user))
             }
 
             fn group(
                 &$this,
                 id: $crate::GroupId,
             ) -> ::core::result::Result<::core::option::Option<$crate::Group>, $crate::StoreError> {
-                $inner.group(id)
+                $crate::__forward_call!($mode $this.group(id))
             }
 
             fn groups(
                 &$this,
                 account: $crate::AccountNumber,
             ) -> ::core::result::Result<::std::vec::Vec<$crate::GroupSummary>, $crate::StoreError> {
-                $inner.groups(account)
+                $crate::__forward_call!($mode $this.groups(account))
             }
 
             fn is_member(
@@ -77,28 +89,28 @@ macro_rules! forward_reader {
                 group: $crate::GroupId,
                 user: $crate::UserId,
             ) -> ::core::result::Result<bool, $crate::StoreError> {
-                $inner.is_member(group, user)
+                $crate::__forward_call!($mode $this.is_member(group, user))
             }
 
             fn member_count(
                 &$this,
                 group: $crate::GroupId,
             ) -> ::core::result::Result<usize, $crate::StoreError> {
-                $inner.member_count(group)
+                $crate::__forward_call!($mode $this.member_count(group))
             }
 
             fn members(
                 &$this,
                 group: $crate::GroupId,
             ) -> ::core::result::Result<::std::vec::Vec<$crate::UserRef>, $crate::StoreError> {
-                $inner.members(group)
+                $crate::__forward_call!($mode $this.members(group))
             }
 
             fn user_groups(
                 &$this,
                 user: $crate::UserId,
             ) -> ::core::result::Result<::std::vec::Vec<$crate::GroupId>, $crate::StoreError> {
-                $inner.user_groups(user)
+                $crate::__forward_call!($mode $this.user_groups(user))
             }
 
             fn audit(
@@ -106,7 +118,7 @@ macro_rules! forward_reader {
                 account: $crate::AccountNumber,
                 limit: usize,
             ) -> ::core::result::Result<::std::vec::Vec<$crate::AuditEntry>, $crate::StoreError> {
-                $inner.audit(account, limit)
+                $crate::__forward_call!($mode $this.audit(account, limit))
             }
 
             fn registration(
@@ -117,14 +129,14 @@ macro_rules! forward_reader {
                 ::core::option::Option<$crate::PendingRegistration>,
                 $crate::StoreError,
             > {
-                $inner.registration(email, account)
+                $crate::__forward_call!($mode $this.registration(email, account))
             }
 
             fn registrations(
                 &$this,
                 email: &$crate::Email,
             ) -> ::core::result::Result<::std::vec::Vec<$crate::PendingRegistration>, $crate::StoreError> {
-                $inner.registrations(email)
+                $crate::__forward_call!($mode $this.registrations(email))
             }
 
             fn expired_registrations(
@@ -132,7 +144,7 @@ macro_rules! forward_reader {
                 now: ::chrono::DateTime<::chrono::Utc>,
                 limit: usize,
             ) -> ::core::result::Result<::std::vec::Vec<$crate::PendingRegistration>, $crate::StoreError> {
-                $inner.expired_registrations(now, limit)
+                $crate::__forward_call!($mode $this.expired_registrations(now, limit))
             }
 
             fn registration_by_selector(
@@ -142,36 +154,43 @@ macro_rules! forward_reader {
                 ::core::option::Option<$crate::PendingRegistration>,
                 $crate::StoreError,
             > {
-                $inner.registration_by_selector(selector)
+                $crate::__forward_call!($mode $this.registration_by_selector(selector))
             }
         }
     };
 }
 
 /// Implements [`Transaction`](crate::store::Transaction) for a wrapper by
-/// forwarding every write to an inner transaction, running an optional
-/// block before each one (a fault to inject, a count to keep);
+/// forwarding every write to an inner transaction;
 /// [`commit`](crate::store::Transaction::commit) calls an inherent method of
 /// the wrapper that takes it by value (name it other than `commit`).
 ///
-/// `forward_writes!([generics] Type, self => inner, commit: finish, before: { … })`.
+/// - `forward_writes!([generics] Type, self => inner, commit: finish)`;
+/// - `forward_writes!([generics] Type, self, via: write, commit: finish)`,
+///   where the wrapper's method `write<T>(&mut self, call: impl
+///   FnOnce(&mut Inner) -> Result<T, StoreError>) -> Result<T, StoreError>`
+///   is handed each write, to inject a fault before it or to look at what
+///   it returned.
+///
 /// The wrapper implements [`Reader`](crate::store::Reader) itself, usually
 /// with [`forward_reader!`](crate::forward_reader). See
-/// [`FailingStore`](crate::testing::FailingStore) for one in use.
+/// [`FailingStore`](crate::testing::FailingStore) and
+/// [`AbortingStore`](crate::testing::AbortingStore) for two in use.
 #[macro_export]
 macro_rules! forward_writes {
-    (
-        [$($generics:tt)*] $type:ty, $this:ident => $inner:expr,
-        commit: $commit:ident
-        $(, before: $before:block)? $(,)?
-    ) => {
+    ([$($generics:tt)*] $type:ty, $this:ident => $inner:expr, commit: $commit:ident $(,)?) => {
+        $crate::forward_writes!(@impl [$($generics)*] $type, $this, [inner $inner], $commit);
+    };
+    ([$($generics:tt)*] $type:ty, $this:ident, via: $via:ident, commit: $commit:ident $(,)?) => {
+        $crate::forward_writes!(@impl [$($generics)*] $type, $this, [via $via], $commit);
+    };
+    (@impl [$($generics:tt)*] $type:ty, $this:ident, $mode:tt, $commit:ident) => {
         impl<$($generics)*> $crate::store::Transaction for $type {
             fn insert_account(
                 &mut $this,
                 account: &$crate::Account,
             ) -> ::core::result::Result<(), $crate::StoreError> {
-                $($before)?
-                $inner.insert_account(account)
+                $crate::__forward_call!($mode $this.insert_account(account))
             }
 
             fn insert_group(
@@ -180,8 +199,7 @@ macro_rules! forward_writes {
                 name: &$crate::GroupName,
                 created_at: ::chrono::DateTime<::chrono::Utc>,
             ) -> ::core::result::Result<$crate::Group, $crate::StoreError> {
-                $($before)?
-                $inner.insert_group(account, name, created_at)
+                $crate::__forward_call!($mode $this.insert_group(account, name, created_at))
             }
 
             fn rename_group(
@@ -189,32 +207,28 @@ macro_rules! forward_writes {
                 id: $crate::GroupId,
                 name: &$crate::GroupName,
             ) -> ::core::result::Result<u64, $crate::StoreError> {
-                $($before)?
-                $inner.rename_group(id, name)
+                $crate::__forward_call!($mode $this.rename_group(id, name))
             }
 
             fn delete_group(
                 &mut $this,
                 id: $crate::GroupId,
             ) -> ::core::result::Result<(), $crate::StoreError> {
-                $($before)?
-                $inner.delete_group(id)
+                $crate::__forward_call!($mode $this.delete_group(id))
             }
 
             fn insert_user(
                 &mut $this,
                 user: &$crate::User,
             ) -> ::core::result::Result<(), $crate::StoreError> {
-                $($before)?
-                $inner.insert_user(user)
+                $crate::__forward_call!($mode $this.insert_user(user))
             }
 
             fn update_user(
                 &mut $this,
                 user: &$crate::User,
             ) -> ::core::result::Result<u64, $crate::StoreError> {
-                $($before)?
-                $inner.update_user(user)
+                $crate::__forward_call!($mode $this.update_user(user))
             }
 
             fn set_sign_in_state(
@@ -222,16 +236,14 @@ macro_rules! forward_writes {
                 user: $crate::UserId,
                 state: &$crate::SignInState,
             ) -> ::core::result::Result<(), $crate::StoreError> {
-                $($before)?
-                $inner.set_sign_in_state(user, state)
+                $crate::__forward_call!($mode $this.set_sign_in_state(user, state))
             }
 
             fn put_registration(
                 &mut $this,
                 registration: &$crate::PendingRegistration,
             ) -> ::core::result::Result<(), $crate::StoreError> {
-                $($before)?
-                $inner.put_registration(registration)
+                $crate::__forward_call!($mode $this.put_registration(registration))
             }
 
             fn delete_registration(
@@ -239,8 +251,7 @@ macro_rules! forward_writes {
                 email: &$crate::Email,
                 account: $crate::AccountNumber,
             ) -> ::core::result::Result<(), $crate::StoreError> {
-                $($before)?
-                $inner.delete_registration(email, account)
+                $crate::__forward_call!($mode $this.delete_registration(email, account))
             }
 
             fn add_member(
@@ -248,8 +259,7 @@ macro_rules! forward_writes {
                 group: $crate::GroupId,
                 user: $crate::UserId,
             ) -> ::core::result::Result<(), $crate::StoreError> {
-                $($before)?
-                $inner.add_member(group, user)
+                $crate::__forward_call!($mode $this.add_member(group, user))
             }
 
             fn remove_member(
@@ -257,21 +267,32 @@ macro_rules! forward_writes {
                 group: $crate::GroupId,
                 user: $crate::UserId,
             ) -> ::core::result::Result<(), $crate::StoreError> {
-                $($before)?
-                $inner.remove_member(group, user)
+                $crate::__forward_call!($mode $this.remove_member(group, user))
             }
 
             fn append_audit(
                 &mut $this,
                 record: $crate::AuditRecord,
             ) -> ::core::result::Result<u64, $crate::StoreError> {
-                $($before)?
-                $inner.append_audit(record)
+                $crate::__forward_call!($mode $this.append_audit(record))
             }
 
             fn commit($this) -> ::core::result::Result<(), $crate::StoreError> {
                 $this.$commit()
             }
         }
+    };
+}
+
+/// One forwarded call: to the inner store (`[inner expr]`), or through a
+/// method of the wrapper that is handed the call (`[via method]`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __forward_call {
+    ([inner $inner:expr] $this:ident . $method:ident ($($arg:expr),*)) => {
+        $inner.$method($($arg),*)
+    };
+    ([via $via:ident] $this:ident . $method:ident ($($arg:expr),*)) => {
+        $this.$via(|inner| inner.$method($($arg),*))
     };
 }

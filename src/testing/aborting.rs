@@ -1,18 +1,13 @@
 //! A store wrapper that ends a transaction at its first failed write, as
 //! PostgreSQL does.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use chrono::{DateTime, Utc};
-
-use crate::model::{
-    Account, AccountNumber, AuditRecord, Email, Group, GroupId, GroupName, PendingRegistration,
-    SignInState, User, UserId,
-};
 use crate::store::{Reader, Store, StoreError, Transaction};
 
 /// Wraps a store so that its write transactions behave like PostgreSQL's:
-/// once a write of a transaction has returned `Err`, every further read,
+/// once a read or a write of a transaction has returned `Err`, every further read,
 /// write and the commit of that transaction fail with
 /// [`StoreError::Backend`] ("transaction aborted"), and only dropping it
 /// (which rolls it back) is left.
@@ -25,8 +20,7 @@ use crate::store::{Reader, Store, StoreError, Transaction};
 /// at its first failed write.
 ///
 /// Read snapshots ([`Store::begin_read`]) are the inner store's, unchanged.
-/// A read that fails does not abort the transaction (the stores of this
-/// crate never fail a read); only writes do. To see what a caller does
+/// To see what a caller does
 /// after a write fails for another reason than a conflict, wrap a
 /// [`FailingStore`](super::FailingStore): `AbortingStore::new(FailingStore::new(store))`.
 ///
@@ -109,124 +103,110 @@ impl<S: Store> Store for AbortingStore<S> {
     fn begin_write(&self) -> Result<Self::Write<'_>, StoreError> {
         Ok(AbortingTransaction {
             inner: self.inner.begin_write()?,
-            aborted: false,
+            aborted: Cell::new(false),
             counters: &self.counters,
         })
     }
 }
 
 /// A write transaction of an [`AbortingStore`]: the inner store's, until a
-/// write fails; from then on it refuses everything. Dropping it rolls the
-/// inner transaction back.
+/// read or a write fails; from then on it refuses everything. Dropping it
+/// rolls the inner transaction back.
 #[derive(Debug)]
 pub struct AbortingTransaction<'s, W> {
     inner: W,
-    aborted: bool,
+    aborted: Cell<bool>,
     counters: &'s Counters,
 }
 
 impl<W> AbortingTransaction<'_, W> {
-    /// Whether a write of this transaction has failed, so that it refuses
-    /// everything but being dropped.
+    /// Whether a read or write of this transaction has failed, so that it
+    /// refuses everything but being dropped.
     pub fn is_aborted(&self) -> bool {
-        self.aborted
+        self.aborted.get()
     }
 
-    /// The inner transaction, or the refusal of an aborted one.
-    fn live(&self) -> Result<&W, StoreError> {
-        if self.aborted {
+    /// The refusal of an aborted transaction.
+    fn live(&self) -> Result<(), StoreError> {
+        if self.aborted.get() {
             self.counters.refusals.fetch_add(1, Ordering::SeqCst);
-            Err(StoreError::backend(
-                "transaction aborted: one of its writes failed, it may only be dropped",
-            ))
-        } else {
-            Ok(&self.inner)
+            return Err(StoreError::backend(
+                "transaction aborted: one of its statements failed, it may only be dropped",
+            ));
         }
+        Ok(())
+    }
+
+    /// Ends the transaction if `result` is a failure.
+    fn watch<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        if result.is_err() && !self.aborted.replace(true) {
+            self.counters.aborted.fetch_add(1, Ordering::SeqCst);
+        }
+        result
+    }
+
+    /// Runs one read on the inner transaction, unless aborted; a failure
+    /// aborts the transaction.
+    fn read<T>(&self, call: impl FnOnce(&W) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.live()?;
+        self.watch(call(&self.inner))
     }
 
     /// Runs one write on the inner transaction, unless aborted; a failure
     /// aborts the transaction.
     fn write<T>(
         &mut self,
-        write: impl FnOnce(&mut W) -> Result<T, StoreError>,
+        call: impl FnOnce(&mut W) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.live()?;
-        let result = write(&mut self.inner);
-        if result.is_err() {
-            self.aborted = true;
-            self.counters.aborted.fetch_add(1, Ordering::SeqCst);
-        }
-        result
+        let result = call(&mut self.inner);
+        self.watch(result)
+    }
+
+    fn finish(self) -> Result<(), StoreError>
+    where
+        W: Transaction,
+    {
+        self.live()?;
+        self.inner.commit()
     }
 }
 
-// Every read checks first that the transaction has not aborted: the inner
-// reader is `self.live()?`, which is the refusal of an aborted transaction.
-crate::forward_reader!(['s, W: Reader] AbortingTransaction<'s, W>, self => self.live()?);
+crate::forward_reader!(['s, W: Reader] AbortingTransaction<'s, W>, self, via: read);
+crate::forward_writes!(['s, W: Transaction] AbortingTransaction<'s, W>, self, via: write, commit: finish);
 
-// By hand rather than with `forward_writes!`: that macro runs a block before
-// each write but cannot see what the write returned, and a failed write is
-// what aborts the transaction.
-impl<W: Transaction> Transaction for AbortingTransaction<'_, W> {
-    fn insert_account(&mut self, account: &Account) -> Result<(), StoreError> {
-        self.write(|tx| tx.insert_account(account))
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AccountNumber;
+    use crate::store::MemoryStore;
+
+    /// A reader whose every read fails, as a lost connection would.
+    struct Broken(MemoryStore);
+
+    impl Broken {
+        fn lost(&self) -> Result<<MemoryStore as Store>::Read<'_>, StoreError> {
+            Err(StoreError::Unavailable("the connection was lost".into()))
+        }
     }
 
-    fn insert_group(
-        &mut self,
-        account: AccountNumber,
-        name: &GroupName,
-        created_at: DateTime<Utc>,
-    ) -> Result<Group, StoreError> {
-        self.write(|tx| tx.insert_group(account, name, created_at))
-    }
+    crate::forward_reader!([] Broken, self => self.lost()?);
 
-    fn rename_group(&mut self, id: GroupId, name: &GroupName) -> Result<u64, StoreError> {
-        self.write(|tx| tx.rename_group(id, name))
-    }
-
-    fn delete_group(&mut self, id: GroupId) -> Result<(), StoreError> {
-        self.write(|tx| tx.delete_group(id))
-    }
-
-    fn insert_user(&mut self, user: &User) -> Result<(), StoreError> {
-        self.write(|tx| tx.insert_user(user))
-    }
-
-    fn update_user(&mut self, user: &User) -> Result<u64, StoreError> {
-        self.write(|tx| tx.update_user(user))
-    }
-
-    fn set_sign_in_state(&mut self, user: UserId, state: &SignInState) -> Result<(), StoreError> {
-        self.write(|tx| tx.set_sign_in_state(user, state))
-    }
-
-    fn put_registration(&mut self, registration: &PendingRegistration) -> Result<(), StoreError> {
-        self.write(|tx| tx.put_registration(registration))
-    }
-
-    fn delete_registration(
-        &mut self,
-        email: &Email,
-        account: AccountNumber,
-    ) -> Result<(), StoreError> {
-        self.write(|tx| tx.delete_registration(email, account))
-    }
-
-    fn add_member(&mut self, group: GroupId, user: UserId) -> Result<(), StoreError> {
-        self.write(|tx| tx.add_member(group, user))
-    }
-
-    fn remove_member(&mut self, group: GroupId, user: UserId) -> Result<(), StoreError> {
-        self.write(|tx| tx.remove_member(group, user))
-    }
-
-    fn append_audit(&mut self, record: AuditRecord) -> Result<u64, StoreError> {
-        self.write(|tx| tx.append_audit(record))
-    }
-
-    fn commit(self) -> Result<(), StoreError> {
-        self.live()?;
-        self.inner.commit()
+    /// PostgreSQL aborts a transaction at a failed read too.
+    #[test]
+    fn a_failed_read_aborts_the_transaction() {
+        let counters = Counters::default();
+        let tx = AbortingTransaction {
+            inner: Broken(MemoryStore::new()),
+            aborted: Cell::new(false),
+            counters: &counters,
+        };
+        let first = tx.account(AccountNumber::new(1)).unwrap_err();
+        assert!(matches!(first, StoreError::Unavailable(_)), "{first:?}");
+        assert!(tx.is_aborted());
+        let then = tx.groups(AccountNumber::new(1)).unwrap_err();
+        assert!(then.to_string().contains("transaction aborted"), "{then}");
+        assert_eq!(counters.aborted.load(Ordering::SeqCst), 1);
+        assert_eq!(counters.refusals.load(Ordering::SeqCst), 1);
     }
 }

@@ -115,6 +115,15 @@ pub struct FailingTransaction<'s, S: Store + 's> {
 }
 
 impl<'s, S: Store + 's> FailingTransaction<'s, S> {
+    /// Runs one write, unless it is the one chosen to fail.
+    fn write<T>(
+        &mut self,
+        call: impl FnOnce(&mut S::Write<'s>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.store.check()?;
+        call(&mut self.inner)
+    }
+
     fn finish(self) -> Result<(), StoreError> {
         self.inner.commit()
     }
@@ -127,8 +136,4 @@ impl<S: Store> std::fmt::Debug for FailingTransaction<'_, S> {
 }
 
 crate::forward_reader!(['s, S: Store + 's] FailingTransaction<'s, S>, self => self.inner);
-crate::forward_writes!(
-    ['s, S: Store + 's] FailingTransaction<'s, S>, self => self.inner,
-    commit: finish,
-    before: { self.store.check()?; },
-);
+crate::forward_writes!(['s, S: Store + 's] FailingTransaction<'s, S>, self, via: write, commit: finish);
