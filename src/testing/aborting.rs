@@ -182,10 +182,10 @@ mod tests {
     use crate::store::MemoryStore;
 
     /// A reader whose every read fails, as a lost connection would.
-    struct Broken(MemoryStore);
+    struct Broken;
 
     impl Broken {
-        fn lost(&self) -> Result<<MemoryStore as Store>::Read<'_>, StoreError> {
+        fn lost(&self) -> Result<<MemoryStore as Store>::Read<'static>, StoreError> {
             Err(StoreError::Unavailable("the connection was lost".into()))
         }
     }
@@ -197,7 +197,7 @@ mod tests {
     fn a_failed_read_aborts_the_transaction() {
         let counters = Counters::default();
         let tx = AbortingTransaction {
-            inner: Broken(MemoryStore::new()),
+            inner: Broken,
             aborted: Cell::new(false),
             counters: &counters,
         };
