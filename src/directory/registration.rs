@@ -133,7 +133,7 @@ impl<S: Store> Directory<S> {
             account.name.as_str(),
         )?;
         let user = User {
-            id: UserId::random(),
+            id: UserId::try_random().map_err(|e| StoreError::backend(e.to_string()))?,
             revision: 0,
             email: pending.email.clone(),
             first_name,

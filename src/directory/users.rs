@@ -54,7 +54,7 @@ impl<S: Store> Directory<S> {
             account_name.as_str(),
         )?;
         let mut user = User {
-            id: UserId::random(),
+            id: UserId::try_random().map_err(|e| StoreError::backend(e.to_string()))?,
             revision: 0,
             email: email.clone(),
             first_name,

@@ -20,13 +20,20 @@ use crate::model::Email;
 pub struct UserId(uuid::Uuid);
 
 impl UserId {
-    /// A fresh id from the operating system's random source. Two users
-    /// getting the same one is as likely as guessing a 122-bit secret; a
-    /// store refuses the second anyway ([`StoreError::Conflict`](crate::StoreError)).
-    pub(crate) fn random() -> UserId {
+    /// A fresh id from the operating system's random source, or its error.
+    /// Two users getting the same one is as likely as guessing a 122-bit
+    /// secret; a store refuses the second anyway
+    /// ([`StoreError::Conflict`](crate::StoreError)).
+    pub(crate) fn try_random() -> Result<UserId, getrandom::Error> {
         let mut bytes = [0; 16];
-        getrandom::fill(&mut bytes).expect("the operating system has a random source");
-        UserId(uuid::Builder::from_random_bytes(bytes).into_uuid())
+        getrandom::fill(&mut bytes)?;
+        Ok(UserId(uuid::Builder::from_random_bytes(bytes).into_uuid()))
+    }
+
+    /// [`UserId::try_random`], for tests and fixtures.
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) fn random() -> UserId {
+        UserId::try_random().expect("the operating system has a random source")
     }
 
     /// The id's 16 bytes, for stores that keep it as a blob.
