@@ -104,6 +104,9 @@ pub enum Error {
         /// The address.
         email: Email,
     },
+    /// A cursor (where a list's next page starts) that is not one this
+    /// crate made for this list: altered, cut, or from another list.
+    InvalidCursor,
     /// The actor may not do this.
     Forbidden(#[from] Forbidden),
     /// The store failed; nothing was changed. The cause is in [`std::error::Error::source`].
@@ -183,6 +186,7 @@ impl Localize for Error {
                 .arg("email", email)
                 .arg("account", account),
             Error::SignInRefused => Message::new("error-sign-in-refused"),
+            Error::InvalidCursor => Message::new("error-invalid-cursor"),
             Error::TemporaryPasswordExpired => Message::new("error-temporary-password-expired"),
             Error::PasswordChangeExpired => Message::new("error-password-change-expired"),
             Error::RegistrationRefused => Message::new("error-registration-refused"),

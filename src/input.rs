@@ -31,6 +31,10 @@ pub enum Field {
     AccountName,
     /// A name outside a form (for example one read back from a store).
     Name,
+    /// How many rows a page of a list holds.
+    PageSize,
+    /// The text a list is searched for.
+    Search,
 }
 
 impl Field {
@@ -48,6 +52,8 @@ impl Field {
             Field::AccountNumber => Label::AccountNumber,
             Field::AccountName => Label::AccountName,
             Field::Name => Label::Name,
+            Field::PageSize => Label::PageSize,
+            Field::Search => Label::Search,
         }
     }
 }
@@ -100,6 +106,13 @@ pub enum Problem {
     Sequential,
     /// A password that is, or contains, the account's name.
     AccountName,
+    /// A number outside the range the field accepts (a page size of 0).
+    OutOfRange {
+        /// The smallest accepted.
+        min: u64,
+        /// The largest accepted.
+        max: u64,
+    },
     /// A group name that reads like the built-in *Account Administrators*
     /// group in one of the shipped languages (ignoring case, white space and
     /// look-alike characters).
@@ -144,11 +157,15 @@ impl Localize for InvalidInput {
             Problem::Sequential => "error-password-sequential",
             Problem::AccountName => "error-password-account-name",
             Problem::ReservedName => "error-group-name-reserved",
+            Problem::OutOfRange { .. } => "error-field-out-of-range",
         };
         let message = Message::new(id).arg("field", self.field.label());
         match self.problem {
             Problem::TooLong { max } => message.arg("max", Arg::Count(max as u64)),
             Problem::TooShort { min } => message.arg("min", Arg::Count(min as u64)),
+            Problem::OutOfRange { min, max } => message
+                .arg("min", Arg::Count(min))
+                .arg("max", Arg::Count(max)),
             _ => message,
         }
     }

@@ -91,6 +91,7 @@ mod forms;
 mod i18n;
 mod input;
 mod model;
+mod paging;
 pub mod rules;
 pub mod store;
 #[cfg(feature = "testing")]
@@ -120,6 +121,7 @@ pub use model::{
     PasswordChosenBy, PendingRegistration, SignInSource, SignInState, Throttle, User, UserBrief,
     UserId, UserProfile, UserRef, UserStatus,
 };
+pub use paging::{AuditQuery, Cursor, Page, PageSize, Search};
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -57,6 +57,10 @@ pub enum Label {
     SendSecureMessage,
     /// "Register"
     Register,
+    /// "Page size"
+    PageSize,
+    /// "Search"
+    Search,
 }
 
 impl Label {

@@ -117,6 +117,31 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// The user the change was made to, if it was made to a user: what an
+    /// audit trail filtered by user selects.
+    pub fn target(&self) -> Option<&UserRef> {
+        match self {
+            Action::UserAdded { user, .. }
+            | Action::MemberAdded { user, .. }
+            | Action::PasswordChanged { user }
+            | Action::PasswordReset { user }
+            | Action::UserLocked { user, .. }
+            | Action::UserUnlocked { user }
+            | Action::UserRegistered { user }
+            | Action::MemberRemoved { user, .. } => Some(user),
+            Action::AccountCreated
+            | Action::GroupCreated { .. }
+            | Action::GroupRenamed { .. }
+            | Action::GroupDeleted { .. }
+            | Action::SecureMessageSent { .. }
+            | Action::RegistrationEnded { .. }
+            | Action::RegistrationsPurged { .. }
+            | Action::RegistrationRevoked { .. } => None,
+        }
+    }
+}
+
 /// A change as the directory records it; the store gives it its sequence number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {

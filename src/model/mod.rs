@@ -19,6 +19,7 @@ pub use email::Email;
 pub use group::{Group, GroupId, GroupName, GroupSummary};
 pub use name::Name;
 pub use registration::PendingRegistration;
+pub(crate) use text::clean as clean_text;
 pub use ticket::PasswordChangeTicket;
 #[cfg(feature = "sqlite")]
 pub(crate) use user::end_of_time;

@@ -121,6 +121,16 @@ macro_rules! forward_reader {
                 $crate::__forward_call!($mode $this.audit(account, limit))
             }
 
+            fn audit_page(
+                &$this,
+                account: $crate::AccountNumber,
+                target: ::core::option::Option<$crate::UserId>,
+                before: ::core::option::Option<u64>,
+                limit: usize,
+            ) -> ::core::result::Result<::std::vec::Vec<$crate::AuditEntry>, $crate::StoreError> {
+                $crate::__forward_call!($mode $this.audit_page(account, target, before, limit))
+            }
+
             fn registration(
                 &$this,
                 email: &$crate::Email,

@@ -299,6 +299,28 @@ pub trait Reader {
     /// A [`StoreError`] if the store fails.
     fn audit(&self, account: AccountNumber, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
 
+    /// A page of the account's audit trail, newest first: at most `limit`
+    /// entries with a sequence number below `before` (from the newest if
+    /// `None`), only those whose [`Action::target`](crate::Action::target)
+    /// is `target` if given. A store answers it from an index, in time
+    /// that grows with the page, not with the trail.
+    ///
+    /// # Errors
+    /// [`StoreError::Unsupported`] from a store written before it; a
+    /// [`StoreError`] if the store fails.
+    fn audit_page(
+        &self,
+        account: AccountNumber,
+        target: Option<UserId>,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let _ = (account, target, before, limit);
+        Err(StoreError::Unsupported {
+            operation: "audit_page",
+        })
+    }
+
     /// The pending registration of `email` for `account`, if any.
     ///
     /// # Errors

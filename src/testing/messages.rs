@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::store::{OpenError, StoreError};
 
-const FIELDS: [Field; 11] = [
+const FIELDS: [Field; 13] = [
     Field::UserId,
     Field::Username,
     Field::Email,
@@ -29,10 +29,12 @@ const FIELDS: [Field; 11] = [
     Field::AccountNumber,
     Field::AccountName,
     Field::Name,
+    Field::PageSize,
+    Field::Search,
 ];
 
 /// Limits of 1 and of more, so each plural form of a limit is rendered.
-const PROBLEMS: [Problem; 21] = [
+const PROBLEMS: [Problem; 22] = [
     Problem::Empty,
     Problem::TooLong { max: 1 },
     Problem::TooLong { max: 254 },
@@ -54,6 +56,7 @@ const PROBLEMS: [Problem; 21] = [
     Problem::Sequential,
     Problem::AccountName,
     Problem::ReservedName,
+    Problem::OutOfRange { min: 1, max: 500 },
 ];
 
 fn email() -> Email {
@@ -182,6 +185,7 @@ pub fn every_error() -> Vec<Error> {
         Error::PasswordChangeExpired,
         Error::UserNotFound { email: email() },
         Error::RegistrationRefused,
+        Error::InvalidCursor,
         Error::RegistrationExpired,
         Error::RegistrationNotFound { email: email() },
         Error::OwnPasswordRequired { email: email() },
@@ -305,9 +309,10 @@ mod tests {
             Error::RegistrationNotFound { .. } => 18,
             Error::OwnPasswordRequired { .. } => 19,
             Error::InvitedElsewhere { .. } => 20,
+            Error::InvalidCursor => 21,
         }
     }
-    const ERROR_VARIANTS: usize = 21;
+    const ERROR_VARIANTS: usize = 22;
 
     fn forbidden_variant(forbidden: &Forbidden) -> usize {
         match forbidden {
@@ -340,9 +345,10 @@ mod tests {
             Problem::Sequential => 16,
             Problem::AccountName => 17,
             Problem::ReservedName => 18,
+            Problem::OutOfRange { .. } => 19,
         }
     }
-    const PROBLEM_VARIANTS: usize = 19;
+    const PROBLEM_VARIANTS: usize = 20;
 
     fn field_variant(field: &Field) -> usize {
         match field {
@@ -357,9 +363,11 @@ mod tests {
             Field::AccountNumber => 8,
             Field::AccountName => 9,
             Field::Name => 10,
+            Field::PageSize => 11,
+            Field::Search => 12,
         }
     }
-    const FIELD_VARIANTS: usize = 11;
+    const FIELD_VARIANTS: usize = 13;
 
     fn store_variant(error: &StoreError) -> usize {
         match error {
@@ -402,9 +410,11 @@ mod tests {
             Label::ChangePassword => 22,
             Label::SendSecureMessage => 23,
             Label::Register => 24,
+            Label::PageSize => 25,
+            Label::Search => 26,
         }
     }
-    const LABEL_VARIANTS: usize = 25;
+    const LABEL_VARIANTS: usize = 27;
 
     /// The shared catalogue must sample every variant: a new one fails to
     /// compile in the matches above until it is numbered, and fails here

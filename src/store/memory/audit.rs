@@ -1,6 +1,8 @@
 //! An account's audit trail in the memory store.
 
-use crate::model::AuditEntry;
+use std::collections::HashMap;
+
+use crate::model::{AuditEntry, UserId};
 
 /// The most entries a chunk of a trail holds.
 const CHUNK: usize = 256;
@@ -16,10 +18,19 @@ const FIRST_CHUNK: usize = 4;
 #[derive(Debug, Default)]
 pub(super) struct Trail {
     chunks: Vec<Vec<AuditEntry>>,
+    /// The sequence numbers of the entries about each user, ascending: a
+    /// page of one user's history costs its own rows, not the trail's.
+    by_target: HashMap<UserId, Vec<u64>>,
 }
 
 impl Trail {
     pub(super) fn push(&mut self, entry: AuditEntry) {
+        if let Some(target) = entry.record.action.target() {
+            self.by_target
+                .entry(target.id)
+                .or_default()
+                .push(entry.sequence);
+        }
         match self.chunks.last_mut() {
             Some(chunk) if chunk.len() < chunk.capacity() => chunk.push(entry),
             _ => {
@@ -33,20 +44,72 @@ impl Trail {
 
     /// Takes back the newest entry.
     pub(super) fn pop(&mut self) {
-        if let Some(chunk) = self.chunks.last_mut() {
-            chunk.pop();
-            if chunk.is_empty() {
-                self.chunks.pop();
+        let Some(chunk) = self.chunks.last_mut() else {
+            return;
+        };
+        let popped = chunk.pop();
+        if chunk.is_empty() {
+            self.chunks.pop();
+        }
+        if let Some(target) = popped.as_ref().and_then(|e| e.record.action.target()) {
+            if let Some(sequences) = self.by_target.get_mut(&target.id) {
+                sequences.pop();
+                if sequences.is_empty() {
+                    self.by_target.remove(&target.id);
+                }
             }
         }
     }
 
-    /// The newest entries first.
-    pub(super) fn newest_first(&self) -> impl Iterator<Item = &AuditEntry> {
-        self.chunks
-            .iter()
-            .rev()
-            .flat_map(|chunk| chunk.iter().rev())
+    /// At most `limit` entries older than `before` (all if `None`), newest
+    /// first, only those about `target` if given. Costs the page and a
+    /// binary search, whatever the length of the trail.
+    pub(super) fn page(
+        &self,
+        target: Option<UserId>,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Vec<AuditEntry> {
+        let before = before.unwrap_or(u64::MAX);
+        match target {
+            None => {
+                // Chunks, and entries in them, are in sequence order.
+                let last_chunk = self
+                    .chunks
+                    .partition_point(|chunk| chunk.first().is_some_and(|e| e.sequence < before));
+                self.chunks[..last_chunk]
+                    .iter()
+                    .rev()
+                    .flat_map(|chunk| {
+                        let end = chunk.partition_point(|e| e.sequence < before);
+                        chunk[..end].iter().rev()
+                    })
+                    .take(limit)
+                    .cloned()
+                    .collect()
+            }
+            Some(target) => {
+                let sequences = self.by_target.get(&target).map_or(&[][..], Vec::as_slice);
+                let end = sequences.partition_point(|&sequence| sequence < before);
+                sequences[..end]
+                    .iter()
+                    .rev()
+                    .take(limit)
+                    .filter_map(|&sequence| self.entry(sequence))
+                    .cloned()
+                    .collect()
+            }
+        }
+    }
+
+    /// The entry with this sequence number.
+    fn entry(&self, sequence: u64) -> Option<&AuditEntry> {
+        let chunk = self
+            .chunks
+            .partition_point(|chunk| chunk.last().is_some_and(|e| e.sequence < sequence));
+        let chunk = self.chunks.get(chunk)?;
+        let at = chunk.binary_search_by_key(&sequence, |e| e.sequence).ok()?;
+        chunk.get(at)
     }
 }
 
@@ -75,7 +138,11 @@ mod tests {
         for sequence in 1..=(CHUNK as u64 * 2 + 3) {
             trail.push(entry(sequence));
         }
-        let read: Vec<u64> = trail.newest_first().map(|e| e.sequence).collect();
+        let read: Vec<u64> = trail
+            .page(None, None, usize::MAX)
+            .iter()
+            .map(|e| e.sequence)
+            .collect();
         assert_eq!(read, (1..=CHUNK as u64 * 2 + 3).rev().collect::<Vec<_>>());
         let capacities: Vec<usize> = trail.chunks.iter().map(Vec::capacity).collect();
         assert_eq!(capacities[..4], [4, 4, 8, 16], "chunks grow with the trail");
@@ -86,7 +153,7 @@ mod tests {
         }
         assert_eq!(trail.chunks.len(), chunks - 1, "an emptied chunk goes");
         assert_eq!(
-            trail.newest_first().next().map(|e| e.sequence),
+            trail.page(None, None, 1).first().map(|e| e.sequence),
             Some(CHUNK as u64 * 2 - 1)
         );
     }

@@ -241,10 +241,21 @@ impl Reader for State {
         Ok(groups)
     }
 
+    fn audit_page(
+        &self,
+        account: AccountNumber,
+        target: Option<UserId>,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(self
+            .audit
+            .get(&account)
+            .map_or_else(Vec::new, |trail| trail.page(target, before, limit)))
+    }
+
     fn audit(&self, account: AccountNumber, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
-        Ok(self.audit.get(&account).map_or_else(Vec::new, |trail| {
-            trail.newest_first().take(limit).cloned().collect()
-        }))
+        self.audit_page(account, None, None, limit)
     }
 
     fn registration(

@@ -388,23 +388,45 @@ impl Reader for Db<'_> {
     }
 
     fn audit(&self, account: AccountNumber, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        self.audit_page(account, None, None, limit)
+    }
+
+    fn audit_page(
+        &self,
+        account: AccountNumber,
+        target: Option<UserId>,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.query_all(
-            "SELECT sequence, at, actor, action FROM audit
-             WHERE account = ?1 ORDER BY sequence DESC LIMIT ?2",
-            (account_key(account), limit),
-            |row| {
-                Ok(AuditEntry {
-                    sequence: row.get(0)?,
-                    record: AuditRecord {
-                        at: decoded(row, 1, "audit time", parse_time)?,
-                        actor: decoded(row, 2, "actor", parse_actor)?,
-                        account,
-                        action: decoded(row, 3, "audit action", parse_action)?,
-                    },
-                })
-            },
-        )
+        // Sequence numbers are SQLite rowids: below i64::MAX.
+        let before = before.map_or(i64::MAX, |s| i64::try_from(s).unwrap_or(i64::MAX));
+        let entry = |row: &Row<'_>| {
+            Ok(AuditEntry {
+                sequence: row.get(0)?,
+                record: AuditRecord {
+                    at: decoded(row, 1, "audit time", parse_time)?,
+                    actor: decoded(row, 2, "actor", parse_actor)?,
+                    account,
+                    action: decoded(row, 3, "audit action", parse_action)?,
+                },
+            })
+        };
+        match target {
+            None => self.query_all(
+                "SELECT sequence, at, actor, action FROM audit
+                 WHERE account = ?1 AND sequence < ?2 ORDER BY sequence DESC LIMIT ?3",
+                (account_key(account), before, limit),
+                entry,
+            ),
+            Some(target) => self.query_all(
+                "SELECT sequence, at, actor, action FROM audit
+                 WHERE account = ?1 AND target = ?2 AND sequence < ?3
+                 ORDER BY sequence DESC LIMIT ?4",
+                (account_key(account), id_key(target), before, limit),
+                entry,
+            ),
+        }
     }
 
     fn registration(
@@ -680,12 +702,13 @@ impl Db<'_> {
 
     pub(super) fn append_audit(&self, record: &AuditRecord) -> Result<u64, StoreError> {
         self.execute(
-            "INSERT INTO audit (account, at, actor, action) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO audit (account, at, actor, action, target) VALUES (?1, ?2, ?3, ?4, ?5)",
             (
                 account_key(record.account),
                 time_text(&record.at),
                 actor_json(&record.actor)?,
                 action_json(&record.action)?,
+                record.action.target().map(|user| id_key(user.id)),
             ),
         )?;
         u64::try_from(self.conn.last_insert_rowid())

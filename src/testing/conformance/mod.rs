@@ -172,6 +172,7 @@ macro_rules! __conformance_checks {
                 }
                 audit {
                     audit_trail_order,
+                    audit_pages_by_sequence_and_user,
                 }
                 round_trip {
                     stored_values_round_trip,
