@@ -112,16 +112,16 @@ pub use error::{Error, Forbidden};
 pub use forms::{AddUserForm, RegistrationForm};
 pub use i18n::{
     Arg, Label, LocaleCoverage, LocaleError, Localize, Localizer, LocalizerBuilder, Message,
-    RenderError, ShowingGroups,
+    RenderError, ShowingGroups, ShowingUsers,
 };
 pub use input::{Field, InvalidInput, Problem};
 pub use model::{
     Account, AccountNumber, Action, Actor, ActorRecord, AuditEntry, AuditRecord, Credential, Email,
     Group, GroupId, GroupName, GroupSummary, InvalidUserId, Name, PasswordChangeTicket,
     PasswordChosenBy, PendingRegistration, SignInSource, SignInState, Throttle, User, UserBrief,
-    UserId, UserProfile, UserRef, UserStatus,
+    UserId, UserProfile, UserRef, UserRow, UserStatus,
 };
-pub use paging::{AuditQuery, Cursor, Page, PageSize, Search};
+pub use paging::{AuditQuery, Cursor, Page, PageSize, Search, UserQuery};
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -21,7 +21,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use sha2::{Digest, Sha256};
 
 use crate::input::{Field, InvalidInput, Problem};
-use crate::model::UserId;
+use crate::model::{UserId, UserStatus};
 
 /// One page of a list, and where the next one starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +84,75 @@ impl AuditQuery {
     /// The page after the one that gave `cursor`.
     #[must_use]
     pub fn after(mut self, cursor: Cursor) -> AuditQuery {
+        self.after = Some(cursor);
+        self
+    }
+}
+
+/// Which page of an account's Users tab to read: the users the account
+/// governs (R13), ordered by email identity, searchable by the start of the
+/// email (from an index) and by a part of a name, filterable by status.
+///
+/// ```
+/// use cres_admin::{Search, UserQuery, UserStatus};
+/// let disabled_bobs = UserQuery::new()
+///     .email(Search::parse("bob")?)
+///     .status(UserStatus::Disabled);
+/// # Ok::<(), cres_admin::InvalidInput>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UserQuery {
+    /// Only users whose email starts with this, ignoring case.
+    pub email: Option<Search>,
+    /// Only users whose first or last name contains this, ignoring case.
+    pub name: Option<Search>,
+    /// Only users with this status.
+    pub status: Option<UserStatus>,
+    /// Rows per page.
+    pub size: PageSize,
+    /// Where the page starts: the previous page's [`Page::next`].
+    pub after: Option<Cursor>,
+}
+
+impl UserQuery {
+    /// The first page of every user of the account, [`PageSize::DEFAULT`] rows.
+    pub fn new() -> UserQuery {
+        UserQuery::default()
+    }
+
+    /// Only users whose email starts with `search` (`None`: every user).
+    #[must_use]
+    pub fn email(mut self, search: Option<Search>) -> UserQuery {
+        self.email = search;
+        self
+    }
+
+    /// Only users whose first or last name contains `search` (`None`:
+    /// every user).
+    #[must_use]
+    pub fn name(mut self, search: Option<Search>) -> UserQuery {
+        self.name = search;
+        self
+    }
+
+    /// Only users with this status.
+    #[must_use]
+    pub fn status(mut self, status: UserStatus) -> UserQuery {
+        self.status = Some(status);
+        self
+    }
+
+    /// `size` rows per page.
+    #[must_use]
+    pub fn size(mut self, size: PageSize) -> UserQuery {
+        self.size = size;
+        self
+    }
+
+    /// The page after the one that gave `cursor`.
+    #[must_use]
+    pub fn after(mut self, cursor: Cursor) -> UserQuery {
         self.after = Some(cursor);
         self
     }

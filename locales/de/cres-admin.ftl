@@ -46,6 +46,12 @@ groups-showing =
        *[other] Es werden { $count } Gruppen angezeigt.
     }
 
+users-showing =
+    { $count ->
+        [one] Es wird { $count } Benutzer angezeigt.
+       *[other] Es werden { $count } Benutzer angezeigt.
+    }
+
 ## Bestätigungen
 
 account-created = Konto { $account } erstellt.

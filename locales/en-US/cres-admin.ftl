@@ -46,6 +46,12 @@ groups-showing =
        *[other] Showing { $count } groups.
     }
 
+users-showing =
+    { $count ->
+        [one] Showing { $count } user.
+       *[other] Showing { $count } users.
+    }
+
 ## Confirmations
 
 account-created = Account { $account } created.

@@ -49,6 +49,12 @@ groups-showing =
        *[other] { $count } groupes affichés.
     }
 
+users-showing =
+    { $count ->
+        [one] { $count } utilisateur affiché.
+       *[other] { $count } utilisateurs affichés.
+    }
+
 ## Confirmations
 
 account-created = Compte { $account } créé.

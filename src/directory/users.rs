@@ -9,9 +9,10 @@ use crate::error::Error;
 use crate::forms::AddUserForm;
 use crate::input::Field;
 use crate::model::{
-    AccountNumber, Action, Actor, ActorRecord, Credential, Email, Name, SignInState, User, UserId,
-    UserStatus,
+    AccountNumber, Action, Actor, ActorRecord, Credential, Email, GroupId, Name, SignInState, User,
+    UserId, UserRow, UserStatus,
 };
+use crate::paging::{Cursor, Page, Search, UserQuery};
 use crate::store::{Reader, Store, StoreError};
 
 impl<S: Store> Directory<S> {
@@ -126,4 +127,131 @@ pub(super) fn ensure_new_user(
         });
     }
     Ok(())
+}
+
+impl<S: Store> Directory<S> {
+    /// A page of the account's Users tab: the users it governs (R13:
+    /// created in it, or members of one of its groups), ordered by email
+    /// identity, with the flags the tab shows. The email search reads a
+    /// range of the account's index; the name search and the status filter
+    /// are applied to the rows it gives, so a rare match may read more of
+    /// the account's users than the page shows (never other accounts').
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] for anyone but Support and an active
+    /// administrator of the account; [`Error::AccountNotFound`];
+    /// [`Error::InvalidCursor`] for a cursor this list did not give;
+    /// [`Error::Store`].
+    pub fn users(
+        &self,
+        actor: &Actor,
+        account: AccountNumber,
+        query: &UserQuery,
+    ) -> Result<Page<UserRow>, Error> {
+        let account_key = account.get().to_be_bytes();
+        let status = query.status.map_or(&b""[..], |s| match s {
+            UserStatus::Active => b"active",
+            UserStatus::Disabled => b"disabled",
+        });
+        let list: [&[u8]; 5] = [
+            b"users",
+            &account_key,
+            query
+                .email
+                .as_ref()
+                .map_or(&b""[..], |s| s.as_str().as_bytes()),
+            query
+                .name
+                .as_ref()
+                .map_or(&b""[..], |s| s.as_str().as_bytes()),
+            status,
+        ];
+        let mut after = match &query.after {
+            None => None,
+            Some(cursor) => Some(list_key(
+                &cursor.key_for(&list).ok_or(Error::InvalidCursor)?,
+            )?),
+        };
+        let size = query.size.get() as usize;
+        let now = self.clock.now();
+        let admins = GroupId::administrators(account);
+        let prefix = query.email.as_ref().map(Search::as_str);
+        let wanted = |user: &User| {
+            query.status.is_none_or(|s| user.status == s)
+                && query.name.as_ref().is_none_or(|name| {
+                    [&user.first_name, &user.last_name]
+                        .iter()
+                        .any(|n| n.as_str().to_lowercase().contains(name.as_str()))
+                })
+        };
+        let mut rows = self.read(|reader| {
+            authorize(reader, actor, account)?;
+            let mut rows = Vec::new();
+            let batch = (size + 1).max(64);
+            loop {
+                let key = after
+                    .as_ref()
+                    .map(|(identity, id): &(String, UserId)| (identity.as_str(), *id));
+                let users = reader.account_users(account, prefix, key, batch)?;
+                let exhausted = users.len() < batch;
+                if let Some(last) = users.last() {
+                    after = Some((last.email.identity().to_owned(), last.id));
+                }
+                for user in users.into_iter().filter(|u| wanted(u)) {
+                    let administrator = reader.is_member(admins, user.id)?;
+                    rows.push(UserRow {
+                        user: user.to_ref(),
+                        temporary_password: user.credential.as_ref().is_some_and(|c| c.temporary),
+                        locked: user.sign_in.is_locked(now),
+                        administrator,
+                        first_name: user.first_name,
+                        last_name: user.last_name,
+                        status: user.status,
+                        created_at: user.created_at,
+                    });
+                    if rows.len() > size {
+                        return Ok(rows);
+                    }
+                }
+                if exhausted {
+                    return Ok(rows);
+                }
+            }
+        })?;
+        let next = (rows.len() > size).then(|| {
+            rows.truncate(size);
+            let last = rows.last().map(|r| &r.user);
+            let key = last.map_or_else(Vec::new, |u| {
+                let identity = u.email.identity().as_bytes();
+                let mut key = Vec::with_capacity(identity.len() + 16);
+                key.extend_from_slice(identity);
+                key.extend_from_slice(&u.id.to_bytes());
+                key
+            });
+            Cursor::new(&list, &key)
+        });
+        Ok(Page::new(rows, next))
+    }
+
+    /// How many users the account governs (R13): the footer of the Users
+    /// tab ([`ShowingUsers`](crate::ShowingUsers)).
+    ///
+    /// # Errors
+    /// As for [`Directory::users`], but for the cursor.
+    pub fn user_count(&self, actor: &Actor, account: AccountNumber) -> Result<u64, Error> {
+        self.read(|reader| {
+            authorize(reader, actor, account)?;
+            Ok(reader.account_user_count(account)?)
+        })
+    }
+}
+
+/// The key a users cursor holds: an email identity, then the 16 bytes of
+/// a user id.
+fn list_key(key: &[u8]) -> Result<(String, UserId), Error> {
+    let split = key.len().checked_sub(16).ok_or(Error::InvalidCursor)?;
+    let (identity, id) = key.split_at(split);
+    let identity = std::str::from_utf8(identity).map_err(|_| Error::InvalidCursor)?;
+    let id = <[u8; 16]>::try_from(id).map_err(|_| Error::InvalidCursor)?;
+    Ok((identity.to_owned(), UserId::from_bytes(id)))
 }

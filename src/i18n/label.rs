@@ -99,3 +99,17 @@ impl Localize for ShowingGroups {
         Message::new("groups-showing").arg("count", Arg::Count(self.count as u64))
     }
 }
+
+/// The footer of an account's Users tab: "Showing 3 users.", with the
+/// plural each language needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShowingUsers {
+    /// How many users the account has.
+    pub count: u64,
+}
+
+impl Localize for ShowingUsers {
+    fn message(&self) -> Message {
+        Message::new("users-showing").arg("count", Arg::Count(self.count))
+    }
+}

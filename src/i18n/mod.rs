@@ -27,7 +27,7 @@ use fluent::concurrent::FluentBundle;
 use fluent::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
 
-pub use label::{Label, ShowingGroups};
+pub use label::{Label, ShowingGroups, ShowingUsers};
 #[cfg(test)]
 pub(crate) use locales::reference_ids;
 pub use locales::{LocaleCoverage, LocaleError, LocalizerBuilder};

@@ -26,6 +26,6 @@ pub(crate) use user::end_of_time;
 pub(crate) use user::later;
 pub use user::{
     Credential, PasswordChosenBy, SignInSource, SignInState, Throttle, User, UserBrief,
-    UserProfile, UserStatus,
+    UserProfile, UserRow, UserStatus,
 };
 pub use user_id::{InvalidUserId, UserId, UserRef};

@@ -360,6 +360,31 @@ pub struct UserBrief {
     pub password_chosen_by: Option<PasswordChosenBy>,
 }
 
+/// A row of an account's Users tab: who, their names and status, and the
+/// flags the tab shows. Nothing about the password but whether it is
+/// temporary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct UserRow {
+    /// The user, with their email as typed.
+    pub user: UserRef,
+    /// First name.
+    pub first_name: Name,
+    /// Last name.
+    pub last_name: Name,
+    /// Active or disabled.
+    pub status: UserStatus,
+    /// The password is temporary: the user must choose one at the next
+    /// sign-in (R7).
+    pub temporary_password: bool,
+    /// Sign-in is refused from everywhere until a lock ends (R15).
+    pub locked: bool,
+    /// A member of the account's *Account Administrators*.
+    pub administrator: bool,
+    /// When the user was created.
+    pub created_at: DateTime<Utc>,
+}
+
 /// A user without anything about their password or sign-ins: what
 /// [`SignIn::SignedIn`](crate::SignIn) hands to the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

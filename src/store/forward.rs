@@ -131,6 +131,23 @@ macro_rules! forward_reader {
                 $crate::__forward_call!($mode $this.audit_page(account, target, before, limit))
             }
 
+            fn account_users(
+                &$this,
+                account: $crate::AccountNumber,
+                prefix: ::core::option::Option<&str>,
+                after: ::core::option::Option<(&str, $crate::UserId)>,
+                limit: usize,
+            ) -> ::core::result::Result<::std::vec::Vec<$crate::User>, $crate::StoreError> {
+                $crate::__forward_call!($mode $this.account_users(account, prefix, after, limit))
+            }
+
+            fn account_user_count(
+                &$this,
+                account: $crate::AccountNumber,
+            ) -> ::core::result::Result<u64, $crate::StoreError> {
+                $crate::__forward_call!($mode $this.account_user_count(account))
+            }
+
             fn registration(
                 &$this,
                 email: &$crate::Email,

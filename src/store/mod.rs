@@ -321,6 +321,41 @@ pub trait Reader {
         })
     }
 
+    /// A page of the users `account` governs (R13: created in it, or
+    /// members of one of its groups), ordered by email identity and then
+    /// id: at most `limit`, those after `after` (an identity and an id), only
+    /// those whose email identity starts with `prefix` if given. A store
+    /// answers it from an index of each account's users, in time that grows
+    /// with the page, not with the users.
+    ///
+    /// # Errors
+    /// [`StoreError::Unsupported`] from a store written before it; a
+    /// [`StoreError`] if the store fails.
+    fn account_users(
+        &self,
+        account: AccountNumber,
+        prefix: Option<&str>,
+        after: Option<(&str, UserId)>,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError> {
+        let _ = (account, prefix, after, limit);
+        Err(StoreError::Unsupported {
+            operation: "account_users",
+        })
+    }
+
+    /// How many users `account` governs.
+    ///
+    /// # Errors
+    /// [`StoreError::Unsupported`] from a store written before it; a
+    /// [`StoreError`] if the store fails.
+    fn account_user_count(&self, account: AccountNumber) -> Result<u64, StoreError> {
+        let _ = account;
+        Err(StoreError::Unsupported {
+            operation: "account_user_count",
+        })
+    }
+
     /// The pending registration of `email` for `account`, if any.
     ///
     /// # Errors

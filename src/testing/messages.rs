@@ -9,7 +9,7 @@ use crate::confirmation::{
 };
 use crate::credentials::{PasswordHash, issue_token};
 use crate::error::{Error, Forbidden};
-use crate::i18n::{Label, Localize, ShowingGroups};
+use crate::i18n::{Label, Localize, ShowingGroups, ShowingUsers};
 use crate::input::{Field, InvalidInput, Problem};
 use crate::model::{
     Account, AccountNumber, ActorRecord, Credential, Email, Group, GroupId, GroupName, Name,
@@ -242,6 +242,9 @@ pub fn every_message() -> Vec<Box<dyn Localize>> {
     }
     for count in [0, 1, 2, 5, 21, 1000] {
         messages.push(Box::new(ShowingGroups { count }));
+        messages.push(Box::new(ShowingUsers {
+            count: count as u64,
+        }));
     }
     messages.push(Box::new(ActorRecord::Support));
     messages.push(Box::new(ActorRecord::User(user_ref())));

@@ -23,6 +23,10 @@ pub(super) struct AccountEntry {
     #[allow(clippy::box_collection)]
     names: Option<Box<HashMap<String, u32>>>,
     pub(super) next_group: u32,
+    /// The users the account governs (created in it, or members of one of
+    /// its groups), ordered by email identity and then id: each page of
+    /// the Users tab is a binary search and its own rows.
+    pub(super) users: Vec<Slot>,
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +104,7 @@ impl AccountEntry {
             groups: Vec::new(),
             names: None,
             next_group,
+            users: Vec::new(),
         }
     }
 

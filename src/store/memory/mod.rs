@@ -7,6 +7,7 @@ mod hashing;
 mod undo;
 mod users;
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -21,7 +22,7 @@ use accounts::{AccountEntry, GroupEntry, Members};
 use audit::Trail;
 use hashing::Keyed;
 use undo::Undo;
-use users::{Groups, Slot, Stored, Users};
+use users::{Groups, Slot, Stored, Users, identity_order, list_order};
 
 /// A [`Store`] in memory, behind one reader-writer lock.
 ///
@@ -121,6 +122,7 @@ impl State {
         if let Some(user) = self.users.get_mut(slot) {
             user.groups.join(group);
         }
+        self.govern(group.account, slot);
     }
 
     /// Takes the user in `slot` out of `group`, the group's revision moving
@@ -133,6 +135,94 @@ impl State {
         if let Some(user) = self.users.get_mut(slot) {
             user.groups.leave(group);
         }
+        self.ungovern_unless_governed(group.account, slot);
+    }
+
+    /// Where the user in `slot` is, or belongs, in the account's list of
+    /// users.
+    fn list_position(&self, account: AccountNumber, slot: Slot) -> Option<Result<usize, usize>> {
+        let user = self.users.get(slot)?;
+        let entry = self.accounts.get(&account)?;
+        Some(entry.users.binary_search_by(|&other| {
+            self.users
+                .get(other)
+                .map_or(Ordering::Less, |other| list_order(other, user))
+        }))
+    }
+
+    /// Puts the user in `slot` into the account's list of users.
+    fn govern(&mut self, account: AccountNumber, slot: Slot) {
+        if let Some(Err(at)) = self.list_position(account, slot) {
+            if let Some(entry) = self.accounts.get_mut(&account) {
+                entry.users.insert(at, slot);
+            }
+        }
+    }
+
+    /// Takes the user in `slot` out of the account's list of users.
+    fn ungovern(&mut self, account: AccountNumber, slot: Slot) {
+        if let Some(Ok(at)) = self.list_position(account, slot) {
+            if let Some(entry) = self.accounts.get_mut(&account) {
+                entry.users.remove(at);
+            }
+        }
+    }
+
+    /// Takes the user out of the account's list unless they were created in
+    /// it or are still in one of its groups.
+    fn ungovern_unless_governed(&mut self, account: AccountNumber, slot: Slot) {
+        let governed = self.users.get(slot).is_some_and(|user| {
+            user.created_in == account
+                || user.groups.as_slice().iter().any(|g| g.account == account)
+        });
+        if !governed {
+            self.ungovern(account, slot);
+        }
+    }
+
+    /// The accounts that govern the user in `slot` (R13).
+    fn governing(&self, slot: Slot) -> Vec<AccountNumber> {
+        let mut accounts: Vec<AccountNumber> = self.users.get(slot).map_or_else(Vec::new, |user| {
+            user.groups
+                .as_slice()
+                .iter()
+                .map(|g| g.account)
+                .chain([user.created_in])
+                .collect()
+        });
+        accounts.sort_unstable();
+        accounts.dedup();
+        accounts
+    }
+
+    /// Keeps a new record of the user in `slot`, moving them in each of
+    /// their accounts' lists when their email changed.
+    fn replace_user(&mut self, slot: Slot, stored: Stored) -> Option<Stored> {
+        let accounts = self.governing(slot);
+        for &account in &accounts {
+            self.ungovern(account, slot);
+        }
+        let previous = self.users.replace(slot, stored);
+        for &account in &accounts {
+            self.govern(account, slot);
+        }
+        previous
+    }
+
+    /// Keeps a new user, in the list of the account they were created in.
+    fn insert_user(&mut self, stored: Stored) -> Slot {
+        let account = stored.created_in;
+        let slot = self.users.insert(stored);
+        self.govern(account, slot);
+        slot
+    }
+
+    /// Forgets the user in `slot`, and takes them out of every list.
+    fn remove_user(&mut self, slot: Slot) -> Option<Stored> {
+        for account in self.governing(slot) {
+            self.ungovern(account, slot);
+        }
+        self.users.remove(slot)
     }
 }
 
@@ -252,6 +342,56 @@ impl Reader for State {
             .audit
             .get(&account)
             .map_or_else(Vec::new, |trail| trail.page(target, before, limit)))
+    }
+
+    fn account_users(
+        &self,
+        account: AccountNumber,
+        prefix: Option<&str>,
+        after: Option<(&str, UserId)>,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError> {
+        let Some(entry) = self.accounts.get(&account) else {
+            return Ok(Vec::new());
+        };
+        let users = &self.users;
+        let at = |slot: Slot| users.get(slot);
+        // Binary searches: the first user at or past the prefix, and the
+        // first after the cursor's key.
+        let from_prefix = prefix.map_or(0, |prefix| {
+            entry.users.partition_point(|&s| {
+                at(s).is_some_and(|u| identity_order(u.email(), prefix).is_lt())
+            })
+        });
+        let from_after = after.map_or(0, |(identity, id)| {
+            entry.users.partition_point(|&s| {
+                at(s).is_some_and(|u| {
+                    identity_order(u.email(), identity)
+                        .then(u.id.cmp(&id))
+                        .is_le()
+                })
+            })
+        });
+        Ok(entry.users[from_prefix.max(from_after)..]
+            .iter()
+            .filter_map(|&slot| at(slot))
+            .take_while(|u| {
+                prefix.is_none_or(|prefix| {
+                    u.email().len() >= prefix.len()
+                        && u.email().as_bytes()[..prefix.len()]
+                            .eq_ignore_ascii_case(prefix.as_bytes())
+                })
+            })
+            .take(limit)
+            .map(Stored::user)
+            .collect())
+    }
+
+    fn account_user_count(&self, account: AccountNumber) -> Result<u64, StoreError> {
+        Ok(self
+            .accounts
+            .get(&account)
+            .map_or(0, |entry| entry.users.len() as u64))
     }
 
     fn audit(&self, account: AccountNumber, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
@@ -411,6 +551,7 @@ impl Transaction for MemoryTransaction<'_> {
             if let Some(user) = self.state.users.get_mut(slot) {
                 user.groups.leave(id);
             }
+            self.state.ungovern_unless_governed(id.account, slot);
         }
         self.undo.push(Undo::DeleteGroup(id, Box::new(removed)));
         Ok(())
@@ -421,7 +562,7 @@ impl Transaction for MemoryTransaction<'_> {
         if users.slot(user.id).is_some() || users.slot_by_email(&user.email).is_some() {
             return Err(StoreError::Conflict);
         }
-        let slot = users.insert(Stored::new(user, Groups::none()));
+        let slot = self.state.insert_user(Stored::new(user, Groups::none()));
         self.undo.push(Undo::InsertUser(slot));
         Ok(())
     }
@@ -439,7 +580,10 @@ impl Transaction for MemoryTransaction<'_> {
         let revision = current.revision.wrapping_add(1);
         let mut updated = Stored::new(user, current.groups.clone());
         updated.revision = revision;
-        let previous = users.replace(slot, updated).ok_or(StoreError::NotFound)?;
+        let previous = self
+            .state
+            .replace_user(slot, updated)
+            .ok_or(StoreError::NotFound)?;
         // Later changes of memberships are reverted first: the previous
         // record's groups are the ones to restore.
         self.undo.push(Undo::UpdateUser(slot, Box::new(previous)));

@@ -69,13 +69,14 @@ impl Undo {
                     if let Some(user) = state.users.get_mut(slot) {
                         user.groups.join(id);
                     }
+                    state.govern(id.account, slot);
                 }
             }
             Undo::InsertUser(slot) => {
-                state.users.remove(slot);
+                state.remove_user(slot);
             }
             Undo::UpdateUser(slot, previous) => {
-                state.users.replace(slot, *previous);
+                state.replace_user(slot, *previous);
             }
             Undo::SetSignIn(slot, previous) => {
                 if let Some(user) = state.users.get_mut(slot) {

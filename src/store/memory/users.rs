@@ -1,6 +1,7 @@
 //! The memory store's users: a slab of compact records, found by id and by
 //! email identity through hash tables of slot numbers.
 
+use std::cmp::Ordering;
 use std::hash::{BuildHasher, Hasher, RandomState};
 
 use chrono::{DateTime, Utc};
@@ -29,7 +30,7 @@ pub(super) struct Stored {
     first_at: u32,
     last_at: u32,
     pub(super) status: UserStatus,
-    created_in: AccountNumber,
+    pub(super) created_in: AccountNumber,
     created_at: DateTime<Utc>,
     pub(super) credential: Option<Credential>,
     created_by: StoredActor,
@@ -294,6 +295,19 @@ impl Users {
             entry.remove();
         }
     }
+}
+
+/// How two users are ordered in an account's list: by email identity (the
+/// address in ASCII lower case), then by id.
+pub(super) fn list_order(a: &Stored, b: &Stored) -> Ordering {
+    identity_order(a.email(), b.email()).then(a.id.cmp(&b.id))
+}
+
+/// Two addresses by their identities, without making the lower-case text.
+pub(super) fn identity_order(a: &str, b: &str) -> Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
 }
 
 /// The hash of an email identity: the address in ASCII lower case.

@@ -387,6 +387,51 @@ impl Reader for Db<'_> {
         )
     }
 
+    fn account_users(
+        &self,
+        account: AccountNumber,
+        prefix: Option<&str>,
+        after: Option<(&str, UserId)>,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // Nothing sorts before ('', x''): no user has an empty identity.
+        let (identity, id) = after.map_or(("", Vec::new()), |(identity, id)| {
+            (identity, id_key(id).to_vec())
+        });
+        // A prefix is the range [prefix, prefix with its last byte one
+        // higher): identities are ASCII, below DEL.
+        let (low, high) = match prefix.map(str::to_ascii_lowercase) {
+            Some(prefix) if !prefix.is_empty() => {
+                let mut high = prefix.clone().into_bytes();
+                if let Some(last) = high.last_mut() {
+                    *last = last.saturating_add(1);
+                }
+                (prefix, String::from_utf8_lossy(&high).into_owned())
+            }
+            _ => (String::new(), "\u{7f}".to_owned()),
+        };
+        self.query_all(
+            &format!(
+                "SELECT {USER_COLUMNS} FROM account_users a JOIN users u ON u.id = a.user_id
+                 WHERE a.account = ?1 AND (a.identity, a.user_id) > (?2, ?3)
+                   AND a.identity >= ?4 AND a.identity < ?5
+                 ORDER BY a.identity, a.user_id LIMIT ?6"
+            ),
+            (account_key(account), identity, id, low, high, limit),
+            user_from_row,
+        )
+    }
+
+    fn account_user_count(&self, account: AccountNumber) -> Result<u64, StoreError> {
+        let count: Option<i64> = self.query_one(
+            "SELECT count(*) FROM account_users WHERE account = ?1",
+            [account_key(account)],
+            |row| row.get(0),
+        )?;
+        Ok(count.map_or(0, |n| n as u64))
+    }
+
     fn audit(&self, account: AccountNumber, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         self.audit_page(account, None, None, limit)
     }

@@ -169,6 +169,7 @@ macro_rules! __conformance_checks {
                 membership {
                     membership_is_indexed_both_ways,
                     membership_follows_user_updates,
+                    account_users_follow_every_change,
                 }
                 audit {
                     audit_trail_order,

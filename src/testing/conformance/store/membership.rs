@@ -2,7 +2,7 @@
 //! with the groups and the users.
 
 use crate::model::{AccountNumber, GroupId, UserStatus};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Transaction};
 use crate::testing::conformance::support::{commit, read, refuse, setup_account};
 use crate::testing::fixtures::{at, email, group_name, user};
 
@@ -191,4 +191,105 @@ pub fn membership_follows_user_updates<S: Store>(make: &dyn Fn() -> S) {
         );
         Ok(())
     });
+}
+
+/// [`Reader::account_users`](crate::store::Reader::account_users) and
+/// [`Reader::account_user_count`](crate::store::Reader::account_user_count):
+/// an account's users are those created in it and the members of its
+/// groups, ordered by email identity then id, after a key, by email
+/// prefix; the list follows joins, departures, deleted groups, changes of
+/// email, and transactions dropped.
+pub fn account_users_follow_every_change<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let (one, two) = (AccountNumber::new(1), AccountNumber::new(2));
+    let sales = GroupId {
+        account: one,
+        number: 2,
+    };
+    let mut zoe = user("Zoe@example.com");
+    let mut adam = user("adam@example.com");
+    let mut mia = user("Mia@Example.com");
+    zoe.created_in = one;
+    adam.created_in = one;
+    mia.created_in = two;
+    let identities =
+        |account: AccountNumber, prefix: Option<&str>, after: Option<(&str, crate::UserId)>| {
+            read(&store, |r| {
+                Ok(r.account_users(account, prefix, after, 10)?
+                    .into_iter()
+                    .map(|u| u.email.identity().to_owned())
+                    .collect::<Vec<_>>())
+            })
+        };
+    commit(&store, "set up", |tx| {
+        setup_account(tx, 1)?;
+        setup_account(tx, 2)?;
+        tx.insert_group(one, &group_name("Sales"), at(2))?;
+        for person in [&zoe, &adam, &mia] {
+            tx.insert_user(person)?;
+        }
+        Ok(())
+    });
+    assert_eq!(
+        identities(one, None, None),
+        ["adam@example.com", "zoe@example.com"]
+    );
+    assert_eq!(identities(two, None, None), ["mia@example.com"]);
+    commit(&store, "mia joins Sales", |tx| tx.add_member(sales, mia.id));
+    assert_eq!(
+        identities(one, None, None),
+        ["adam@example.com", "mia@example.com", "zoe@example.com"],
+        "a member of one of its groups is the account's user"
+    );
+    assert_eq!(
+        identities(one, Some("MI"), None),
+        ["mia@example.com"],
+        "by prefix, any case"
+    );
+    assert_eq!(
+        identities(one, None, Some(("mia@example.com", mia.id))),
+        ["zoe@example.com"],
+        "after a key"
+    );
+    assert_eq!(read(&store, |r| r.account_user_count(one)), 3);
+    {
+        let mut tx = store.begin_write().expect("begin_write");
+        tx.delete_group(sales).expect("delete Sales");
+        // Dropped: nothing changes.
+    }
+    assert_eq!(
+        read(&store, |r| r.account_user_count(one)),
+        3,
+        "a dropped delete"
+    );
+    mia.email = email("Amy@example.com");
+    commit(&store, "mia's new email", |tx| {
+        tx.update_user(&mia).map(drop)
+    });
+    assert_eq!(
+        identities(one, None, None),
+        ["adam@example.com", "amy@example.com", "zoe@example.com"],
+        "a new email moves the user in every account's list"
+    );
+    assert_eq!(identities(two, None, None), ["amy@example.com"]);
+    commit(&store, "delete Sales", |tx| tx.delete_group(sales));
+    assert_eq!(
+        identities(one, None, None),
+        ["adam@example.com", "zoe@example.com"],
+        "without the group she is not the account's user any more"
+    );
+    assert_eq!(
+        identities(two, None, None),
+        ["amy@example.com"],
+        "still created there"
+    );
+    commit(&store, "zoe joins and leaves", |tx| {
+        tx.add_member(GroupId::administrators(one), zoe.id)?;
+        tx.remove_member(GroupId::administrators(one), zoe.id)
+    });
+    assert_eq!(
+        identities(one, None, None),
+        ["adam@example.com", "zoe@example.com"],
+        "leaving a group of the account she was created in keeps her"
+    );
 }
