@@ -37,6 +37,8 @@ label-sign-in = Anmelden
 label-change-password = Kennwort ändern
 label-send-secure-message = Sichere Nachricht senden
 label-register = Registrieren
+label-page-size = Seitengröße
+label-search = Suchen
 
 ## Listen
 
@@ -73,6 +75,7 @@ error-field-invisible-character = Das Feld „{ $field }“ darf weder unsichtba
 error-field-whitespace = Das Feld „{ $field }“ darf keine Leerzeichen enthalten.
 error-field-non-ascii = Das Feld „{ $field }“ darf nur ASCII-Zeichen enthalten; geben Sie eine internationale Domain in ihrer „xn--“-Form ein.
 error-field-not-a-number = Das Feld „{ $field }“ muss eine Zahl mit 1 bis 12 Ziffern enthalten.
+error-field-out-of-range = Das Feld „{ $field }“ muss eine ganze Zahl von { $min } bis { $max } enthalten.
 error-email-at-sign = Das Feld „{ $field }“ muss genau ein @-Zeichen enthalten.
 error-email-local-part = Das Feld „{ $field }“ enthält vor dem @-Zeichen einen ungültigen Teil.
 error-email-domain = Das Feld „{ $field }“ enthält nach dem @-Zeichen eine ungültige Domain.
@@ -109,6 +112,7 @@ error-password-sequential = Das Feld „{ $field }“ darf keine Folge von Buchs
 error-password-account-name = Das Feld „{ $field }“ darf weder der Name des Kontos sein noch ihn enthalten.
 error-group-name-reserved = Das Feld „{ $field }“ ähnelt zu sehr dem Namen der integrierten Gruppe „{ group-account-administrators }“.
 error-sign-in-refused = Die E-Mail-Adresse oder das Kennwort ist falsch, oder dieser Benutzer kann sich derzeit nicht anmelden.
+error-invalid-cursor = Dieser Seitenlink ist nicht mehr gültig. Beginnen Sie wieder mit der ersten Seite.
 error-temporary-password-expired = Dieses temporäre Kennwort ist abgelaufen. Bitten Sie einen Administrator, ein neues festzulegen.
 error-password-change-expired = Mit dieser Anmeldung kann das Kennwort nicht mehr geändert werden: Das Kennwort wurde geändert, es ist zu viel Zeit vergangen, oder die Anmeldung ist gesperrt. Bitte melden Sie sich erneut an.
 error-user-not-found = Kein Benutzer hat die E-Mail-Adresse { $email }.

@@ -37,6 +37,8 @@ label-sign-in = Sign In
 label-change-password = Change Password
 label-send-secure-message = Send Secure Message
 label-register = Register
+label-page-size = Page Size
+label-search = Search
 
 ## Lists
 
@@ -81,6 +83,7 @@ error-field-invisible-character = { $field } must not contain invisible or text-
 error-field-whitespace = { $field } must not contain spaces.
 error-field-non-ascii = { $field } must use only ASCII characters; write an international domain in its xn-- form.
 error-field-not-a-number = { $field } must be a number of 1 to 12 digits.
+error-field-out-of-range = { $field } must be a whole number from { $min } to { $max }.
 error-email-at-sign = { $field } must contain exactly one @.
 error-email-local-part = { $field } has an invalid part before the @.
 error-email-domain = { $field } has an invalid domain after the @.
@@ -117,6 +120,7 @@ error-password-sequential = { $field } must not be a run of letters, digits or k
 error-password-account-name = { $field } must not be or contain the account's name.
 error-group-name-reserved = { $field } is too close to the name of the built-in group { group-account-administrators }.
 error-sign-in-refused = The email address or password is incorrect, or this user cannot sign in right now.
+error-invalid-cursor = This page link is no longer valid. Start again from the first page.
 error-temporary-password-expired = This temporary password has expired. Ask an administrator to set a new one.
 error-password-change-expired = This sign-in can no longer change the password: the password changed, too much time passed, or sign-in is locked. Please sign in again.
 error-user-not-found = No user has the email address { $email }.

@@ -39,6 +39,8 @@ label-sign-in = Se connecter
 label-change-password = Changer le mot de passe
 label-send-secure-message = Envoyer un message sécurisé
 label-register = S'inscrire
+label-page-size = Taille de page
+label-search = Rechercher
 
 ## Listes
 
@@ -84,6 +86,7 @@ error-field-invisible-character = Le champ « { $field } » ne doit contenir n
 error-field-whitespace = Le champ « { $field } » ne doit pas contenir d'espaces.
 error-field-non-ascii = Le champ « { $field } » ne doit contenir que des caractères ASCII ; saisissez un nom de domaine international sous sa forme xn--.
 error-field-not-a-number = Le champ « { $field } » doit contenir un nombre de 1 à 12 chiffres.
+error-field-out-of-range = Le champ « { $field } » doit contenir un nombre entier de { $min } à { $max }.
 error-email-at-sign = Le champ « { $field } » doit contenir exactement un signe @.
 error-email-local-part = Le champ « { $field } » contient une partie non valide avant le signe @.
 error-email-domain = Le champ « { $field } » contient un domaine non valide après le signe @.
@@ -120,6 +123,7 @@ error-password-sequential = Le champ « { $field } » ne doit pas être une su
 error-password-account-name = Le champ « { $field } » ne doit ni être ni contenir le nom du compte.
 error-group-name-reserved = Le champ « { $field } » est trop proche du nom du groupe intégré « { group-account-administrators } ».
 error-sign-in-refused = L'adresse e-mail ou le mot de passe est incorrect, ou cet utilisateur ne peut pas se connecter pour le moment.
+error-invalid-cursor = Ce lien de page n'est plus valide. Recommencez à partir de la première page.
 error-temporary-password-expired = Ce mot de passe temporaire a expiré. Demandez à un administrateur d'en définir un nouveau.
 error-password-change-expired = Cette connexion ne permet plus de changer le mot de passe : le mot de passe a changé, trop de temps s'est écoulé ou la connexion est bloquée. Veuillez vous reconnecter.
 error-user-not-found = Aucun utilisateur n'a l'adresse e-mail { $email }.
