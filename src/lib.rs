@@ -99,9 +99,10 @@ pub mod testing;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use confirmation::{
-    AccountCreated, AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, PasswordChanged,
-    PasswordReset, Registered, RegistrationRevoked, RegistrationsPurged, RemovedFromGroup,
-    SecureMessageSent, SignIn, UserAdded, UserUnlocked,
+    AccountCreated, AddedToGroup, EmailChanged, GroupCreated, GroupDeleted, GroupRenamed,
+    PasswordChanged, PasswordReset, Registered, RegistrationRevoked, RegistrationsPurged,
+    RemovedFromGroup, SecureMessageSent, SignIn, UserAdded, UserDeleted, UserDisabled, UserEnabled,
+    UserRenamed, UserUnlocked,
 };
 pub use credentials::{
     Password, PasswordHash, PasswordHashing, PasswordPolicy, RegistrationToken, SignInPolicy,

@@ -144,6 +144,13 @@ macro_rules! forward_reader {
             > {
                 $inner.registration_by_selector(selector)
             }
+
+            fn active_admin_count(
+                &$this,
+                account: $crate::AccountNumber,
+            ) -> ::core::result::Result<usize, $crate::StoreError> {
+                $inner.active_admin_count(account)
+            }
         }
     };
 }
@@ -267,6 +274,14 @@ macro_rules! forward_writes {
             ) -> ::core::result::Result<u64, $crate::StoreError> {
                 $($before)?
                 $inner.append_audit(record)
+            }
+
+            fn delete_user(
+                &mut $this,
+                id: $crate::UserId,
+            ) -> ::core::result::Result<(), $crate::StoreError> {
+                $($before)?
+                $inner.delete_user(id)
             }
 
             fn commit($this) -> ::core::result::Result<(), $crate::StoreError> {

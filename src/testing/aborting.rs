@@ -225,6 +225,10 @@ impl<W: Transaction> Transaction for AbortingTransaction<'_, W> {
         self.write(|tx| tx.append_audit(record))
     }
 
+    fn delete_user(&mut self, id: UserId) -> Result<(), StoreError> {
+        self.write(|tx| tx.delete_user(id))
+    }
+
     fn commit(self) -> Result<(), StoreError> {
         self.live()?;
         self.inner.commit()

@@ -297,6 +297,20 @@ impl Reader for State {
             })
             .cloned())
     }
+
+    fn active_admin_count(&self, account: AccountNumber) -> Result<usize, StoreError> {
+        Ok(self
+            .group_entry(GroupId::administrators(account))
+            .map_or(0, |group| {
+                group
+                    .members
+                    .slots()
+                    .into_iter()
+                    .filter_map(|slot| self.users.get(slot))
+                    .filter(|user| user.status == UserStatus::Active)
+                    .count()
+            }))
+    }
 }
 
 /// A write transaction of a [`MemoryStore`]: it holds the write lock, and
@@ -528,6 +542,24 @@ impl Transaction for MemoryTransaction<'_> {
             previous_sequence,
         });
         Ok(sequence)
+    }
+
+    fn delete_user(&mut self, id: UserId) -> Result<(), StoreError> {
+        let slot = self.state.users.slot(id).ok_or(StoreError::NotFound)?;
+        let groups = self
+            .state
+            .users
+            .get(slot)
+            .map_or_else(Vec::new, |user| user.groups.as_slice().to_vec());
+        // Each membership is journalled as a removal, so that an undo puts
+        // the user back first and then into each group.
+        for group in groups {
+            self.state.unlink(group, slot, 1);
+            self.undo.push(Undo::RemoveMember(group, slot));
+        }
+        let removed = self.state.users.remove(slot).ok_or(StoreError::NotFound)?;
+        self.undo.push(Undo::DeleteUser(slot, Box::new(removed)));
+        Ok(())
     }
 
     fn commit(mut self) -> Result<(), StoreError> {

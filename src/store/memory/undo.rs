@@ -21,6 +21,8 @@ pub(super) enum Undo {
     DeleteGroup(GroupId, Box<GroupEntry>),
     InsertUser(Slot),
     UpdateUser(Slot, Box<Stored>),
+    /// The user deleted from this slot, to be put back in the same slot.
+    DeleteUser(Slot, Box<Stored>),
     SetSignIn(Slot, Option<Box<SignInState>>),
     PutRegistration {
         identity: Box<str>,
@@ -74,6 +76,7 @@ impl Undo {
             Undo::InsertUser(slot) => {
                 state.users.remove(slot);
             }
+            Undo::DeleteUser(slot, removed) => state.users.restore(slot, *removed),
             Undo::UpdateUser(slot, previous) => {
                 state.users.replace(slot, *previous);
             }

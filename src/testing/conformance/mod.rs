@@ -12,8 +12,9 @@
 //!   records](store::missing), [atomicity](store::atomicity),
 //!   [isolation](store::isolation), [membership](store::membership),
 //!   [audit trail](store::audit), [round trip](store::round_trip),
-//!   [pending registrations](store::registrations) and
-//!   [revisions](store::revisions).
+//!   [pending registrations](store::registrations),
+//!   [revisions](store::revisions) and the user
+//!   [lifecycle](store::lifecycle).
 //! - [`directory`]: checks that run the [`Directory`](crate::Directory)
 //!   over a store: [atomicity](directory::atomicity) of every operation
 //!   when one of its writes fails, and [isolation](directory::isolation)
@@ -187,6 +188,11 @@ macro_rules! __conformance_checks {
                     user_revisions,
                     sign_in_state_leaves_the_revision,
                     group_revisions,
+                }
+                lifecycle {
+                    active_admins_are_counted,
+                    deleted_users_are_gone,
+                    a_dropped_deletion_leaves_everything,
                 }
             }
             directory {
