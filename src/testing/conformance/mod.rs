@@ -18,7 +18,8 @@
 //! - [`directory`]: checks that run the [`Directory`](crate::Directory)
 //!   over a store: [atomicity](directory::atomicity) of every operation
 //!   when one of its writes fails, and [isolation](directory::isolation)
-//!   when two administrators remove each other at the same moment.
+//!   when two administrators remove, disable or delete each other at the
+//!   same moment.
 //!
 //! No check goes on with a transaction after one of its writes failed: a
 //! write that must be refused is the last thing its transaction does, and
@@ -127,7 +128,8 @@ pub mod store;
 mod support;
 
 pub use directory::isolation::{
-    assert_one_mutual_removal_won, last_admin_race, last_admin_race_repeated,
+    Takeaway, assert_one_mutual_removal_won, last_active_admin_race,
+    last_active_admin_race_repeated, last_admin_race, last_admin_race_repeated,
 };
 
 use crate::store::{Store, StoreError};
@@ -201,6 +203,7 @@ macro_rules! __conformance_checks {
                 }
                 isolation {
                     last_admin_race,
+                    last_active_admin_race,
                 }
             }
         }
