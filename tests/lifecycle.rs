@@ -557,6 +557,35 @@ fn r16_holds_in_every_governing_account<S: Store>(make: &dyn Fn() -> S) {
     dir.disable_user(&Actor::Support, BOB).unwrap();
 }
 
+/// A plain user learns nothing about other users: every lifecycle
+/// operation refuses carol before looking the target up, so an unknown
+/// address and a known one get the same refusal (R13).
+fn plain_users_are_refused_before_any_lookup<S: Store>(make: &dyn Fn() -> S) {
+    let dir = setup(make());
+    let before = everything(&dir);
+    for target in [BOB, "nobody@example.com", "alice@example.com"] {
+        let carol = carol(&dir);
+        let results: [Result<(), Error>; 5] = [
+            dir.disable_user(&carol, target).map(drop),
+            dir.enable_user(&carol, target).map(drop),
+            dir.delete_user(&carol, target).map(drop),
+            dir.rename_user(&carol, target, "Eve", "Mallory").map(drop),
+            dir.change_email(&carol, target, "eve@example.com")
+                .map(drop),
+        ];
+        for result in results {
+            assert!(
+                matches!(
+                    result,
+                    Err(Error::Forbidden(Forbidden::NotGoverningAdministrator))
+                ),
+                "{target}: {result:?}"
+            );
+        }
+    }
+    assert_eq!(everything(&dir), before);
+}
+
 macro_rules! on_every_store {
     ($($name:ident),* $(,)?) => {
         mod memory {
@@ -598,4 +627,5 @@ on_every_store!(
     r16_the_last_active_administrator_stays,
     r16_a_disabled_administrator_does_not_count,
     r16_holds_in_every_governing_account,
+    plain_users_are_refused_before_any_lookup,
 );
