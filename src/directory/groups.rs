@@ -6,6 +6,7 @@ use crate::confirmation::{
 };
 use crate::directory::Directory;
 use crate::directory::access::{authorize, authorized_group, ensure_may_join};
+use crate::directory::lifecycle::active_admin_count;
 use crate::error::Error;
 use crate::input::Field;
 use crate::model::{
@@ -93,7 +94,7 @@ impl<S: Store> Directory<S> {
             // away can leave none.
             if found.is_built_in()
                 && tx.is_active_admin(group.account, id)?
-                && tx.active_admin_count(group.account)? <= 1
+                && active_admin_count(tx, group.account)? <= 1
             {
                 return Err(Error::LastAdministrator {
                     email: email.clone(),

@@ -20,7 +20,7 @@ use crate::directory::Directory;
 use crate::directory::access::{GovernedUser, authorized_user};
 use crate::error::Error;
 use crate::input::Field;
-use crate::model::{Action, Actor, Email, GroupId, Name, User, UserStatus};
+use crate::model::{AccountNumber, Action, Actor, Email, GroupId, Name, User, UserStatus};
 use crate::store::{Reader, Store, StoreError};
 
 impl<S: Store> Directory<S> {
@@ -259,7 +259,7 @@ pub(super) fn ensure_not_last_active_admin(reader: &dyn Reader, user: &User) -> 
     }
     for group in reader.user_groups(user.id)? {
         if group.number == GroupId::ADMINISTRATORS_NUMBER
-            && reader.active_admin_count(group.account)? <= 1
+            && active_admin_count(reader, group.account)? <= 1
         {
             return Err(Error::LastActiveAdministrator {
                 email: user.email.clone(),
@@ -268,4 +268,145 @@ pub(super) fn ensure_not_last_active_admin(reader: &dyn Reader, user: &User) -> 
         }
     }
     Ok(())
+}
+
+/// How many active administrators `account` has (R16), from
+/// [`Reader::active_admin_count`]; a store written before that method
+/// (which answers [`StoreError::Unsupported`]) is asked member by member,
+/// so that removing an administrator keeps working on it.
+pub(super) fn active_admin_count(
+    reader: &dyn Reader,
+    account: AccountNumber,
+) -> Result<usize, Error> {
+    match reader.active_admin_count(account) {
+        Err(StoreError::Unsupported { .. }) => {
+            let mut count = 0;
+            for member in reader.members(GroupId::administrators(account))? {
+                if reader.is_active_admin(account, member.id)? {
+                    count += 1;
+                }
+            }
+            Ok(count)
+        }
+        answer => Ok(answer?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+    use crate::model::{
+        Account, AuditEntry, Group, GroupSummary, PendingRegistration, UserBrief, UserId, UserRef,
+    };
+    use crate::store::{MemoryStore, Store, Transaction};
+    use crate::testing::fixtures::{account, user};
+
+    /// A reader written before `active_admin_count`: it has only the
+    /// required methods, so it answers `Unsupported` for the count.
+    struct Older<R>(R);
+
+    impl<R: Reader> Reader for Older<R> {
+        fn account(&self, number: AccountNumber) -> Result<Option<Account>, StoreError> {
+            self.0.account(number)
+        }
+        fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+            self.0.user(id)
+        }
+        fn user_id(&self, email: &Email) -> Result<Option<UserId>, StoreError> {
+            self.0.user_id(email)
+        }
+        fn user_brief(&self, id: UserId) -> Result<Option<UserBrief>, StoreError> {
+            self.0.user_brief(id)
+        }
+        fn is_active_admin(&self, a: AccountNumber, user: UserId) -> Result<bool, StoreError> {
+            self.0.is_active_admin(a, user)
+        }
+        fn group(&self, id: GroupId) -> Result<Option<Group>, StoreError> {
+            self.0.group(id)
+        }
+        fn groups(&self, a: AccountNumber) -> Result<Vec<GroupSummary>, StoreError> {
+            self.0.groups(a)
+        }
+        fn is_member(&self, group: GroupId, user: UserId) -> Result<bool, StoreError> {
+            self.0.is_member(group, user)
+        }
+        fn member_count(&self, group: GroupId) -> Result<usize, StoreError> {
+            self.0.member_count(group)
+        }
+        fn members(&self, group: GroupId) -> Result<Vec<UserRef>, StoreError> {
+            self.0.members(group)
+        }
+        fn user_groups(&self, user: UserId) -> Result<Vec<GroupId>, StoreError> {
+            self.0.user_groups(user)
+        }
+        fn audit(&self, a: AccountNumber, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+            self.0.audit(a, limit)
+        }
+        fn registration(
+            &self,
+            email: &Email,
+            a: AccountNumber,
+        ) -> Result<Option<PendingRegistration>, StoreError> {
+            self.0.registration(email, a)
+        }
+        fn registrations(&self, email: &Email) -> Result<Vec<PendingRegistration>, StoreError> {
+            self.0.registrations(email)
+        }
+        fn expired_registrations(
+            &self,
+            now: DateTime<Utc>,
+            limit: usize,
+        ) -> Result<Vec<PendingRegistration>, StoreError> {
+            self.0.expired_registrations(now, limit)
+        }
+        fn registration_by_selector(
+            &self,
+            selector: &str,
+        ) -> Result<Option<PendingRegistration>, StoreError> {
+            self.0.registration_by_selector(selector)
+        }
+    }
+
+    /// R16 still holds on a store that does not know `active_admin_count`:
+    /// the directory counts the active members one by one, and agrees with
+    /// the stores that do.
+    #[test]
+    fn an_older_store_is_counted_member_by_member() {
+        let store = MemoryStore::new();
+        let one = account(1);
+        let admins = GroupId::administrators(one.number);
+        let (ann, mut bob) = (user("ann@example.com"), user("bob@example.com"));
+        let mut tx = store.begin_write().unwrap();
+        tx.insert_account(&one).unwrap();
+        tx.insert_group(
+            one.number,
+            &crate::model::GroupName::AccountAdministrators,
+            one.created_at,
+        )
+        .unwrap();
+        tx.insert_user(&ann).unwrap();
+        bob.status = UserStatus::Disabled;
+        tx.insert_user(&bob).unwrap();
+        tx.add_member(admins, ann.id).unwrap();
+        tx.add_member(admins, bob.id).unwrap();
+        tx.commit().unwrap();
+        let older = Older(store.begin_read().unwrap());
+        assert!(matches!(
+            older.active_admin_count(one.number),
+            Err(StoreError::Unsupported { .. })
+        ));
+        assert_eq!(active_admin_count(&older, one.number).unwrap(), 1);
+        assert_eq!(
+            active_admin_count(&store.begin_read().unwrap(), one.number).unwrap(),
+            1
+        );
+        let refused = ensure_not_last_active_admin(&older, &ann);
+        assert!(matches!(
+            refused,
+            Err(Error::LastActiveAdministrator { account, .. }) if account == one.number
+        ));
+        assert!(ensure_not_last_active_admin(&older, &bob).is_ok());
+    }
 }
