@@ -37,6 +37,9 @@ label-sign-in = Anmelden
 label-change-password = Kennwort ändern
 label-send-secure-message = Sichere Nachricht senden
 label-register = Registrieren
+label-disable-user = Benutzer deaktivieren
+label-enable-user = Benutzer aktivieren
+label-delete-user = Benutzer löschen
 
 ## Listen
 

@@ -37,6 +37,9 @@ label-sign-in = Sign In
 label-change-password = Change Password
 label-send-secure-message = Send Secure Message
 label-register = Register
+label-disable-user = Disable User
+label-enable-user = Enable User
+label-delete-user = Delete User
 
 ## Lists
 

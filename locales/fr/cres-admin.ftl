@@ -39,6 +39,9 @@ label-sign-in = Se connecter
 label-change-password = Changer le mot de passe
 label-send-secure-message = Envoyer un message sécurisé
 label-register = S'inscrire
+label-disable-user = Désactiver l'utilisateur
+label-enable-user = Réactiver l'utilisateur
+label-delete-user = Supprimer l'utilisateur
 
 ## Listes
 

@@ -57,6 +57,12 @@ pub enum Label {
     SendSecureMessage,
     /// "Register"
     Register,
+    /// "Disable User"
+    DisableUser,
+    /// "Enable User"
+    EnableUser,
+    /// "Delete User"
+    DeleteUser,
 }
 
 impl Label {

@@ -432,9 +432,12 @@ mod tests {
             Label::ChangePassword => 22,
             Label::SendSecureMessage => 23,
             Label::Register => 24,
+            Label::DisableUser => 25,
+            Label::EnableUser => 26,
+            Label::DeleteUser => 27,
         }
     }
-    const LABEL_VARIANTS: usize = 25;
+    const LABEL_VARIANTS: usize = 28;
 
     /// The shared catalogue must sample every variant: a new one fails to
     /// compile in the matches above until it is numbered, and fails here
