@@ -1,8 +1,11 @@
 //! Model-based property tests: random sequences of every operation, by
 //! several actors in several accounts, run both against a store and against
-//! a small reference model of the rules (R1–R15). After every step the
+//! a small reference model of the rules (R1–R16). After every step the
 //! answer, the observable state, the audit entries appended and the
-//! invariants must agree.
+//! invariants must agree. Disabling and enabling users are modelled with
+//! what they touch (sign-in, tickets, the links a disabled user sent, who
+//! counts as an administrator), and so is R16: an account that has had an
+//! active administrator never has none.
 //!
 //! The model knows users by email identity; the store knows them by id, and
 //! an address leads to the id. The harness keeps the id each creation
@@ -28,7 +31,7 @@ use cres_admin::{
     AccountNumber, Action, Actor, ActorRecord, AddUserForm, AuditEntry, Clock, Directory, Email,
     Error, FixedClock, GroupId, GroupName, Localize, MemoryStore, Password, PasswordChangeTicket,
     PasswordChosenBy, RegistrationForm, RegistrationToken, SecureMessageSent, SignIn, SignInPolicy,
-    SignInSource, Store, StoreError, Throttle, User, UserId, UserRef,
+    SignInSource, Store, StoreError, Throttle, User, UserId, UserRef, UserStatus,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -223,6 +226,14 @@ enum Op {
     PurgeExpiredRegistrations {
         actor: Who,
     },
+    DisableUser {
+        actor: Who,
+        user: Addr,
+    },
+    EnableUser {
+        actor: Who,
+        user: Addr,
+    },
     AdvanceClock {
         seconds: i64,
     },
@@ -320,6 +331,8 @@ fn op() -> impl Strategy<Value = Op> {
         }),
         1 => prop_oneof![3 => Just(Who::Support), 1 => who()]
             .prop_map(|actor| Op::PurgeExpiredRegistrations { actor }),
+        1 => (who(), addr()).prop_map(|(actor, user)| Op::DisableUser { actor, user }),
+        1 => (who(), addr()).prop_map(|(actor, user)| Op::EnableUser { actor, user }),
         3 => prop_oneof![
             Just(30),
             Just(120),
@@ -438,6 +451,12 @@ enum Did {
     RegistrationsPurged {
         count: u64,
     },
+    UserDisabled {
+        email: String,
+    },
+    UserEnabled {
+        email: String,
+    },
 }
 
 /// One audit entry: when, who, what.
@@ -542,7 +561,7 @@ struct ModelAccount {
     groups: BTreeMap<u32, ModelGroup>,
     next_group: u32,
     audit: Vec<Event>,
-    /// Its administrators group has had a member: from then on, it always has one.
+    /// It has had an active administrator: from then on, it always has one (R16).
     bootstrapped: bool,
 }
 
@@ -568,6 +587,8 @@ struct ModelUser {
     set_at: DateTime<Utc>,
     chosen_by: Chooser,
     sign_in: ModelSignIn,
+    /// Disabled by an administrator: cannot sign in, administers nothing.
+    disabled: bool,
 }
 
 /// What a password change ticket proved: a credential and its password,
@@ -584,6 +605,9 @@ struct ModelTicket {
 struct ModelRegistration {
     /// The index of the working token among those issued to the address.
     token: usize,
+    /// The user who sent it (by identity), or none for Support: the link
+    /// works only while they are an active user.
+    sender: Option<String>,
     expires_at: DateTime<Utc>,
 }
 
@@ -658,11 +682,13 @@ impl Model {
             set_at: self.now,
             chosen_by,
             sign_in: ModelSignIn::default(),
+            disabled: false,
         }
     }
 
+    /// An *active* administrator (R16).
     fn is_admin(&self, account: u64, email: &str) -> bool {
-        self.users.contains_key(email)
+        self.users.get(email).is_some_and(|u| !u.disabled)
             && self
                 .accounts
                 .get(&account)
@@ -744,6 +770,10 @@ impl Model {
         let Some(user) = self.users.get_mut(&email) else {
             return Err("error-sign-in-refused");
         };
+        if user.disabled {
+            // Refused before anything is counted.
+            return Err("error-sign-in-refused");
+        }
         let state = &mut user.sign_in;
         state.user.decay(now, policy.failure_window);
         for throttle in state.sources.values_mut() {
@@ -824,6 +854,7 @@ impl Model {
                 .get(&ticket.source)
                 .is_some_and(|t| t.locked(now));
         if user.credential != ticket.credential
+            || user.disabled
             || locked
             || now >= ticket.issued_at + policy.ticket_lifetime
         {
@@ -852,6 +883,20 @@ impl Model {
     /// Applies `op` as the rules say, and returns what it should answer;
     /// `None` when the operation cannot be tried (no ticket to present).
     fn apply(&mut self, op: &Op) -> Option<Outcome> {
+        let outcome = self.apply_rules(op);
+        let active: Vec<u64> = self
+            .accounts
+            .keys()
+            .copied()
+            .filter(|number| self.active_admins(*number) > 0)
+            .collect();
+        for number in active {
+            self.accounts.get_mut(&number).unwrap().bootstrapped = true;
+        }
+        outcome
+    }
+
+    fn apply_rules(&mut self, op: &Op) -> Option<Outcome> {
         Some(match *op {
             Op::CreateAccount { actor, account } => self.create_account(actor, ACCOUNTS[account]),
             Op::AddUser {
@@ -913,6 +958,8 @@ impl Model {
                 recipient,
             } => self.revoke_registration(actor, ACCOUNTS[account], recipient),
             Op::PurgeExpiredRegistrations { actor } => self.purge_expired_registrations(actor),
+            Op::DisableUser { actor, user } => self.disable_user(actor, user),
+            Op::EnableUser { actor, user } => self.enable_user(actor, user),
             Op::AdvanceClock { seconds } => {
                 self.now += TimeDelta::seconds(seconds);
                 Ok("clock-advanced")
@@ -1007,7 +1054,6 @@ impl Model {
         let target = account.groups.get_mut(&group.number).unwrap();
         target.members.insert(email.clone());
         target.revision += 1;
-        account.bootstrapped |= group.number == 1;
         let did = Did::MemberAdded {
             number: group.number,
             email,
@@ -1022,10 +1068,15 @@ impl Model {
         if !found.members.contains(&email) {
             return Err("error-not-a-member");
         }
-        if group.number == 1 && found.members.len() <= 1 {
+        // R16: only active administrators count, and only taking one away
+        // can leave none.
+        let account_number = ACCOUNTS[group.account];
+        if group.number == 1
+            && !self.users[&email].disabled
+            && self.active_admins(account_number) <= 1
+        {
             return Err("error-last-administrator");
         }
-        let account_number = ACCOUNTS[group.account];
         let account = self.accounts.get_mut(&account_number).unwrap();
         let target = account.groups.get_mut(&group.number).unwrap();
         target.members.remove(&email);
@@ -1036,6 +1087,46 @@ impl Model {
         };
         self.record(account_number, actor.record(), did);
         Ok("member-removed")
+    }
+
+    /// How many active members the account's *Account Administrators* has.
+    fn active_admins(&self, account: u64) -> usize {
+        self.accounts[&account]
+            .administrators()
+            .iter()
+            .filter(|email| !self.users[*email].disabled)
+            .count()
+    }
+
+    /// R13, R16: disabling the last active administrator of any account is
+    /// refused; disabling a disabled user changes nothing.
+    fn disable_user(&mut self, actor: Who, addr: Addr) -> Outcome {
+        let governing = self.authorized_user(actor, addr)?;
+        let email = addr.identity();
+        if self.users[&email].disabled {
+            return Ok("user-disabled");
+        }
+        let last = self.accounts.iter().any(|(number, account)| {
+            account.administrators().contains(&email) && self.active_admins(*number) <= 1
+        });
+        if last {
+            return Err("error-last-active-administrator");
+        }
+        self.users.get_mut(&email).unwrap().disabled = true;
+        self.record_in_each(&governing, &actor.record(), &Did::UserDisabled { email });
+        Ok("user-disabled")
+    }
+
+    /// R13: enabling an active user changes nothing.
+    fn enable_user(&mut self, actor: Who, addr: Addr) -> Outcome {
+        let governing = self.authorized_user(actor, addr)?;
+        let email = addr.identity();
+        let user = self.users.get_mut(&email).unwrap();
+        if user.disabled {
+            user.disabled = false;
+            self.record_in_each(&governing, &actor.record(), &Did::UserEnabled { email });
+        }
+        Ok("user-enabled")
     }
 
     fn create_group(&mut self, actor: Who, account_number: u64, name: &str) -> Outcome {
@@ -1137,7 +1228,7 @@ impl Model {
     /// R8, R14: replaces only this account's registration of the address.
     fn send_secure_message(&mut self, sender: Who, account: u64, recipient: Addr) -> Outcome {
         let created_here = matches!(sender, Who::User(addr)
-            if self.users.get(&addr.identity()).is_some_and(|u| u.created_in == account));
+            if self.users.get(&addr.identity()).is_some_and(|u| u.created_in == account && !u.disabled));
         if !created_here {
             self.authorize(sender, account)
                 .map_err(|error| match error {
@@ -1152,6 +1243,10 @@ impl Model {
         let issued = self.tokens_issued.entry(email.clone()).or_default();
         let registration = ModelRegistration {
             token: *issued,
+            sender: match sender {
+                Who::Support => None,
+                Who::User(addr) => Some(addr.identity()),
+            },
             expires_at: self.now + REGISTRATION_LIFETIME,
         };
         *issued += 1;
@@ -1188,6 +1283,12 @@ impl Model {
             .find(|((invited, _), r)| *invited == email && Some(r.token) == presented)
             .map(|((_, account), r)| (*account, r))
             .ok_or("error-registration-refused")?;
+        // A link its sender no longer vouches for (disabled) is dead.
+        if let Some(sender) = &registration.sender {
+            if self.users.get(sender).is_none_or(|u| u.disabled) {
+                return Err("error-registration-refused");
+            }
+        }
         if self.now >= registration.expires_at {
             return Err("error-registration-expired");
         }
@@ -1277,6 +1378,7 @@ impl Model {
                     set_at: u.set_at,
                     chosen_by: u.chosen_by.clone(),
                     sign_in: u.sign_in.clone(),
+                    disabled: u.disabled,
                 })
                 .collect(),
             registrations: self
@@ -1302,6 +1404,7 @@ struct WorldUser {
     set_at: DateTime<Utc>,
     chosen_by: Chooser,
     sign_in: ModelSignIn,
+    disabled: bool,
 }
 
 /// A group as observed: number, name, member identities, revision.
@@ -1426,6 +1529,8 @@ fn event(entry: &AuditEntry, ids: &Ids) -> Event {
         Action::RegistrationEnded { email } => Did::RegistrationEnded { email: id(email) },
         Action::RegistrationRevoked { email } => Did::RegistrationRevoked { email: id(email) },
         Action::RegistrationsPurged { count } => Did::RegistrationsPurged { count: *count },
+        Action::UserDisabled { user } => Did::UserDisabled { email: who(user) },
+        Action::UserEnabled { user } => Did::UserEnabled { email: who(user) },
         other => panic!("an action the model does not know: {other:?}"),
     };
     Event {
@@ -1654,6 +1759,7 @@ fn world_user<S: Store>(
             user: throttled(&user.sign_in.user),
             sources,
         },
+        disabled: user.status == UserStatus::Disabled,
     })
 }
 
@@ -1868,6 +1974,12 @@ impl<S: Store> Harness<S> {
             Op::PurgeExpiredRegistrations { actor } => {
                 answer(dir.purge_expired_registrations(&as_actor(actor)))
             }
+            Op::DisableUser { actor, user } => {
+                answer(dir.disable_user(&as_actor(actor), &user.typed()))
+            }
+            Op::EnableUser { actor, user } => {
+                answer(dir.enable_user(&as_actor(actor), &user.typed()))
+            }
             Op::AdvanceClock { seconds } => {
                 self.clock.advance(TimeDelta::seconds(seconds));
                 Ok("clock-advanced")
@@ -1954,9 +2066,13 @@ fn check_sequence<S: Store>(store: S, ops: &[Op]) -> Result<(), TestCaseError> {
         );
         for (number, groups) in &after.accounts {
             let bootstrapped = model.accounts[number].bootstrapped;
+            let active = groups[0]
+                .2
+                .iter()
+                .any(|email| after.users.iter().any(|u| u.email == *email && !u.disabled));
             prop_assert!(
-                !bootstrapped || !groups[0].2.is_empty(),
-                "step {}: account {} has no administrator",
+                !bootstrapped || active,
+                "step {}: account {} has no active administrator (R16)",
                 step,
                 number
             );
@@ -2073,12 +2189,45 @@ fn sequences() -> impl Strategy<Value = Vec<Op>> {
             n
         ]
     });
-    let step = prop_oneof![20 => op().prop_map(|op| vec![op]), 1 => burst];
+    // R16: a second administrator of account 100 or 200, then one of the
+    // two disabled and the other taken away, so that a disabled member
+    // sits beside the last active one.
+    let last_active = (0..2usize, addr(), who(), who(), any::<bool>()).prop_map(
+        |(account, user, disabler, remover, first_goes)| {
+            let admins = GroupRef { account, number: 1 };
+            let first = Addr {
+                index: account,
+                shouting: false,
+            };
+            let (disabled, removed) = if first_goes {
+                (first, user)
+            } else {
+                (user, first)
+            };
+            vec![
+                Op::AddToGroup {
+                    actor: Who::Support,
+                    group: admins,
+                    user,
+                },
+                Op::DisableUser {
+                    actor: disabler,
+                    user: disabled,
+                },
+                Op::RemoveFromGroup {
+                    actor: remover,
+                    group: admins,
+                    user: removed,
+                },
+            ]
+        },
+    );
+    let step = prop_oneof![20 => op().prop_map(|op| vec![op]), 1 => burst, 1 => last_active];
     prop::collection::vec(step, 1..48).prop_map(|steps| steps.concat())
 }
 
 /// Everything the model can answer: the sequences must reach each of them.
-const OUTCOMES: [Outcome; 39] = [
+const OUTCOMES: [Outcome; 42] = [
     Ok("account-created"),
     Ok("user-added"),
     Ok("member-added"),
@@ -2098,6 +2247,8 @@ const OUTCOMES: [Outcome; 39] = [
     Ok("registration-revoked"),
     Ok("registrations-purged"),
     Ok("clock-advanced"),
+    Ok("user-disabled"),
+    Ok("user-enabled"),
     Err("error-support-only"),
     Err("error-account-exists"),
     Err("error-account-not-found"),
@@ -2115,6 +2266,7 @@ const OUTCOMES: [Outcome; 39] = [
     Err("error-not-a-member"),
     Err("error-built-in-group"),
     Err("error-last-administrator"),
+    Err("error-last-active-administrator"),
     Err("error-sign-in-refused"),
     Err("error-registration-refused"),
     Err("error-registration-not-found"),
@@ -2134,6 +2286,8 @@ struct Reached {
     ended_by_adding: usize,
     purged: usize,
     unlocked: usize,
+    /// Removals refused because the only other administrators are disabled (R16).
+    last_active_removals: usize,
 }
 
 #[test]
@@ -2146,7 +2300,20 @@ fn the_sequences_reach_every_outcome_and_lock_outs() {
         let mut model = Model::new();
         for op in bootstrap().iter().chain(&ops) {
             let lengths = model.audit_lengths();
-            seen.extend(model.apply(op));
+            let members = match op {
+                Op::RemoveFromGroup { group, .. } => model
+                    .accounts
+                    .get(&ACCOUNTS[group.account])
+                    .map_or(0, |a| a.administrators().len()),
+                _ => 0,
+            };
+            let outcome = model.apply(op);
+            if let (Op::RemoveFromGroup { group, .. }, Some(Err("error-last-administrator"))) =
+                (op, outcome)
+            {
+                reached.last_active_removals += usize::from(group.number == 1 && members > 1);
+            }
+            seen.extend(outcome);
             let new = model_appended(&model, &lengths);
             reached.cross_account += usize::from(new.len() > 1);
             let locks = new
@@ -2196,6 +2363,7 @@ fn the_sequences_reach_every_outcome_and_lock_outs() {
         ended_by_adding,
         purged,
         unlocked,
+        last_active_removals,
     } = reached;
     assert!(source_locks >= 50, "{reached:?}");
     for count in [
@@ -2206,6 +2374,7 @@ fn the_sequences_reach_every_outcome_and_lock_outs() {
         ended_by_adding,
         purged,
         unlocked,
+        last_active_removals,
     ] {
         assert!(count >= 3, "{reached:?}");
     }
