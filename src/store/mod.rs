@@ -40,7 +40,7 @@
 //!   [`Transaction::update_user`] stores the user with its stored revision
 //!   plus one; [`Transaction::set_sign_in_state`] leaves it; renaming a
 //!   group, and adding or removing one of its members, add one to the
-//!   group's.
+//!   group's; deleting a user adds one to each group they leave.
 //! - **Group numbers** are given per account in creation order, starting at
 //!   1 (so the first group of an account is [`GroupId::administrators`]),
 //!   and never reused after a deletion. When an account has used every
