@@ -60,6 +60,11 @@ fn reserved(name: &str) -> Result<(), &'static str> {
     }
 }
 /// Every password a user can hold: new users get the first, registrants the second.
+/// The names a user may be given by `rename_user`; the first are those
+/// *Add User* gives in the harness.
+const NAMES: [(&str, &str); 3] = [("Bob", "Builder"), ("Robert", "Lee"), ("Zoë", "Łukasz")];
+/// The names *Register* gives in the harness.
+const REGISTERED_NAMES: (&str, &str) = ("Carol", "Jones");
 const PASSWORDS: [&str; 3] = ["Temp-Pass-2026", "Perm-Pass-2027", "Next-Pass-2028"];
 const WRONG_PASSWORD: &str = "Wrong-Pass-2029";
 /// Group numbers tried: the built-in group, groups that may exist, and beyond.
@@ -234,6 +239,11 @@ enum Op {
         actor: Who,
         user: Addr,
     },
+    RenameUser {
+        actor: Who,
+        user: Addr,
+        names: usize,
+    },
     AdvanceClock {
         seconds: i64,
     },
@@ -333,6 +343,9 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|actor| Op::PurgeExpiredRegistrations { actor }),
         1 => (who(), addr()).prop_map(|(actor, user)| Op::DisableUser { actor, user }),
         1 => (who(), addr()).prop_map(|(actor, user)| Op::EnableUser { actor, user }),
+        1 => (who(), addr(), 0..NAMES.len()).prop_map(|(actor, user, names)| {
+            Op::RenameUser { actor, user, names }
+        }),
         3 => prop_oneof![
             Just(30),
             Just(120),
@@ -456,6 +469,11 @@ enum Did {
     },
     UserEnabled {
         email: String,
+    },
+    UserRenamed {
+        email: String,
+        from: (String, String),
+        to: (String, String),
     },
 }
 
@@ -589,6 +607,8 @@ struct ModelUser {
     sign_in: ModelSignIn,
     /// Disabled by an administrator: cannot sign in, administers nothing.
     disabled: bool,
+    /// First and last name.
+    names: (&'static str, &'static str),
 }
 
 /// What a password change ticket proved: a credential and its password,
@@ -672,6 +692,7 @@ impl Model {
         password: usize,
         temporary: bool,
         chosen_by: Chooser,
+        names: (&'static str, &'static str),
     ) -> ModelUser {
         self.next_credential += 1;
         ModelUser {
@@ -683,6 +704,7 @@ impl Model {
             chosen_by,
             sign_in: ModelSignIn::default(),
             disabled: false,
+            names,
         }
     }
 
@@ -960,6 +982,7 @@ impl Model {
             Op::PurgeExpiredRegistrations { actor } => self.purge_expired_registrations(actor),
             Op::DisableUser { actor, user } => self.disable_user(actor, user),
             Op::EnableUser { actor, user } => self.enable_user(actor, user),
+            Op::RenameUser { actor, user, names } => self.rename_user(actor, user, names),
             Op::AdvanceClock { seconds } => {
                 self.now += TimeDelta::seconds(seconds);
                 Ok("clock-advanced")
@@ -1013,7 +1036,7 @@ impl Model {
                 account,
             },
         };
-        let user = self.new_user(account, 0, temporary, chosen_by);
+        let user = self.new_user(account, 0, temporary, chosen_by, NAMES[0]);
         self.users.insert(email.clone(), user);
         let added = Did::UserAdded {
             email: email.clone(),
@@ -1115,6 +1138,24 @@ impl Model {
         self.users.get_mut(&email).unwrap().disabled = true;
         self.record_in_each(&governing, &actor.record(), &Did::UserDisabled { email });
         Ok("user-disabled")
+    }
+
+    /// R13: the same names again change nothing.
+    fn rename_user(&mut self, actor: Who, addr: Addr, names: usize) -> Outcome {
+        let governing = self.authorized_user(actor, addr)?;
+        let email = addr.identity();
+        let user = self.users.get_mut(&email).unwrap();
+        let to = NAMES[names];
+        if user.names != to {
+            let from = std::mem::replace(&mut user.names, to);
+            let did = Did::UserRenamed {
+                email,
+                from: (from.0.to_owned(), from.1.to_owned()),
+                to: (to.0.to_owned(), to.1.to_owned()),
+            };
+            self.record_in_each(&governing, &actor.record(), &did);
+        }
+        Ok("user-renamed")
     }
 
     /// R13: enabling an active user changes nothing.
@@ -1295,7 +1336,7 @@ impl Model {
         if self.users.contains_key(&email) {
             return Err("error-registration-refused");
         }
-        let user = self.new_user(account, 1, false, Chooser::User);
+        let user = self.new_user(account, 1, false, Chooser::User, REGISTERED_NAMES);
         self.users.insert(email.clone(), user);
         let ended: Vec<u64> = self
             .registrations
@@ -1379,6 +1420,7 @@ impl Model {
                     chosen_by: u.chosen_by.clone(),
                     sign_in: u.sign_in.clone(),
                     disabled: u.disabled,
+                    names: (u.names.0.to_owned(), u.names.1.to_owned()),
                 })
                 .collect(),
             registrations: self
@@ -1405,6 +1447,7 @@ struct WorldUser {
     chosen_by: Chooser,
     sign_in: ModelSignIn,
     disabled: bool,
+    names: (String, String),
 }
 
 /// A group as observed: number, name, member identities, revision.
@@ -1531,6 +1574,17 @@ fn event(entry: &AuditEntry, ids: &Ids) -> Event {
         Action::RegistrationsPurged { count } => Did::RegistrationsPurged { count: *count },
         Action::UserDisabled { user } => Did::UserDisabled { email: who(user) },
         Action::UserEnabled { user } => Did::UserEnabled { email: who(user) },
+        Action::UserRenamed {
+            user,
+            from_first,
+            from_last,
+            to_first,
+            to_last,
+        } => Did::UserRenamed {
+            email: who(user),
+            from: (from_first.to_string(), from_last.to_string()),
+            to: (to_first.to_string(), to_last.to_string()),
+        },
         other => panic!("an action the model does not know: {other:?}"),
     };
     Event {
@@ -1760,6 +1814,10 @@ fn world_user<S: Store>(
             sources,
         },
         disabled: user.status == UserStatus::Disabled,
+        names: (
+            user.first_name.as_str().to_owned(),
+            user.last_name.as_str().to_owned(),
+        ),
     })
 }
 
@@ -1833,7 +1891,7 @@ impl<S: Store> Harness<S> {
         let dir = &self.dir;
         let account_number = |index: usize| AccountNumber::new(ACCOUNTS[index]);
         let new_user = |user: Addr, temporary: bool| {
-            AddUserForm::new(user.typed(), "Bob", "Builder", pw(PASSWORDS[0]))
+            AddUserForm::new(user.typed(), NAMES[0].0, NAMES[0].1, pw(PASSWORDS[0]))
                 .enforce_password_expiration(temporary)
         };
         let as_actor = |who: Who| actor_of(&self.dir, &self.ids, who);
@@ -1955,7 +2013,8 @@ impl<S: Store> Harness<S> {
                     Some(index) => issued.expect("issued tokens")[index].as_str(),
                     None => FORGED_TOKEN,
                 };
-                let form = RegistrationForm::new("Carol", "Jones", pw(PASSWORDS[1]));
+                let form =
+                    RegistrationForm::new(REGISTERED_NAMES.0, REGISTERED_NAMES.1, pw(PASSWORDS[1]));
                 let result = dir.register(presented, &form);
                 if let Ok(registered) = &result {
                     self.ids.insert(recipient.identity(), registered.user.id);
@@ -1979,6 +2038,10 @@ impl<S: Store> Harness<S> {
             }
             Op::EnableUser { actor, user } => {
                 answer(dir.enable_user(&as_actor(actor), &user.typed()))
+            }
+            Op::RenameUser { actor, user, names } => {
+                let (first, last) = NAMES[names];
+                answer(dir.rename_user(&as_actor(actor), &user.typed(), first, last))
             }
             Op::AdvanceClock { seconds } => {
                 self.clock.advance(TimeDelta::seconds(seconds));
@@ -2227,7 +2290,7 @@ fn sequences() -> impl Strategy<Value = Vec<Op>> {
 }
 
 /// Everything the model can answer: the sequences must reach each of them.
-const OUTCOMES: [Outcome; 42] = [
+const OUTCOMES: [Outcome; 43] = [
     Ok("account-created"),
     Ok("user-added"),
     Ok("member-added"),
@@ -2249,6 +2312,7 @@ const OUTCOMES: [Outcome; 42] = [
     Ok("clock-advanced"),
     Ok("user-disabled"),
     Ok("user-enabled"),
+    Ok("user-renamed"),
     Err("error-support-only"),
     Err("error-account-exists"),
     Err("error-account-not-found"),
