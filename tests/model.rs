@@ -5,7 +5,10 @@
 //! invariants must agree. Disabling and enabling users are modelled with
 //! what they touch (sign-in, tickets, the links a disabled user sent, who
 //! counts as an administrator), and so is R16: an account that has had an
-//! active administrator never has none.
+//! active administrator never has none. Renaming a user and changing their
+//! email are modelled too; a changed email takes the user's id, groups,
+//! ticket and history to the new address. (Deleting a user is not: see
+//! tests/lifecycle.rs.)
 //!
 //! The model knows users by email identity; the store knows them by id, and
 //! an address leads to the id. The harness keeps the id each creation
@@ -244,6 +247,12 @@ enum Op {
         user: Addr,
         names: usize,
     },
+    /// Never to the same identity (that is tried by tests/lifecycle.rs).
+    ChangeEmail {
+        actor: Who,
+        user: Addr,
+        to: Addr,
+    },
     AdvanceClock {
         seconds: i64,
     },
@@ -345,6 +354,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (who(), addr()).prop_map(|(actor, user)| Op::EnableUser { actor, user }),
         1 => (who(), addr(), 0..NAMES.len()).prop_map(|(actor, user, names)| {
             Op::RenameUser { actor, user, names }
+        }),
+        1 => (who(), addr(), recipient()).prop_map(|(actor, user, to)| {
+            Op::ChangeEmail { actor, user, to }
         }),
         3 => prop_oneof![
             Just(30),
@@ -474,6 +486,10 @@ enum Did {
         email: String,
         from: (String, String),
         to: (String, String),
+    },
+    EmailChanged {
+        from: String,
+        to: String,
     },
 }
 
@@ -983,6 +999,12 @@ impl Model {
             Op::DisableUser { actor, user } => self.disable_user(actor, user),
             Op::EnableUser { actor, user } => self.enable_user(actor, user),
             Op::RenameUser { actor, user, names } => self.rename_user(actor, user, names),
+            Op::ChangeEmail { actor, user, to } => {
+                if user.identity() == to.identity() {
+                    return None;
+                }
+                self.change_email(actor, user, to)
+            }
             Op::AdvanceClock { seconds } => {
                 self.now += TimeDelta::seconds(seconds);
                 Ok("clock-advanced")
@@ -1138,6 +1160,64 @@ impl Model {
         self.users.get_mut(&email).unwrap().disabled = true;
         self.record_in_each(&governing, &actor.record(), &Did::UserDisabled { email });
         Ok("user-disabled")
+    }
+
+    /// R4, R13, R14: the new address must be no one's; another account's
+    /// valid invitation of it refuses the change, a governing account's
+    /// ends. The user keeps everything, under the new address.
+    fn change_email(&mut self, actor: Who, addr: Addr, to: Addr) -> Outcome {
+        let governing = self.authorized_user(actor, addr)?;
+        let (from, to) = (addr.identity(), to.identity());
+        if self.users.contains_key(&to) {
+            return Err("error-user-exists");
+        }
+        let now = self.now;
+        if self.registrations.iter().any(|((invited, account), r)| {
+            *invited == to && !governing.contains(account) && r.expires_at > now
+        }) {
+            return Err("error-invited-elsewhere");
+        }
+        let user = self.users.remove(&from).unwrap();
+        self.users.insert(to.clone(), user);
+        for account in self.accounts.values_mut() {
+            for group in account.groups.values_mut() {
+                if group.members.remove(&from) {
+                    group.members.insert(to.clone());
+                }
+            }
+        }
+        for user in self.users.values_mut() {
+            if let Chooser::Administrator { email, .. } = &mut user.chosen_by {
+                if *email == from {
+                    email.clone_from(&to);
+                }
+            }
+        }
+        for registration in self.registrations.values_mut() {
+            if registration.sender.as_ref() == Some(&from) {
+                registration.sender = Some(to.clone());
+            }
+        }
+        if let Some(ticket) = self.tickets.remove(&from) {
+            self.tickets.insert(to.clone(), ticket);
+        }
+        let did = Did::EmailChanged {
+            from,
+            to: to.clone(),
+        };
+        self.record_in_each(&governing, &actor.record(), &did);
+        let ended: Vec<u64> = self
+            .registrations
+            .keys()
+            .filter(|(invited, account)| *invited == to && governing.contains(account))
+            .map(|(_, account)| *account)
+            .collect();
+        for account in ended {
+            self.registrations.remove(&(to.clone(), account));
+            let did = Did::RegistrationEnded { email: to.clone() };
+            self.record(account, actor.record(), did);
+        }
+        Ok("email-changed")
     }
 
     /// R13: the same names again change nothing.
@@ -1480,7 +1560,39 @@ fn read_group(reader: &dyn Reader, id: GroupId) -> Result<Vec<UserRef>, StoreErr
 
 /// The id each user's creation answered (*Add User* or *Register*), by
 /// email identity: a user is their id for good, and addresses lead to it.
-type Ids = BTreeMap<String, UserId>;
+/// A change of email moves the id to the new address; every address an id
+/// has had is remembered, for the audit entries made meanwhile.
+#[derive(Debug, Default)]
+struct Ids {
+    current: BTreeMap<String, UserId>,
+    ever: BTreeSet<(String, UserId)>,
+}
+
+impl Ids {
+    fn new() -> Ids {
+        Ids::default()
+    }
+
+    fn get(&self, identity: &str) -> Option<&UserId> {
+        self.current.get(identity)
+    }
+
+    fn insert(&mut self, identity: String, id: UserId) {
+        self.ever.insert((identity.clone(), id));
+        self.current.insert(identity, id);
+    }
+
+    /// The user at `from` now has the address `to`.
+    fn moved(&mut self, from: &str, to: String) {
+        let id = self.current.remove(from).expect("a user to move");
+        self.insert(to, id);
+    }
+
+    /// Whether `id` has had the address `identity`.
+    fn held(&self, identity: &str, id: UserId) -> bool {
+        self.ever.contains(&(identity.to_owned(), id))
+    }
+}
 
 /// Each user's revision, by email identity.
 type Revisions = BTreeMap<String, u64>;
@@ -1510,10 +1622,9 @@ fn event(entry: &AuditEntry, ids: &Ids) -> Event {
     let record = &entry.record;
     let who = |user: &UserRef| {
         let identity = user.email.identity().to_owned();
-        assert_eq!(
-            ids.get(&identity),
-            Some(&user.id),
-            "{entry:?} names {identity} by another id"
+        assert!(
+            ids.held(&identity, user.id),
+            "{entry:?} names {identity} by an id that never had it"
         );
         identity
     };
@@ -1585,6 +1696,16 @@ fn event(entry: &AuditEntry, ids: &Ids) -> Event {
             from: (from_first.to_string(), from_last.to_string()),
             to: (to_first.to_string(), to_last.to_string()),
         },
+        Action::EmailChanged { user, from, to } => {
+            assert!(
+                ids.held(to.identity(), *user),
+                "{entry:?} names {to} by an id that never had it"
+            );
+            Did::EmailChanged {
+                from: id(from),
+                to: id(to),
+            }
+        }
         other => panic!("an action the model does not know: {other:?}"),
     };
     Event {
@@ -2043,6 +2164,19 @@ impl<S: Store> Harness<S> {
                 let (first, last) = NAMES[names];
                 answer(dir.rename_user(&as_actor(actor), &user.typed(), first, last))
             }
+            Op::ChangeEmail { actor, user, to } => {
+                if user.identity() == to.identity() {
+                    return None;
+                }
+                let result = dir.change_email(&as_actor(actor), &user.typed(), &to.typed());
+                if result.is_ok() {
+                    self.ids.moved(&user.identity(), to.identity());
+                    if let Some(ticket) = self.tickets.remove(&user.identity()) {
+                        self.tickets.insert(to.identity(), ticket);
+                    }
+                }
+                answer(result)
+            }
             Op::AdvanceClock { seconds } => {
                 self.clock.advance(TimeDelta::seconds(seconds));
                 Ok("clock-advanced")
@@ -2147,6 +2281,23 @@ fn check_sequence<S: Store>(store: S, ops: &[Op]) -> Result<(), TestCaseError> {
         // goes back.
         for user in &after.users {
             let revision = revisions[&user.email];
+            if let (
+                Op::ChangeEmail {
+                    user: moved, to, ..
+                },
+                Some(Ok("email-changed")),
+            ) = (op, expected)
+            {
+                if user.email == to.identity() {
+                    let was = before.revisions[&moved.identity()];
+                    prop_assert!(
+                        revision > was,
+                        "step {}: a change of email moves the revision on",
+                        step
+                    );
+                    continue;
+                }
+            }
             let Some(&was) = before.revisions.get(&user.email) else {
                 prop_assert_eq!(revision, 0, "step {}: new user {}", step, &user.email);
                 continue;
@@ -2157,8 +2308,16 @@ fn check_sequence<S: Store>(store: S, ops: &[Op]) -> Result<(), TestCaseError> {
                 .find(|u| u.email == user.email)
                 .expect("a user stays");
             let bookkeeping_changed = old.sign_in != user.sign_in;
+            // A chooser is stored by id: their change of email is no change
+            // of this user.
+            let chosen_by = if matches!(op, Op::ChangeEmail { .. }) {
+                user.chosen_by.clone()
+            } else {
+                old.chosen_by.clone()
+            };
             let record_changed = WorldUser {
                 sign_in: user.sign_in.clone(),
+                chosen_by,
                 ..old.clone()
             } != *user;
             let unlocked = matches!(op, Op::UnlockUser { .. }) && bookkeeping_changed;
@@ -2290,7 +2449,7 @@ fn sequences() -> impl Strategy<Value = Vec<Op>> {
 }
 
 /// Everything the model can answer: the sequences must reach each of them.
-const OUTCOMES: [Outcome; 43] = [
+const OUTCOMES: [Outcome; 44] = [
     Ok("account-created"),
     Ok("user-added"),
     Ok("member-added"),
@@ -2313,6 +2472,7 @@ const OUTCOMES: [Outcome; 43] = [
     Ok("user-disabled"),
     Ok("user-enabled"),
     Ok("user-renamed"),
+    Ok("email-changed"),
     Err("error-support-only"),
     Err("error-account-exists"),
     Err("error-account-not-found"),
@@ -2359,7 +2519,7 @@ fn the_sequences_reach_every_outcome_and_lock_outs() {
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let mut seen = BTreeSet::new();
     let mut reached = Reached::default();
-    for _ in 0..500 {
+    for _ in 0..800 {
         let ops = sequences().new_tree(&mut runner).unwrap().current();
         let mut model = Model::new();
         for op in bootstrap().iter().chain(&ops) {
