@@ -7,8 +7,9 @@
 //! counts as an administrator), and so is R16: an account that has had an
 //! active administrator never has none. Renaming a user and changing their
 //! email are modelled too; a changed email takes the user's id, groups,
-//! ticket and history to the new address. (Deleting a user is not: see
-//! tests/lifecycle.rs.)
+//! ticket and history to the new address. A deleted user's address is
+//! free for a new id, and a password they chose or a link they sent is
+//! no one's any more.
 //!
 //! The model knows users by email identity; the store knows them by id, and
 //! an address leads to the id. The harness keeps the id each creation
@@ -63,6 +64,10 @@ fn reserved(name: &str) -> Result<(), &'static str> {
     }
 }
 /// Every password a user can hold: new users get the first, registrants the second.
+/// Stands for a deleted user where the model names one by address (a
+/// chooser, a sender): no user ever has it.
+const DELETED: &str = "(deleted)";
+
 /// The names a user may be given by `rename_user`; the first are those
 /// *Add User* gives in the harness.
 const NAMES: [(&str, &str); 3] = [("Bob", "Builder"), ("Robert", "Lee"), ("Zoë", "Łukasz")];
@@ -247,6 +252,10 @@ enum Op {
         user: Addr,
         names: usize,
     },
+    DeleteUser {
+        actor: Who,
+        user: Addr,
+    },
     /// Never to the same identity (that is tried by tests/lifecycle.rs).
     ChangeEmail {
         actor: Who,
@@ -358,6 +367,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (who(), addr(), recipient()).prop_map(|(actor, user, to)| {
             Op::ChangeEmail { actor, user, to }
         }),
+        1 => (who(), addr()).prop_map(|(actor, user)| Op::DeleteUser { actor, user }),
         3 => prop_oneof![
             Just(30),
             Just(120),
@@ -490,6 +500,9 @@ enum Did {
     EmailChanged {
         from: String,
         to: String,
+    },
+    UserDeleted {
+        email: String,
     },
 }
 
@@ -1005,6 +1018,7 @@ impl Model {
                 }
                 self.change_email(actor, user, to)
             }
+            Op::DeleteUser { actor, user } => self.delete_user(actor, user),
             Op::AdvanceClock { seconds } => {
                 self.now += TimeDelta::seconds(seconds);
                 Ok("clock-advanced")
@@ -1160,6 +1174,43 @@ impl Model {
         self.users.get_mut(&email).unwrap().disabled = true;
         self.record_in_each(&governing, &actor.record(), &Did::UserDisabled { email });
         Ok("user-disabled")
+    }
+
+    /// R13, R16: the user and their memberships go; a password they chose
+    /// for others, and the links they sent, are no one's any more.
+    fn delete_user(&mut self, actor: Who, addr: Addr) -> Outcome {
+        let governing = self.authorized_user(actor, addr)?;
+        let email = addr.identity();
+        let last = !self.users[&email].disabled
+            && self.accounts.iter().any(|(number, account)| {
+                account.administrators().contains(&email) && self.active_admins(*number) <= 1
+            });
+        if last {
+            return Err("error-last-active-administrator");
+        }
+        self.users.remove(&email);
+        for account in self.accounts.values_mut() {
+            for group in account.groups.values_mut() {
+                if group.members.remove(&email) {
+                    group.revision += 1;
+                }
+            }
+        }
+        for user in self.users.values_mut() {
+            if let Chooser::Administrator { email: chooser, .. } = &mut user.chosen_by {
+                if *chooser == email {
+                    *chooser = DELETED.to_owned();
+                }
+            }
+        }
+        for registration in self.registrations.values_mut() {
+            if registration.sender.as_ref() == Some(&email) {
+                registration.sender = Some(DELETED.to_owned());
+            }
+        }
+        self.tickets.remove(&email);
+        self.record_in_each(&governing, &actor.record(), &Did::UserDeleted { email });
+        Ok("user-deleted")
     }
 
     /// R4, R13, R14: the new address must be no one's; another account's
@@ -1588,6 +1639,11 @@ impl Ids {
         self.insert(to, id);
     }
 
+    /// The user at `identity` is gone; the address is free.
+    fn deleted(&mut self, identity: &str) {
+        self.current.remove(identity);
+    }
+
     /// Whether `id` has had the address `identity`.
     fn held(&self, identity: &str, id: UserId) -> bool {
         self.ever.contains(&(identity.to_owned(), id))
@@ -1696,6 +1752,7 @@ fn event(entry: &AuditEntry, ids: &Ids) -> Event {
             from: (from_first.to_string(), from_last.to_string()),
             to: (to_first.to_string(), to_last.to_string()),
         },
+        Action::UserDeleted { user } => Did::UserDeleted { email: who(user) },
         Action::EmailChanged { user, from, to } => {
             assert!(
                 ids.held(to.identity(), *user),
@@ -1907,13 +1964,12 @@ fn world_user<S: Store>(
     let chosen_by = match &credential.chosen_by {
         PasswordChosenBy::User => Chooser::User,
         PasswordChosenBy::Support => Chooser::Support,
-        PasswordChosenBy::Administrator { user, account } => {
-            let chooser = reader.user(*user)?.expect("the chooser is a user");
-            Chooser::Administrator {
-                email: chooser.email.identity().to_owned(),
-                account: account.get(),
-            }
-        }
+        PasswordChosenBy::Administrator { user, account } => Chooser::Administrator {
+            email: reader
+                .user(*user)?
+                .map_or_else(|| DELETED.to_owned(), |c| c.email.identity().to_owned()),
+            account: account.get(),
+        },
         _ => Chooser::Unknown,
     };
     let mut sources = BTreeMap::new();
@@ -2163,6 +2219,14 @@ impl<S: Store> Harness<S> {
             Op::RenameUser { actor, user, names } => {
                 let (first, last) = NAMES[names];
                 answer(dir.rename_user(&as_actor(actor), &user.typed(), first, last))
+            }
+            Op::DeleteUser { actor, user } => {
+                let result = dir.delete_user(&as_actor(actor), &user.typed());
+                if result.is_ok() {
+                    self.ids.deleted(&user.identity());
+                    self.tickets.remove(&user.identity());
+                }
+                answer(result)
             }
             Op::ChangeEmail { actor, user, to } => {
                 if user.identity() == to.identity() {
@@ -2449,7 +2513,7 @@ fn sequences() -> impl Strategy<Value = Vec<Op>> {
 }
 
 /// Everything the model can answer: the sequences must reach each of them.
-const OUTCOMES: [Outcome; 44] = [
+const OUTCOMES: [Outcome; 45] = [
     Ok("account-created"),
     Ok("user-added"),
     Ok("member-added"),
@@ -2473,6 +2537,7 @@ const OUTCOMES: [Outcome; 44] = [
     Ok("user-enabled"),
     Ok("user-renamed"),
     Ok("email-changed"),
+    Ok("user-deleted"),
     Err("error-support-only"),
     Err("error-account-exists"),
     Err("error-account-not-found"),
