@@ -2372,9 +2372,9 @@ fn check_sequence<S: Store>(store: S, ops: &[Op]) -> Result<(), TestCaseError> {
                 .find(|u| u.email == user.email)
                 .expect("a user stays");
             let bookkeeping_changed = old.sign_in != user.sign_in;
-            // A chooser is stored by id: their change of email is no change
-            // of this user.
-            let chosen_by = if matches!(op, Op::ChangeEmail { .. }) {
+            // A chooser is stored by id: their change of email, or their
+            // deletion, is no change of this user.
+            let chosen_by = if matches!(op, Op::ChangeEmail { .. } | Op::DeleteUser { .. }) {
                 user.chosen_by.clone()
             } else {
                 old.chosen_by.clone()
