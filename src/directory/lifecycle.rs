@@ -63,8 +63,9 @@ impl<S: Store> Directory<S> {
     }
 
     /// Enables a disabled user: they can sign in again with the password
-    /// they had (the tickets and links that stopped working stay dead only
-    /// if they expired meanwhile). Enabling an active user changes nothing.
+    /// they had, and the tickets they hold and the links they sent work
+    /// again while they have not expired. Enabling an active user changes
+    /// nothing.
     ///
     /// # Errors
     /// [`Error::Invalid`] for a malformed address; [`Error::Forbidden`];
