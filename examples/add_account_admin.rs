@@ -2,7 +2,8 @@
 //! Support makes the first administrator; adding a non-existent user fails;
 //! fix A adds the user with a temporary password, changed at the first
 //! sign-in; fix B sends a secure message through which the user registers;
-//! and what is refused.
+//! and what is refused, down to the last active administrator, who can be
+//! neither removed, disabled nor deleted (R10, R16).
 //!
 //! ```text
 //! cargo run --example add_account_admin                 # English
@@ -340,5 +341,22 @@ fn run<S: Store>(dir: &Directory<S>, guide: &Guide) -> Result<(), Error> {
         "dave@example.com",
         |me| dir.remove_from_group(me, admins, "dave@example.com"),
     )?;
+    // Nor can the last active administrator be disabled or deleted (R16)…
+    guide.act(dir, dave, Label::DisableUser, "dave@example.com", |me| {
+        dir.disable_user(me, "dave@example.com")
+    })?;
+    guide.act(dir, support, Label::DeleteUser, "dave@example.com", |me| {
+        dir.delete_user(me, "dave@example.com")
+    })?;
+    // …while Bob, no longer an administrator, can: disabled, he cannot sign
+    // in until Dave enables him again.
+    guide.act(dir, dave, Label::DisableUser, "bob@example.com", |me| {
+        dir.disable_user(me, "bob@example.com")
+    })?;
+    guide.step(bob, Label::SignIn, "bob@example.com");
+    guide.outcome(dir.authenticate(&bobs_browser, "bob@example.com", &permanent))?;
+    guide.act(dir, dave, Label::EnableUser, "bob@example.com", |me| {
+        dir.enable_user(me, "bob@example.com")
+    })?;
     Ok(())
 }

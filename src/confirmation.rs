@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 
 use crate::credentials::RegistrationToken;
 use crate::i18n::Arg;
-use crate::model::{Account, Email, Group, GroupName, PasswordChangeTicket, UserProfile, UserRef};
+use crate::model::{
+    Account, Email, Group, GroupName, Name, PasswordChangeTicket, UserProfile, UserRef,
+};
 
 crate::i18n::english_display!(
     AccountCreated,
@@ -268,5 +270,101 @@ impl Localize for Registered {
 impl Localize for RegistrationRevoked {
     fn message(&self) -> Message {
         Message::new("registration-revoked").arg("email", &self.email)
+    }
+}
+
+/// An administrator disabled a user (or found them disabled already, which
+/// changes nothing and records nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserDisabled {
+    /// The user: their id, and their email as stored.
+    pub user: UserRef,
+    /// `true` when the user was disabled already.
+    pub already_disabled: bool,
+}
+
+/// An administrator enabled a user (or found them active already, which
+/// changes nothing and records nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserEnabled {
+    /// The user: their id, and their email as stored.
+    pub user: UserRef,
+    /// `true` when the user was active already.
+    pub already_active: bool,
+}
+
+/// An administrator deleted a user, with their memberships.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserDeleted {
+    /// The user as they were: their id, and their email.
+    pub user: UserRef,
+}
+
+/// An administrator changed a user's names (the same names change nothing
+/// and record nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRenamed {
+    /// The user: their id, and their email as stored.
+    pub user: UserRef,
+    /// The first name before.
+    pub previous_first_name: Name,
+    /// The last name before.
+    pub previous_last_name: Name,
+    /// The first name now.
+    pub first_name: Name,
+    /// The last name now.
+    pub last_name: Name,
+}
+
+/// An administrator changed a user's email address (the same address, as
+/// typed, changes nothing and records nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailChanged {
+    /// The user: their id, and their new email.
+    pub user: UserRef,
+    /// The address before.
+    pub previous: Email,
+}
+
+crate::i18n::english_display!(
+    UserDisabled,
+    UserEnabled,
+    UserDeleted,
+    UserRenamed,
+    EmailChanged
+);
+
+impl Localize for UserDisabled {
+    fn message(&self) -> Message {
+        Message::new("user-disabled").arg("email", &self.user.email)
+    }
+}
+
+impl Localize for UserEnabled {
+    fn message(&self) -> Message {
+        Message::new("user-enabled").arg("email", &self.user.email)
+    }
+}
+
+impl Localize for UserDeleted {
+    fn message(&self) -> Message {
+        Message::new("user-deleted").arg("email", &self.user.email)
+    }
+}
+
+impl Localize for UserRenamed {
+    fn message(&self) -> Message {
+        Message::new("user-renamed")
+            .arg("email", &self.user.email)
+            .arg("first", &self.first_name)
+            .arg("last", &self.last_name)
+    }
+}
+
+impl Localize for EmailChanged {
+    fn message(&self) -> Message {
+        Message::new("email-changed")
+            .arg("from", &self.previous)
+            .arg("to", &self.user.email)
     }
 }

@@ -58,9 +58,18 @@ pub enum Error {
     },
     /// The built-in *Account Administrators* group cannot be deleted or renamed (R1).
     BuiltInGroup,
-    /// Removing this member would leave the account without an Account Administrator (R10).
+    /// Removing this member would leave the account without an active Account
+    /// Administrator (R10, R16).
     LastAdministrator {
         /// The administrator who would have been removed.
+        email: Email,
+        /// The account.
+        account: AccountNumber,
+    },
+    /// Disabling or deleting this user would leave the account without an
+    /// active Account Administrator (R16).
+    LastActiveAdministrator {
+        /// The administrator who would have been disabled or deleted.
         email: Email,
         /// The account.
         account: AccountNumber,
@@ -185,6 +194,11 @@ impl Localize for Error {
             Error::LastAdministrator { email, account } => Message::new("error-last-administrator")
                 .arg("email", email)
                 .arg("account", account),
+            Error::LastActiveAdministrator { email, account } => {
+                Message::new("error-last-active-administrator")
+                    .arg("email", email)
+                    .arg("account", account)
+            }
             Error::SignInRefused => Message::new("error-sign-in-refused"),
             Error::InvalidCursor => Message::new("error-invalid-cursor"),
             Error::TemporaryPasswordExpired => Message::new("error-temporary-password-expired"),

@@ -52,12 +52,15 @@
 //! service-wide, so for a *user* the question is which accounts govern them
 //! (R13): the account they were created in plus every account in one of
 //! whose groups they are. Only Support or an administrator of every
-//! governing account may reset, unlock or otherwise act on the user, and a
+//! governing account may reset, unlock, disable, enable, delete, rename or
+//! change the email of the user, and a
 //! user whose password was chosen by someone who does not administer
 //! account B cannot join B's groups until they set their own. Hence the
 //! invariant the tests prove on every store: *no action of an administrator
 //! of A lets anyone who does not administer B learn, choose or replace the
-//! password of a member of B.* Every decision is in one private module,
+//! password of a member of B.* And an account never loses its last
+//! *active* administrator (R16): removing, disabling or deleting them is
+//! refused. Every decision is in one private module,
 //! `directory::access`; [`rules`] states R1–R16, and `ARCHITECTURE.md` what
 //! the audit trail records.
 //!
@@ -100,9 +103,10 @@ pub mod testing;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use confirmation::{
-    AccountCreated, AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, PasswordChanged,
-    PasswordReset, Registered, RegistrationRevoked, RegistrationsPurged, RemovedFromGroup,
-    SecureMessageSent, SignIn, UserAdded, UserUnlocked,
+    AccountCreated, AddedToGroup, EmailChanged, GroupCreated, GroupDeleted, GroupRenamed,
+    PasswordChanged, PasswordReset, Registered, RegistrationRevoked, RegistrationsPurged,
+    RemovedFromGroup, SecureMessageSent, SignIn, UserAdded, UserDeleted, UserDisabled, UserEnabled,
+    UserRenamed, UserUnlocked,
 };
 pub use credentials::{
     Password, PasswordHash, PasswordHashing, PasswordPolicy, RegistrationToken, SignInPolicy,

@@ -97,3 +97,15 @@
 //! disabling or deleting the last active member of *Account Administrators*
 //! is refused, also under concurrent callers and across processes (R10,
 //! extended to the user lifecycle).
+//!
+//! *An active administrator* is a member of *Account Administrators* whose
+//! status is active; a disabled member does not count. *The users of an
+//! account* are the users it governs (R13). Enforced by
+//! [`Directory::remove_from_group`](crate::Directory::remove_from_group)
+//! ([`Error::LastAdministrator`](crate::Error::LastAdministrator)),
+//! [`Directory::disable_user`](crate::Directory::disable_user) and
+//! [`Directory::delete_user`](crate::Directory::delete_user)
+//! ([`Error::LastActiveAdministrator`](crate::Error::LastActiveAdministrator)),
+//! each counting with
+//! [`Reader::active_admin_count`](crate::store::Reader::active_admin_count)
+//! in the transaction of its change.

@@ -24,7 +24,7 @@ const PERMANENT: &str = "Quiet-River-2026";
 const TEMPORARY: &str = "Temp-Pass-2026";
 const WRONG: &str = "Wrong-Pass-2026";
 /// Everyone the scene involves, so that a stray write to any of them shows.
-const PEOPLE: [&str; 10] = [
+const PEOPLE: [&str; 11] = [
     "alice@example.com",
     "bob@example.com",
     "carol@example.com",
@@ -33,6 +33,7 @@ const PEOPLE: [&str; 10] = [
     "frank@example.com",
     "gina@example.com",
     "heidi@example.com",
+    "ivan@example.com",
     "new@example.com",
     "olga@example.com",
 ];
@@ -66,7 +67,8 @@ fn token(sent: Result<SecureMessageSent, Error>) -> RegistrationToken {
 /// olga's Partners, so governed by both accounts; four wrong passwords from
 /// a lock), dave (temporary password, signed in: his ticket), erin (in
 /// Partners too, locked), carol (sent a secure message: her token), frank
-/// (sent one too) and heidi (sent one by each account: olga's token).
+/// (sent one too), heidi (sent one by each account: olga's token) and ivan
+/// (disabled).
 struct Scene<'a, S> {
     store: &'a FailingStore<S>,
     dir: Directory<&'a FailingStore<S>>,
@@ -96,7 +98,7 @@ impl<'a, S: Store> Scene<'a, S> {
                 .id,
             PARTNERS
         );
-        for person in ["bob", "dave", "erin"] {
+        for person in ["bob", "dave", "erin", "ivan"] {
             dir.add_user(&alice, ACCOUNT, &form(&format!("{person}@example.com")))
                 .unwrap();
         }
@@ -124,6 +126,7 @@ impl<'a, S: Store> Scene<'a, S> {
             Ok(SignIn::PermanentPasswordRequired(ticket)) => ticket,
             other => panic!("dave's first sign-in: {other:?}"),
         };
+        dir.disable_user(&alice, "ivan@example.com").unwrap();
         let carol = token(dir.send_secure_message(&alice, ACCOUNT, "carol@example.com"));
         token(dir.send_secure_message(&Actor::Support, ACCOUNT, "frank@example.com"));
         token(dir.send_secure_message(&alice, ACCOUNT, "heidi@example.com"));
@@ -355,6 +358,55 @@ fn operations<S: Store>() -> Vec<Case<S>> {
             "unlock a user",
             |s| answer(s.dir.unlock_user(&alice(&s.dir), "erin@example.com")),
             Ok("user-unlocked"),
+        ),
+        // The user lifecycle: bob is governed by both accounts, so each
+        // change is one update (or deletion) and one entry in each trail.
+        case(
+            "disable a user",
+            |s| answer(s.dir.disable_user(&alice(&s.dir), "bob@example.com")),
+            Ok("user-disabled"),
+        ),
+        case(
+            "enable a user",
+            |s| answer(s.dir.enable_user(&alice(&s.dir), "ivan@example.com")),
+            Ok("user-enabled"),
+        ),
+        // Deletes bob and his memberships of Sales and Partners.
+        case(
+            "delete a user",
+            |s| answer(s.dir.delete_user(&alice(&s.dir), "bob@example.com")),
+            Ok("user-deleted"),
+        ),
+        case(
+            "rename a user",
+            |s| {
+                answer(
+                    s.dir
+                        .rename_user(&alice(&s.dir), "bob@example.com", "Robert", "Lee"),
+                )
+            },
+            Ok("user-renamed"),
+        ),
+        case(
+            "change an email",
+            |s| {
+                answer(
+                    s.dir
+                        .change_email(&alice(&s.dir), "bob@example.com", "new@example.com"),
+                )
+            },
+            Ok("email-changed"),
+        ),
+        // Then ends account 12345's registration of the address, recorded.
+        case(
+            "change an email to an address the account invited",
+            |s| {
+                answer(
+                    s.dir
+                        .change_email(&alice(&s.dir), "bob@example.com", "frank@example.com"),
+                )
+            },
+            Ok("email-changed"),
         ),
         case(
             "send a secure message",

@@ -100,10 +100,20 @@ enum Input {
     LanguageTags(Vec<String>),
     /// `Localizer::from_accept_language`.
     AcceptLanguage(String),
+    /// `disable_user`'s User Id (by Customer Support).
+    DisableUserId(String),
+    /// `delete_user`'s User Id (by Customer Support).
+    DeleteUserId(String),
+    /// `change_email`'s new address for bob (by Customer Support).
+    NewEmail(String),
+    /// `rename_user`'s First Name for bob (by Customer Support).
+    RenameFirstName(String),
+    /// `rename_user`'s Last Name for bob (by Customer Support).
+    RenameLastName(String),
 }
 
 /// Every kind of [`Input`], to check the table covers each.
-const KINDS: [&str; 27] = [
+const KINDS: [&str; 32] = [
     "Email::parse",
     "add_user username",
     "add_to_group user id",
@@ -131,6 +141,11 @@ const KINDS: [&str; 27] = [
     "AccountNumber::parse",
     "Localizer::new tags",
     "Localizer::from_accept_language header",
+    "disable_user user id",
+    "delete_user user id",
+    "change_email new address",
+    "rename_user first name",
+    "rename_user last name",
 ];
 
 impl Input {
@@ -163,6 +178,11 @@ impl Input {
             Input::AccountNumber(_) => 24,
             Input::LanguageTags(_) => 25,
             Input::AcceptLanguage(_) => 26,
+            Input::DisableUserId(_) => 27,
+            Input::DeleteUserId(_) => 28,
+            Input::NewEmail(_) => 29,
+            Input::RenameFirstName(_) => 30,
+            Input::RenameLastName(_) => 31,
         };
         KINDS[index]
     }
@@ -549,6 +569,25 @@ impl World {
             Input::AccountNumber(text) => AccountNumber::parse(text)?.get().to_string(),
             Input::LanguageTags(tags) => chain(&Localizer::new(tags)),
             Input::AcceptLanguage(header) => chain(&Localizer::from_accept_language(header)),
+            Input::DisableUserId(text) => {
+                identity(&dir.disable_user(&Actor::Support, text)?.user.email)
+            }
+            Input::DeleteUserId(text) => {
+                identity(&dir.delete_user(&Actor::Support, text)?.user.email)
+            }
+            Input::NewEmail(text) => identity(
+                &dir.change_email(&Actor::Support, "bob@example.com", text)?
+                    .user
+                    .email,
+            ),
+            Input::RenameFirstName(text) => {
+                let renamed = dir.rename_user(&Actor::Support, "bob@example.com", text, "Jones")?;
+                renamed.first_name.as_str().to_owned()
+            }
+            Input::RenameLastName(text) => {
+                let renamed = dir.rename_user(&Actor::Support, "bob@example.com", "Bob", text)?;
+                renamed.last_name.as_str().to_owned()
+            }
         })
     }
 }
@@ -972,7 +1011,7 @@ fn address_operation_cases() -> Vec<Case> {
     use Refusal::*;
     use Rule::EmailTrimmedIdentityLowercase as Trimmed;
     let s = |text: &str| text.to_owned();
-    let operations: [(MakeInput, Field); 9] = [
+    let operations: [(MakeInput, Field); 12] = [
         (Input::Username, Field::Username),
         (Input::AddToGroup, Field::UserId),
         (Input::RemoveFromGroup, Field::UserId),
@@ -982,6 +1021,9 @@ fn address_operation_cases() -> Vec<Case> {
         (Input::ResetPasswordUserId, Field::UserId),
         (Input::UnlockUserId, Field::UserId),
         (Input::RevokeRecipient, Field::Email),
+        (Input::DisableUserId, Field::UserId),
+        (Input::DeleteUserId, Field::UserId),
+        (Input::NewEmail, Field::Email),
     ];
     let mut cases = Vec::new();
     for (make, field) in operations {
@@ -1093,6 +1135,39 @@ fn address_operation_cases() -> Vec<Case> {
             "a user pending registration",
             Input::UnlockUserId(s("carol@example.com")),
             UserNotFound,
+        ),
+        refused(
+            "no such user",
+            Input::DisableUserId(s("nobody@example.com")),
+            UserNotFound,
+        ),
+        accepted(
+            "bob in other case and spaces",
+            Input::DisableUserId(s(" Bob@Example.com ")),
+            Trimmed,
+            "bob@example.com",
+        ),
+        refused(
+            "a user pending registration",
+            Input::DeleteUserId(s("carol@example.com")),
+            UserNotFound,
+        ),
+        accepted(
+            "bob in other case and spaces",
+            Input::DeleteUserId(s("\tBOB@example.COM ")),
+            Trimmed,
+            "bob@example.com",
+        ),
+        refused(
+            "an existing user in other case and spaces",
+            Input::NewEmail(s(" ALICE@Example.com ")),
+            UserExists,
+        ),
+        accepted(
+            "a new address with spaces and mixed case",
+            Input::NewEmail(s("  Dave@Example.COM\n")),
+            Trimmed,
+            "dave@example.com",
         ),
         accepted(
             "bob in other case and spaces",
@@ -1223,8 +1298,10 @@ fn hostile_names() -> Vec<(&'static str, String, Problem)> {
 fn name_cases() -> Vec<Case> {
     use Rule::NameTrimmedAsTyped as AsTyped;
     let s = |text: &str| text.to_owned();
-    let inputs: [(MakeInput, Field); 7] = [
+    let inputs: [(MakeInput, Field); 9] = [
         (Input::FirstName, Field::FirstName),
+        (Input::RenameFirstName, Field::FirstName),
+        (Input::RenameLastName, Field::LastName),
         (Input::LastName, Field::LastName),
         (Input::RegisterFirstName, Field::FirstName),
         (Input::RegisterLastName, Field::LastName),

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use chrono::DateTime;
 use cres_admin::testing::{every_error, every_message};
 use cres_admin::{
-    AccountNumber, Email, Error, Field, Group, GroupCreated, GroupId, GroupName, InvalidInput,
-    Label, LocaleError, Localize, Localizer, Message, Name, Problem, RenderError, ShowingGroups,
-    UserAdded, UserId, UserRef,
+    AccountNumber, Email, EmailChanged, Error, Field, Group, GroupCreated, GroupId, GroupName,
+    InvalidInput, Label, LocaleError, Localize, Localizer, Message, Name, Problem, RenderError,
+    ShowingGroups, UserAdded, UserDeleted, UserDisabled, UserEnabled, UserId, UserRef, UserRenamed,
 };
 use fluent::FluentResource;
 use fluent_syntax::ast;
@@ -558,6 +558,91 @@ fn german_addresses_the_reader_formally_and_quotes_german_style() {
             text.matches('“').count(),
             "de {id}: unbalanced quotes in {text:?}"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The user lifecycle and R16, in each language
+
+#[test]
+fn the_user_lifecycle_speaks_every_language() {
+    let bob = UserRef {
+        id: UserId::from_bytes([7; 16]),
+        email: email("bob@example.com"),
+    };
+    let name = |text: &str| Name::parse(text, Field::Name).expect("a valid name");
+    let items: Vec<Box<dyn Localize>> = vec![
+        Box::new(UserDisabled {
+            user: bob.clone(),
+            already_disabled: false,
+        }),
+        Box::new(UserEnabled {
+            user: bob.clone(),
+            already_active: false,
+        }),
+        Box::new(UserDeleted { user: bob.clone() }),
+        Box::new(UserRenamed {
+            user: bob.clone(),
+            previous_first_name: name("Bob"),
+            previous_last_name: name("Builder"),
+            first_name: name("Robert"),
+            last_name: name("Lee"),
+        }),
+        Box::new(EmailChanged {
+            user: UserRef {
+                id: bob.id,
+                email: email("robert@example.com"),
+            },
+            previous: email("bob@example.com"),
+        }),
+        Box::new(Error::LastActiveAdministrator {
+            email: email("bob@example.com"),
+            account: account(),
+        }),
+    ];
+    let expected: [(&str, [&str; 6]); 3] = [
+        (
+            "en-US",
+            [
+                "bob@example.com is disabled and can no longer sign in.",
+                "bob@example.com is enabled and can sign in again.",
+                "User bob@example.com deleted.",
+                "bob@example.com is now named Robert Lee.",
+                "The email address bob@example.com is now robert@example.com.",
+                "bob@example.com is the last active Account Administrator of account 12345 \
+                 and can be neither disabled nor deleted.",
+            ],
+        ),
+        (
+            "fr",
+            [
+                "L'utilisateur bob@example.com est désactivé et ne peut plus se connecter.",
+                "L'utilisateur bob@example.com est réactivé et peut de nouveau se connecter.",
+                "Utilisateur bob@example.com supprimé.",
+                "L'utilisateur bob@example.com s'appelle désormais Robert Lee.",
+                "L'adresse e-mail bob@example.com est remplacée par robert@example.com.",
+                "L'utilisateur bob@example.com est le dernier administrateur actif du compte \
+                 12345\u{a0}: il ne peut être ni désactivé ni supprimé.",
+            ],
+        ),
+        (
+            "de",
+            [
+                "Benutzer bob@example.com ist deaktiviert und kann sich nicht mehr anmelden.",
+                "Benutzer bob@example.com ist wieder aktiviert und kann sich anmelden.",
+                "Benutzer bob@example.com gelöscht.",
+                "Benutzer bob@example.com heißt jetzt Robert Lee.",
+                "Die E-Mail-Adresse bob@example.com wurde durch robert@example.com ersetzt.",
+                "Benutzer bob@example.com ist der letzte aktive Kontoadministrator des Kontos \
+                 12345 und kann weder deaktiviert noch gelöscht werden.",
+            ],
+        ),
+    ];
+    for (language, texts) in expected {
+        let localizer = localizer(language);
+        for (item, text) in items.iter().zip(texts) {
+            assert_eq!(clean(&localizer, item.as_ref()), text, "{language}");
+        }
     }
 }
 

@@ -1,8 +1,15 @@
 //! Model-based property tests: random sequences of every operation, by
 //! several actors in several accounts, run both against a store and against
-//! a small reference model of the rules (R1–R15). After every step the
+//! a small reference model of the rules (R1–R16). After every step the
 //! answer, the observable state, the audit entries appended and the
-//! invariants must agree.
+//! invariants must agree. Disabling and enabling users are modelled with
+//! what they touch (sign-in, tickets, the links a disabled user sent, who
+//! counts as an administrator), and so is R16: an account that has had an
+//! active administrator never has none. Renaming a user and changing their
+//! email are modelled too; a changed email takes the user's id, groups,
+//! ticket and history to the new address. A deleted user's address is
+//! free for a new id, and a password they chose or a link they sent is
+//! no one's any more.
 //!
 //! The model knows users by email identity; the store knows them by id, and
 //! an address leads to the id. The harness keeps the id each creation
@@ -28,7 +35,7 @@ use cres_admin::{
     AccountNumber, Action, Actor, ActorRecord, AddUserForm, AuditEntry, Clock, Directory, Email,
     Error, FixedClock, GroupId, GroupName, Localize, MemoryStore, Password, PasswordChangeTicket,
     PasswordChosenBy, RegistrationForm, RegistrationToken, SecureMessageSent, SignIn, SignInPolicy,
-    SignInSource, Store, StoreError, Throttle, User, UserId, UserRef,
+    SignInSource, Store, StoreError, Throttle, User, UserId, UserRef, UserStatus,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -57,6 +64,15 @@ fn reserved(name: &str) -> Result<(), &'static str> {
     }
 }
 /// Every password a user can hold: new users get the first, registrants the second.
+/// Stands for a deleted user where the model names one by address (a
+/// chooser, a sender): no user ever has it.
+const DELETED: &str = "(deleted)";
+
+/// The names a user may be given by `rename_user`; the first are those
+/// *Add User* gives in the harness.
+const NAMES: [(&str, &str); 3] = [("Bob", "Builder"), ("Robert", "Lee"), ("Zoë", "Łukasz")];
+/// The names *Register* gives in the harness.
+const REGISTERED_NAMES: (&str, &str) = ("Carol", "Jones");
 const PASSWORDS: [&str; 3] = ["Temp-Pass-2026", "Perm-Pass-2027", "Next-Pass-2028"];
 const WRONG_PASSWORD: &str = "Wrong-Pass-2029";
 /// Group numbers tried: the built-in group, groups that may exist, and beyond.
@@ -223,6 +239,29 @@ enum Op {
     PurgeExpiredRegistrations {
         actor: Who,
     },
+    DisableUser {
+        actor: Who,
+        user: Addr,
+    },
+    EnableUser {
+        actor: Who,
+        user: Addr,
+    },
+    RenameUser {
+        actor: Who,
+        user: Addr,
+        names: usize,
+    },
+    DeleteUser {
+        actor: Who,
+        user: Addr,
+    },
+    /// Never to the same identity (that is tried by tests/lifecycle.rs).
+    ChangeEmail {
+        actor: Who,
+        user: Addr,
+        to: Addr,
+    },
     AdvanceClock {
         seconds: i64,
     },
@@ -320,6 +359,15 @@ fn op() -> impl Strategy<Value = Op> {
         }),
         1 => prop_oneof![3 => Just(Who::Support), 1 => who()]
             .prop_map(|actor| Op::PurgeExpiredRegistrations { actor }),
+        1 => (who(), addr()).prop_map(|(actor, user)| Op::DisableUser { actor, user }),
+        1 => (who(), addr()).prop_map(|(actor, user)| Op::EnableUser { actor, user }),
+        1 => (who(), addr(), 0..NAMES.len()).prop_map(|(actor, user, names)| {
+            Op::RenameUser { actor, user, names }
+        }),
+        1 => (who(), addr(), recipient()).prop_map(|(actor, user, to)| {
+            Op::ChangeEmail { actor, user, to }
+        }),
+        1 => (who(), addr()).prop_map(|(actor, user)| Op::DeleteUser { actor, user }),
         3 => prop_oneof![
             Just(30),
             Just(120),
@@ -438,6 +486,24 @@ enum Did {
     RegistrationsPurged {
         count: u64,
     },
+    UserDisabled {
+        email: String,
+    },
+    UserEnabled {
+        email: String,
+    },
+    UserRenamed {
+        email: String,
+        from: (String, String),
+        to: (String, String),
+    },
+    EmailChanged {
+        from: String,
+        to: String,
+    },
+    UserDeleted {
+        email: String,
+    },
 }
 
 /// One audit entry: when, who, what.
@@ -542,7 +608,7 @@ struct ModelAccount {
     groups: BTreeMap<u32, ModelGroup>,
     next_group: u32,
     audit: Vec<Event>,
-    /// Its administrators group has had a member: from then on, it always has one.
+    /// It has had an active administrator: from then on, it always has one (R16).
     bootstrapped: bool,
 }
 
@@ -568,6 +634,10 @@ struct ModelUser {
     set_at: DateTime<Utc>,
     chosen_by: Chooser,
     sign_in: ModelSignIn,
+    /// Disabled by an administrator: cannot sign in, administers nothing.
+    disabled: bool,
+    /// First and last name.
+    names: (&'static str, &'static str),
 }
 
 /// What a password change ticket proved: a credential and its password,
@@ -584,6 +654,9 @@ struct ModelTicket {
 struct ModelRegistration {
     /// The index of the working token among those issued to the address.
     token: usize,
+    /// The user who sent it (by identity), or none for Support: the link
+    /// works only while they are an active user.
+    sender: Option<String>,
     expires_at: DateTime<Utc>,
 }
 
@@ -648,6 +721,7 @@ impl Model {
         password: usize,
         temporary: bool,
         chosen_by: Chooser,
+        names: (&'static str, &'static str),
     ) -> ModelUser {
         self.next_credential += 1;
         ModelUser {
@@ -658,11 +732,14 @@ impl Model {
             set_at: self.now,
             chosen_by,
             sign_in: ModelSignIn::default(),
+            disabled: false,
+            names,
         }
     }
 
+    /// An *active* administrator (R16).
     fn is_admin(&self, account: u64, email: &str) -> bool {
-        self.users.contains_key(email)
+        self.users.get(email).is_some_and(|u| !u.disabled)
             && self
                 .accounts
                 .get(&account)
@@ -744,6 +821,10 @@ impl Model {
         let Some(user) = self.users.get_mut(&email) else {
             return Err("error-sign-in-refused");
         };
+        if user.disabled {
+            // Refused before anything is counted.
+            return Err("error-sign-in-refused");
+        }
         let state = &mut user.sign_in;
         state.user.decay(now, policy.failure_window);
         for throttle in state.sources.values_mut() {
@@ -824,6 +905,7 @@ impl Model {
                 .get(&ticket.source)
                 .is_some_and(|t| t.locked(now));
         if user.credential != ticket.credential
+            || user.disabled
             || locked
             || now >= ticket.issued_at + policy.ticket_lifetime
         {
@@ -852,6 +934,20 @@ impl Model {
     /// Applies `op` as the rules say, and returns what it should answer;
     /// `None` when the operation cannot be tried (no ticket to present).
     fn apply(&mut self, op: &Op) -> Option<Outcome> {
+        let outcome = self.apply_rules(op);
+        let active: Vec<u64> = self
+            .accounts
+            .keys()
+            .copied()
+            .filter(|number| self.active_admins(*number) > 0)
+            .collect();
+        for number in active {
+            self.accounts.get_mut(&number).unwrap().bootstrapped = true;
+        }
+        outcome
+    }
+
+    fn apply_rules(&mut self, op: &Op) -> Option<Outcome> {
         Some(match *op {
             Op::CreateAccount { actor, account } => self.create_account(actor, ACCOUNTS[account]),
             Op::AddUser {
@@ -913,6 +1009,16 @@ impl Model {
                 recipient,
             } => self.revoke_registration(actor, ACCOUNTS[account], recipient),
             Op::PurgeExpiredRegistrations { actor } => self.purge_expired_registrations(actor),
+            Op::DisableUser { actor, user } => self.disable_user(actor, user),
+            Op::EnableUser { actor, user } => self.enable_user(actor, user),
+            Op::RenameUser { actor, user, names } => self.rename_user(actor, user, names),
+            Op::ChangeEmail { actor, user, to } => {
+                if user.identity() == to.identity() {
+                    return None;
+                }
+                self.change_email(actor, user, to)
+            }
+            Op::DeleteUser { actor, user } => self.delete_user(actor, user),
             Op::AdvanceClock { seconds } => {
                 self.now += TimeDelta::seconds(seconds);
                 Ok("clock-advanced")
@@ -966,7 +1072,7 @@ impl Model {
                 account,
             },
         };
-        let user = self.new_user(account, 0, temporary, chosen_by);
+        let user = self.new_user(account, 0, temporary, chosen_by, NAMES[0]);
         self.users.insert(email.clone(), user);
         let added = Did::UserAdded {
             email: email.clone(),
@@ -1007,7 +1113,6 @@ impl Model {
         let target = account.groups.get_mut(&group.number).unwrap();
         target.members.insert(email.clone());
         target.revision += 1;
-        account.bootstrapped |= group.number == 1;
         let did = Did::MemberAdded {
             number: group.number,
             email,
@@ -1022,10 +1127,15 @@ impl Model {
         if !found.members.contains(&email) {
             return Err("error-not-a-member");
         }
-        if group.number == 1 && found.members.len() <= 1 {
+        // R16: only active administrators count, and only taking one away
+        // can leave none.
+        let account_number = ACCOUNTS[group.account];
+        if group.number == 1
+            && !self.users[&email].disabled
+            && self.active_admins(account_number) <= 1
+        {
             return Err("error-last-administrator");
         }
-        let account_number = ACCOUNTS[group.account];
         let account = self.accounts.get_mut(&account_number).unwrap();
         let target = account.groups.get_mut(&group.number).unwrap();
         target.members.remove(&email);
@@ -1036,6 +1146,159 @@ impl Model {
         };
         self.record(account_number, actor.record(), did);
         Ok("member-removed")
+    }
+
+    /// How many active members the account's *Account Administrators* has.
+    fn active_admins(&self, account: u64) -> usize {
+        self.accounts[&account]
+            .administrators()
+            .iter()
+            .filter(|email| !self.users[*email].disabled)
+            .count()
+    }
+
+    /// R13, R16: disabling the last active administrator of any account is
+    /// refused; disabling a disabled user changes nothing.
+    fn disable_user(&mut self, actor: Who, addr: Addr) -> Outcome {
+        let governing = self.authorized_user(actor, addr)?;
+        let email = addr.identity();
+        if self.users[&email].disabled {
+            return Ok("user-disabled");
+        }
+        let last = self.accounts.iter().any(|(number, account)| {
+            account.administrators().contains(&email) && self.active_admins(*number) <= 1
+        });
+        if last {
+            return Err("error-last-active-administrator");
+        }
+        self.users.get_mut(&email).unwrap().disabled = true;
+        self.record_in_each(&governing, &actor.record(), &Did::UserDisabled { email });
+        Ok("user-disabled")
+    }
+
+    /// R13, R16: the user and their memberships go; a password they chose
+    /// for others, and the links they sent, are no one's any more.
+    fn delete_user(&mut self, actor: Who, addr: Addr) -> Outcome {
+        let governing = self.authorized_user(actor, addr)?;
+        let email = addr.identity();
+        let last = !self.users[&email].disabled
+            && self.accounts.iter().any(|(number, account)| {
+                account.administrators().contains(&email) && self.active_admins(*number) <= 1
+            });
+        if last {
+            return Err("error-last-active-administrator");
+        }
+        self.users.remove(&email);
+        for account in self.accounts.values_mut() {
+            for group in account.groups.values_mut() {
+                if group.members.remove(&email) {
+                    group.revision += 1;
+                }
+            }
+        }
+        for user in self.users.values_mut() {
+            if let Chooser::Administrator { email: chooser, .. } = &mut user.chosen_by {
+                if *chooser == email {
+                    *chooser = DELETED.to_owned();
+                }
+            }
+        }
+        for registration in self.registrations.values_mut() {
+            if registration.sender.as_ref() == Some(&email) {
+                registration.sender = Some(DELETED.to_owned());
+            }
+        }
+        self.tickets.remove(&email);
+        self.record_in_each(&governing, &actor.record(), &Did::UserDeleted { email });
+        Ok("user-deleted")
+    }
+
+    /// R4, R13, R14: the new address must be no one's; another account's
+    /// valid invitation of it refuses the change, a governing account's
+    /// ends. The user keeps everything, under the new address.
+    fn change_email(&mut self, actor: Who, addr: Addr, to: Addr) -> Outcome {
+        let governing = self.authorized_user(actor, addr)?;
+        let (from, to) = (addr.identity(), to.identity());
+        if self.users.contains_key(&to) {
+            return Err("error-user-exists");
+        }
+        let now = self.now;
+        if self.registrations.iter().any(|((invited, account), r)| {
+            *invited == to && !governing.contains(account) && r.expires_at > now
+        }) {
+            return Err("error-invited-elsewhere");
+        }
+        let user = self.users.remove(&from).unwrap();
+        self.users.insert(to.clone(), user);
+        for account in self.accounts.values_mut() {
+            for group in account.groups.values_mut() {
+                if group.members.remove(&from) {
+                    group.members.insert(to.clone());
+                }
+            }
+        }
+        for user in self.users.values_mut() {
+            if let Chooser::Administrator { email, .. } = &mut user.chosen_by {
+                if *email == from {
+                    email.clone_from(&to);
+                }
+            }
+        }
+        for registration in self.registrations.values_mut() {
+            if registration.sender.as_ref() == Some(&from) {
+                registration.sender = Some(to.clone());
+            }
+        }
+        if let Some(ticket) = self.tickets.remove(&from) {
+            self.tickets.insert(to.clone(), ticket);
+        }
+        let did = Did::EmailChanged {
+            from,
+            to: to.clone(),
+        };
+        self.record_in_each(&governing, &actor.record(), &did);
+        let ended: Vec<u64> = self
+            .registrations
+            .keys()
+            .filter(|(invited, account)| *invited == to && governing.contains(account))
+            .map(|(_, account)| *account)
+            .collect();
+        for account in ended {
+            self.registrations.remove(&(to.clone(), account));
+            let did = Did::RegistrationEnded { email: to.clone() };
+            self.record(account, actor.record(), did);
+        }
+        Ok("email-changed")
+    }
+
+    /// R13: the same names again change nothing.
+    fn rename_user(&mut self, actor: Who, addr: Addr, names: usize) -> Outcome {
+        let governing = self.authorized_user(actor, addr)?;
+        let email = addr.identity();
+        let user = self.users.get_mut(&email).unwrap();
+        let to = NAMES[names];
+        if user.names != to {
+            let from = std::mem::replace(&mut user.names, to);
+            let did = Did::UserRenamed {
+                email,
+                from: (from.0.to_owned(), from.1.to_owned()),
+                to: (to.0.to_owned(), to.1.to_owned()),
+            };
+            self.record_in_each(&governing, &actor.record(), &did);
+        }
+        Ok("user-renamed")
+    }
+
+    /// R13: enabling an active user changes nothing.
+    fn enable_user(&mut self, actor: Who, addr: Addr) -> Outcome {
+        let governing = self.authorized_user(actor, addr)?;
+        let email = addr.identity();
+        let user = self.users.get_mut(&email).unwrap();
+        if user.disabled {
+            user.disabled = false;
+            self.record_in_each(&governing, &actor.record(), &Did::UserEnabled { email });
+        }
+        Ok("user-enabled")
     }
 
     fn create_group(&mut self, actor: Who, account_number: u64, name: &str) -> Outcome {
@@ -1137,7 +1400,7 @@ impl Model {
     /// R8, R14: replaces only this account's registration of the address.
     fn send_secure_message(&mut self, sender: Who, account: u64, recipient: Addr) -> Outcome {
         let created_here = matches!(sender, Who::User(addr)
-            if self.users.get(&addr.identity()).is_some_and(|u| u.created_in == account));
+            if self.users.get(&addr.identity()).is_some_and(|u| u.created_in == account && !u.disabled));
         if !created_here {
             self.authorize(sender, account)
                 .map_err(|error| match error {
@@ -1152,6 +1415,10 @@ impl Model {
         let issued = self.tokens_issued.entry(email.clone()).or_default();
         let registration = ModelRegistration {
             token: *issued,
+            sender: match sender {
+                Who::Support => None,
+                Who::User(addr) => Some(addr.identity()),
+            },
             expires_at: self.now + REGISTRATION_LIFETIME,
         };
         *issued += 1;
@@ -1188,13 +1455,19 @@ impl Model {
             .find(|((invited, _), r)| *invited == email && Some(r.token) == presented)
             .map(|((_, account), r)| (*account, r))
             .ok_or("error-registration-refused")?;
+        // A link its sender no longer vouches for (disabled) is dead.
+        if let Some(sender) = &registration.sender {
+            if self.users.get(sender).is_none_or(|u| u.disabled) {
+                return Err("error-registration-refused");
+            }
+        }
         if self.now >= registration.expires_at {
             return Err("error-registration-expired");
         }
         if self.users.contains_key(&email) {
             return Err("error-registration-refused");
         }
-        let user = self.new_user(account, 1, false, Chooser::User);
+        let user = self.new_user(account, 1, false, Chooser::User, REGISTERED_NAMES);
         self.users.insert(email.clone(), user);
         let ended: Vec<u64> = self
             .registrations
@@ -1277,6 +1550,8 @@ impl Model {
                     set_at: u.set_at,
                     chosen_by: u.chosen_by.clone(),
                     sign_in: u.sign_in.clone(),
+                    disabled: u.disabled,
+                    names: (u.names.0.to_owned(), u.names.1.to_owned()),
                 })
                 .collect(),
             registrations: self
@@ -1302,6 +1577,8 @@ struct WorldUser {
     set_at: DateTime<Utc>,
     chosen_by: Chooser,
     sign_in: ModelSignIn,
+    disabled: bool,
+    names: (String, String),
 }
 
 /// A group as observed: number, name, member identities, revision.
@@ -1334,7 +1611,44 @@ fn read_group(reader: &dyn Reader, id: GroupId) -> Result<Vec<UserRef>, StoreErr
 
 /// The id each user's creation answered (*Add User* or *Register*), by
 /// email identity: a user is their id for good, and addresses lead to it.
-type Ids = BTreeMap<String, UserId>;
+/// A change of email moves the id to the new address; every address an id
+/// has had is remembered, for the audit entries made meanwhile.
+#[derive(Debug, Default)]
+struct Ids {
+    current: BTreeMap<String, UserId>,
+    ever: BTreeSet<(String, UserId)>,
+}
+
+impl Ids {
+    fn new() -> Ids {
+        Ids::default()
+    }
+
+    fn get(&self, identity: &str) -> Option<&UserId> {
+        self.current.get(identity)
+    }
+
+    fn insert(&mut self, identity: String, id: UserId) {
+        self.ever.insert((identity.clone(), id));
+        self.current.insert(identity, id);
+    }
+
+    /// The user at `from` now has the address `to`.
+    fn moved(&mut self, from: &str, to: String) {
+        let id = self.current.remove(from).expect("a user to move");
+        self.insert(to, id);
+    }
+
+    /// The user at `identity` is gone; the address is free.
+    fn deleted(&mut self, identity: &str) {
+        self.current.remove(identity);
+    }
+
+    /// Whether `id` has had the address `identity`.
+    fn held(&self, identity: &str, id: UserId) -> bool {
+        self.ever.contains(&(identity.to_owned(), id))
+    }
+}
 
 /// Each user's revision, by email identity.
 type Revisions = BTreeMap<String, u64>;
@@ -1364,10 +1678,9 @@ fn event(entry: &AuditEntry, ids: &Ids) -> Event {
     let record = &entry.record;
     let who = |user: &UserRef| {
         let identity = user.email.identity().to_owned();
-        assert_eq!(
-            ids.get(&identity),
-            Some(&user.id),
-            "{entry:?} names {identity} by another id"
+        assert!(
+            ids.held(&identity, user.id),
+            "{entry:?} names {identity} by an id that never had it"
         );
         identity
     };
@@ -1426,6 +1739,30 @@ fn event(entry: &AuditEntry, ids: &Ids) -> Event {
         Action::RegistrationEnded { email } => Did::RegistrationEnded { email: id(email) },
         Action::RegistrationRevoked { email } => Did::RegistrationRevoked { email: id(email) },
         Action::RegistrationsPurged { count } => Did::RegistrationsPurged { count: *count },
+        Action::UserDisabled { user } => Did::UserDisabled { email: who(user) },
+        Action::UserEnabled { user } => Did::UserEnabled { email: who(user) },
+        Action::UserRenamed {
+            user,
+            from_first,
+            from_last,
+            to_first,
+            to_last,
+        } => Did::UserRenamed {
+            email: who(user),
+            from: (from_first.to_string(), from_last.to_string()),
+            to: (to_first.to_string(), to_last.to_string()),
+        },
+        Action::UserDeleted { user } => Did::UserDeleted { email: who(user) },
+        Action::EmailChanged { user, from, to } => {
+            assert!(
+                ids.held(to.identity(), *user),
+                "{entry:?} names {to} by an id that never had it"
+            );
+            Did::EmailChanged {
+                from: id(from),
+                to: id(to),
+            }
+        }
         other => panic!("an action the model does not know: {other:?}"),
     };
     Event {
@@ -1627,13 +1964,12 @@ fn world_user<S: Store>(
     let chosen_by = match &credential.chosen_by {
         PasswordChosenBy::User => Chooser::User,
         PasswordChosenBy::Support => Chooser::Support,
-        PasswordChosenBy::Administrator { user, account } => {
-            let chooser = reader.user(*user)?.expect("the chooser is a user");
-            Chooser::Administrator {
-                email: chooser.email.identity().to_owned(),
-                account: account.get(),
-            }
-        }
+        PasswordChosenBy::Administrator { user, account } => Chooser::Administrator {
+            email: reader
+                .user(*user)?
+                .map_or_else(|| DELETED.to_owned(), |c| c.email.identity().to_owned()),
+            account: account.get(),
+        },
         _ => Chooser::Unknown,
     };
     let mut sources = BTreeMap::new();
@@ -1654,6 +1990,11 @@ fn world_user<S: Store>(
             user: throttled(&user.sign_in.user),
             sources,
         },
+        disabled: user.status == UserStatus::Disabled,
+        names: (
+            user.first_name.as_str().to_owned(),
+            user.last_name.as_str().to_owned(),
+        ),
     })
 }
 
@@ -1727,7 +2068,7 @@ impl<S: Store> Harness<S> {
         let dir = &self.dir;
         let account_number = |index: usize| AccountNumber::new(ACCOUNTS[index]);
         let new_user = |user: Addr, temporary: bool| {
-            AddUserForm::new(user.typed(), "Bob", "Builder", pw(PASSWORDS[0]))
+            AddUserForm::new(user.typed(), NAMES[0].0, NAMES[0].1, pw(PASSWORDS[0]))
                 .enforce_password_expiration(temporary)
         };
         let as_actor = |who: Who| actor_of(&self.dir, &self.ids, who);
@@ -1849,7 +2190,8 @@ impl<S: Store> Harness<S> {
                     Some(index) => issued.expect("issued tokens")[index].as_str(),
                     None => FORGED_TOKEN,
                 };
-                let form = RegistrationForm::new("Carol", "Jones", pw(PASSWORDS[1]));
+                let form =
+                    RegistrationForm::new(REGISTERED_NAMES.0, REGISTERED_NAMES.1, pw(PASSWORDS[1]));
                 let result = dir.register(presented, &form);
                 if let Ok(registered) = &result {
                     self.ids.insert(recipient.identity(), registered.user.id);
@@ -1867,6 +2209,37 @@ impl<S: Store> Harness<S> {
             )),
             Op::PurgeExpiredRegistrations { actor } => {
                 answer(dir.purge_expired_registrations(&as_actor(actor)))
+            }
+            Op::DisableUser { actor, user } => {
+                answer(dir.disable_user(&as_actor(actor), &user.typed()))
+            }
+            Op::EnableUser { actor, user } => {
+                answer(dir.enable_user(&as_actor(actor), &user.typed()))
+            }
+            Op::RenameUser { actor, user, names } => {
+                let (first, last) = NAMES[names];
+                answer(dir.rename_user(&as_actor(actor), &user.typed(), first, last))
+            }
+            Op::DeleteUser { actor, user } => {
+                let result = dir.delete_user(&as_actor(actor), &user.typed());
+                if result.is_ok() {
+                    self.ids.deleted(&user.identity());
+                    self.tickets.remove(&user.identity());
+                }
+                answer(result)
+            }
+            Op::ChangeEmail { actor, user, to } => {
+                if user.identity() == to.identity() {
+                    return None;
+                }
+                let result = dir.change_email(&as_actor(actor), &user.typed(), &to.typed());
+                if result.is_ok() {
+                    self.ids.moved(&user.identity(), to.identity());
+                    if let Some(ticket) = self.tickets.remove(&user.identity()) {
+                        self.tickets.insert(to.identity(), ticket);
+                    }
+                }
+                answer(result)
             }
             Op::AdvanceClock { seconds } => {
                 self.clock.advance(TimeDelta::seconds(seconds));
@@ -1954,9 +2327,13 @@ fn check_sequence<S: Store>(store: S, ops: &[Op]) -> Result<(), TestCaseError> {
         );
         for (number, groups) in &after.accounts {
             let bootstrapped = model.accounts[number].bootstrapped;
+            let active = groups[0]
+                .2
+                .iter()
+                .any(|email| after.users.iter().any(|u| u.email == *email && !u.disabled));
             prop_assert!(
-                !bootstrapped || !groups[0].2.is_empty(),
-                "step {}: account {} has no administrator",
+                !bootstrapped || active,
+                "step {}: account {} has no active administrator (R16)",
                 step,
                 number
             );
@@ -1968,6 +2345,23 @@ fn check_sequence<S: Store>(store: S, ops: &[Op]) -> Result<(), TestCaseError> {
         // goes back.
         for user in &after.users {
             let revision = revisions[&user.email];
+            if let (
+                Op::ChangeEmail {
+                    user: moved, to, ..
+                },
+                Some(Ok("email-changed")),
+            ) = (op, expected)
+            {
+                if user.email == to.identity() {
+                    let was = before.revisions[&moved.identity()];
+                    prop_assert!(
+                        revision > was,
+                        "step {}: a change of email moves the revision on",
+                        step
+                    );
+                    continue;
+                }
+            }
             let Some(&was) = before.revisions.get(&user.email) else {
                 prop_assert_eq!(revision, 0, "step {}: new user {}", step, &user.email);
                 continue;
@@ -1978,8 +2372,16 @@ fn check_sequence<S: Store>(store: S, ops: &[Op]) -> Result<(), TestCaseError> {
                 .find(|u| u.email == user.email)
                 .expect("a user stays");
             let bookkeeping_changed = old.sign_in != user.sign_in;
+            // A chooser is stored by id: their change of email, or their
+            // deletion, is no change of this user.
+            let chosen_by = if matches!(op, Op::ChangeEmail { .. } | Op::DeleteUser { .. }) {
+                user.chosen_by.clone()
+            } else {
+                old.chosen_by.clone()
+            };
             let record_changed = WorldUser {
                 sign_in: user.sign_in.clone(),
+                chosen_by,
                 ..old.clone()
             } != *user;
             let unlocked = matches!(op, Op::UnlockUser { .. }) && bookkeeping_changed;
@@ -2073,12 +2475,45 @@ fn sequences() -> impl Strategy<Value = Vec<Op>> {
             n
         ]
     });
-    let step = prop_oneof![20 => op().prop_map(|op| vec![op]), 1 => burst];
+    // R16: a second administrator of account 100 or 200, then one of the
+    // two disabled and the other taken away, so that a disabled member
+    // sits beside the last active one.
+    let last_active = (0..2usize, addr(), who(), who(), any::<bool>()).prop_map(
+        |(account, user, disabler, remover, first_goes)| {
+            let admins = GroupRef { account, number: 1 };
+            let first = Addr {
+                index: account,
+                shouting: false,
+            };
+            let (disabled, removed) = if first_goes {
+                (first, user)
+            } else {
+                (user, first)
+            };
+            vec![
+                Op::AddToGroup {
+                    actor: Who::Support,
+                    group: admins,
+                    user,
+                },
+                Op::DisableUser {
+                    actor: disabler,
+                    user: disabled,
+                },
+                Op::RemoveFromGroup {
+                    actor: remover,
+                    group: admins,
+                    user: removed,
+                },
+            ]
+        },
+    );
+    let step = prop_oneof![20 => op().prop_map(|op| vec![op]), 1 => burst, 1 => last_active];
     prop::collection::vec(step, 1..48).prop_map(|steps| steps.concat())
 }
 
 /// Everything the model can answer: the sequences must reach each of them.
-const OUTCOMES: [Outcome; 39] = [
+const OUTCOMES: [Outcome; 45] = [
     Ok("account-created"),
     Ok("user-added"),
     Ok("member-added"),
@@ -2098,6 +2533,11 @@ const OUTCOMES: [Outcome; 39] = [
     Ok("registration-revoked"),
     Ok("registrations-purged"),
     Ok("clock-advanced"),
+    Ok("user-disabled"),
+    Ok("user-enabled"),
+    Ok("user-renamed"),
+    Ok("email-changed"),
+    Ok("user-deleted"),
     Err("error-support-only"),
     Err("error-account-exists"),
     Err("error-account-not-found"),
@@ -2115,6 +2555,7 @@ const OUTCOMES: [Outcome; 39] = [
     Err("error-not-a-member"),
     Err("error-built-in-group"),
     Err("error-last-administrator"),
+    Err("error-last-active-administrator"),
     Err("error-sign-in-refused"),
     Err("error-registration-refused"),
     Err("error-registration-not-found"),
@@ -2134,6 +2575,8 @@ struct Reached {
     ended_by_adding: usize,
     purged: usize,
     unlocked: usize,
+    /// Removals refused because the only other administrators are disabled (R16).
+    last_active_removals: usize,
 }
 
 #[test]
@@ -2141,12 +2584,25 @@ fn the_sequences_reach_every_outcome_and_lock_outs() {
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let mut seen = BTreeSet::new();
     let mut reached = Reached::default();
-    for _ in 0..500 {
+    for _ in 0..800 {
         let ops = sequences().new_tree(&mut runner).unwrap().current();
         let mut model = Model::new();
         for op in bootstrap().iter().chain(&ops) {
             let lengths = model.audit_lengths();
-            seen.extend(model.apply(op));
+            let members = match op {
+                Op::RemoveFromGroup { group, .. } => model
+                    .accounts
+                    .get(&ACCOUNTS[group.account])
+                    .map_or(0, |a| a.administrators().len()),
+                _ => 0,
+            };
+            let outcome = model.apply(op);
+            if let (Op::RemoveFromGroup { group, .. }, Some(Err("error-last-administrator"))) =
+                (op, outcome)
+            {
+                reached.last_active_removals += usize::from(group.number == 1 && members > 1);
+            }
+            seen.extend(outcome);
             let new = model_appended(&model, &lengths);
             reached.cross_account += usize::from(new.len() > 1);
             let locks = new
@@ -2196,6 +2652,7 @@ fn the_sequences_reach_every_outcome_and_lock_outs() {
         ended_by_adding,
         purged,
         unlocked,
+        last_active_removals,
     } = reached;
     assert!(source_locks >= 50, "{reached:?}");
     for count in [
@@ -2206,6 +2663,7 @@ fn the_sequences_reach_every_outcome_and_lock_outs() {
         ended_by_adding,
         purged,
         unlocked,
+        last_active_removals,
     ] {
         assert!(count >= 3, "{reached:?}");
     }

@@ -1,4 +1,5 @@
-//! Races on every store: administrators removing each other (R10), threads
+//! Races on every store: administrators removing each other (R10), or
+//! disabling each other and disabling while the other removes (R16), threads
 //! adding one user (R12), and eight threads of mixed operations whose
 //! invariants must hold throughout, within a time bound.
 
@@ -36,6 +37,34 @@ const PASSWORD: &str = "Temp-Pass-2026";
 #[test]
 fn r10_memory_store_a_thousand_mutual_removals_never_leave_none() {
     conformance::last_admin_race_repeated(&MemoryStore::new, MUTUAL_REMOVALS);
+}
+
+// ---------------------------------------------------------------------------
+// Two administrators disabling each other, or one disabling while the other
+// removes (R16)
+// ---------------------------------------------------------------------------
+
+use cres_admin::testing::conformance::Takeaway;
+
+/// The count: a thousand trials of each R16 race per store.
+const R16_TRIALS: u64 = 1_000;
+
+#[test]
+fn r16_memory_store_a_thousand_mutual_disables_never_leave_none() {
+    conformance::last_active_admin_race_repeated(
+        &MemoryStore::new,
+        R16_TRIALS,
+        [Takeaway::Disable, Takeaway::Disable],
+    );
+}
+
+#[test]
+fn r16_memory_store_a_thousand_disables_racing_removals_never_leave_none() {
+    conformance::last_active_admin_race_repeated(
+        &MemoryStore::new,
+        R16_TRIALS,
+        [Takeaway::Disable, Takeaway::Remove],
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -340,6 +369,26 @@ mod sqlite {
     fn r10_sqlite_store_a_thousand_mutual_removals_never_leave_none() {
         let folder = scratch();
         conformance::last_admin_race_repeated(&|| fresh(&folder), MUTUAL_REMOVALS);
+    }
+
+    #[test]
+    fn r16_sqlite_store_a_thousand_mutual_disables_never_leave_none() {
+        let folder = scratch();
+        conformance::last_active_admin_race_repeated(
+            &|| fresh(&folder),
+            R16_TRIALS,
+            [Takeaway::Disable, Takeaway::Disable],
+        );
+    }
+
+    #[test]
+    fn r16_sqlite_store_a_thousand_disables_racing_removals_never_leave_none() {
+        let folder = scratch();
+        conformance::last_active_admin_race_repeated(
+            &|| fresh(&folder),
+            R16_TRIALS,
+            [Takeaway::Disable, Takeaway::Remove],
+        );
     }
 
     #[test]

@@ -168,6 +168,71 @@ fn two_stores_on_one_file_never_lose_the_last_admin() {
     }
 }
 
+/// R16 across two stores on one file (as two processes): one disables the
+/// other administrator while that one, through the other store, disables or
+/// removes the first. Exactly one wins; one active administrator remains.
+#[test]
+fn r16_two_stores_on_one_file_never_lose_the_last_active_admin() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("r16.db");
+    let (first_store, second_store) = (open(&path), open(&path));
+    let first = directory(&first_store);
+    let second = directory(&second_store);
+    for trial in 0..16u64 {
+        let account = AccountNumber::new(200 + trial);
+        let admins = GroupId::administrators(account);
+        let (a, b) = (
+            format!("a{trial}@r16.example"),
+            format!("b{trial}@r16.example"),
+        );
+        account_with_admins(&first, 200 + trial, &[&a, &b]);
+        let (actor_a, actor_b) = (actor(&first_store, &a), actor(&second_store, &b));
+        let barrier = Barrier::new(2);
+        let results = thread::scope(|scope| {
+            let one = scope.spawn(|| {
+                barrier.wait();
+                first.disable_user(&actor_a, &b).map(drop)
+            });
+            let two = scope.spawn(|| {
+                barrier.wait();
+                if trial % 2 == 0 {
+                    second.disable_user(&actor_b, &a).map(drop)
+                } else {
+                    second.remove_from_group(&actor_b, admins, &a).map(drop)
+                }
+            });
+            [one.join().unwrap(), two.join().unwrap()]
+        });
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "trial {trial}: exactly one must win: {results:?}"
+        );
+        for error in results.iter().filter_map(|r| r.as_ref().err()) {
+            assert!(
+                matches!(
+                    error,
+                    Error::Forbidden(_)
+                        | Error::LastAdministrator { .. }
+                        | Error::LastActiveAdministrator { .. }
+                ),
+                "trial {trial}: the loser must be refused: {error:?}"
+            );
+        }
+        for store in [&first_store, &second_store] {
+            let count = store
+                .begin_read()
+                .unwrap()
+                .active_admin_count(account)
+                .unwrap();
+            assert_eq!(
+                count, 1,
+                "trial {trial}: one active administrator must remain"
+            );
+        }
+    }
+}
+
 #[test]
 fn uniqueness_holds_between_two_stores() {
     let folder = tempfile::tempdir().unwrap();

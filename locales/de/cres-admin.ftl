@@ -39,6 +39,9 @@ label-send-secure-message = Sichere Nachricht senden
 label-register = Registrieren
 label-page-size = Seitengröße
 label-search = Suchen
+label-disable-user = Benutzer deaktivieren
+label-enable-user = Benutzer aktivieren
+label-delete-user = Benutzer löschen
 
 ## Listen
 
@@ -92,6 +95,7 @@ error-group-not-found = Diese Gruppe ist nicht vorhanden.
 error-not-a-member = Benutzer { $email } ist kein Mitglied der Gruppe „{ $group }“.
 error-built-in-group = Die Gruppe „{ $group }“ ist vordefiniert und kann weder gelöscht noch umbenannt werden.
 error-last-administrator = Benutzer { $email } ist der letzte Kontoadministrator des Kontos { $account } und kann nicht entfernt werden.
+error-last-active-administrator = Benutzer { $email } ist der letzte aktive Kontoadministrator des Kontos { $account } und kann weder deaktiviert noch gelöscht werden.
 error-support-only = Nur der Kundensupport kann diese Aktion ausführen.
 error-not-account-administrator = Nur ein Kontoadministrator des Kontos { $account } kann diese Aktion ausführen.
 error-store = Das Kontoverzeichnis ist nicht erreichbar. Es wurde nichts geändert; bitte versuchen Sie es erneut.
@@ -124,6 +128,11 @@ permanent-password-required = Ihr Kennwort ist temporär. Legen Sie ein dauerhaf
 password-changed = Ihr Kennwort wurde geändert.
 password-reset = Benutzer { $email } hat ein neues temporäres Kennwort, das bei der nächsten Anmeldung geändert werden muss.
 user-unlocked = Benutzer { $email } kann sich wieder anmelden.
+user-disabled = Benutzer { $email } ist deaktiviert und kann sich nicht mehr anmelden.
+user-enabled = Benutzer { $email } ist wieder aktiviert und kann sich anmelden.
+user-deleted = Benutzer { $email } gelöscht.
+user-renamed = Benutzer { $email } heißt jetzt { $first } { $last }.
+email-changed = Die E-Mail-Adresse { $from } wurde durch { $to } ersetzt.
 
 ## Registrierung per sicherer Nachricht
 

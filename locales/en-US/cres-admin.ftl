@@ -39,6 +39,9 @@ label-send-secure-message = Send Secure Message
 label-register = Register
 label-page-size = Page Size
 label-search = Search
+label-disable-user = Disable User
+label-enable-user = Enable User
+label-delete-user = Delete User
 
 ## Lists
 
@@ -100,6 +103,7 @@ error-group-not-found = This group does not exist.
 error-not-a-member = { $email } is not in { $group }.
 error-built-in-group = The { $group } group is built in: it cannot be deleted or renamed.
 error-last-administrator = { $email } is the last Account Administrator of account { $account } and cannot be removed.
+error-last-active-administrator = { $email } is the last active Account Administrator of account { $account } and can be neither disabled nor deleted.
 error-support-only = Only Customer Support can do this.
 error-not-account-administrator = Only an Account Administrator of account { $account } can do this.
 error-store = The account directory could not be reached. Nothing was changed; please try again.
@@ -132,6 +136,11 @@ permanent-password-required = Your password is temporary. Set a permanent passwo
 password-changed = Your password has been changed.
 password-reset = { $email } has a new temporary password, to be changed at the next sign-in.
 user-unlocked = { $email } can sign in again.
+user-disabled = { $email } is disabled and can no longer sign in.
+user-enabled = { $email } is enabled and can sign in again.
+user-deleted = User { $email } deleted.
+user-renamed = { $email } is now named { $first } { $last }.
+email-changed = The email address { $from } is now { $to }.
 
 ## Registration by secure message
 

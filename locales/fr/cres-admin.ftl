@@ -41,6 +41,9 @@ label-send-secure-message = Envoyer un message sécurisé
 label-register = S'inscrire
 label-page-size = Taille de page
 label-search = Rechercher
+label-disable-user = Désactiver l'utilisateur
+label-enable-user = Réactiver l'utilisateur
+label-delete-user = Supprimer l'utilisateur
 
 ## Listes
 
@@ -103,6 +106,7 @@ error-group-not-found = Ce groupe n'existe pas.
 error-not-a-member = L'utilisateur { $email } ne fait pas partie du groupe « { $group } ».
 error-built-in-group = Le groupe « { $group } » est prédéfini : il ne peut être ni supprimé ni renommé.
 error-last-administrator = L'utilisateur { $email } est le dernier administrateur du compte { $account } et ne peut pas être retiré.
+error-last-active-administrator = L'utilisateur { $email } est le dernier administrateur actif du compte { $account } : il ne peut être ni désactivé ni supprimé.
 error-support-only = Seul le service d'assistance à la clientèle peut effectuer cette opération.
 error-not-account-administrator = Seul un administrateur du compte { $account } peut effectuer cette opération.
 error-store = L'annuaire des comptes est inaccessible. Aucune modification n'a été effectuée ; veuillez réessayer.
@@ -135,6 +139,11 @@ permanent-password-required = Votre mot de passe est temporaire. Définissez un 
 password-changed = Votre mot de passe a été modifié.
 password-reset = L'utilisateur { $email } a un nouveau mot de passe temporaire, à changer lors de sa prochaine connexion.
 user-unlocked = L'utilisateur { $email } peut de nouveau se connecter.
+user-disabled = L'utilisateur { $email } est désactivé et ne peut plus se connecter.
+user-enabled = L'utilisateur { $email } est réactivé et peut de nouveau se connecter.
+user-deleted = Utilisateur { $email } supprimé.
+user-renamed = L'utilisateur { $email } s'appelle désormais { $first } { $last }.
+email-changed = L'adresse e-mail { $from } est remplacée par { $to }.
 
 ## Inscription par message sécurisé
 

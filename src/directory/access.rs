@@ -23,8 +23,8 @@
 
 use crate::error::{Error, Forbidden};
 use crate::model::{
-    AccountNumber, Actor, ActorRecord, Email, Group, GroupId, PasswordChosenBy, User, UserBrief,
-    UserStatus,
+    AccountNumber, Actor, ActorRecord, Email, Group, GroupId, PasswordChosenBy,
+    PendingRegistration, User, UserBrief, UserStatus,
 };
 use crate::store::Reader;
 
@@ -89,6 +89,22 @@ pub(super) fn authorize_sender(
     authorize(reader, sender, account).map_err(|error| match error {
         Error::Forbidden(_) => Forbidden::NotAccountMember { account }.into(),
         other => other,
+    })
+}
+
+/// Whether the sender of a pending registration still vouches for it: a
+/// registration sent by Customer Support always does; one sent by a user
+/// only while that user exists and is active, so disabling or deleting a
+/// user makes the links they sent stop working.
+pub(super) fn sender_vouches(
+    reader: &dyn Reader,
+    pending: &PendingRegistration,
+) -> Result<bool, Error> {
+    Ok(match &pending.sent_by {
+        ActorRecord::User(sender) => reader
+            .user_brief(sender.id)?
+            .is_some_and(|brief| brief.status == UserStatus::Active),
+        _ => true,
     })
 }
 

@@ -6,6 +6,7 @@ use crate::confirmation::{
 };
 use crate::directory::Directory;
 use crate::directory::access::{authorize, authorized_group, ensure_may_join};
+use crate::directory::lifecycle::active_admin_count;
 use crate::error::Error;
 use crate::input::Field;
 use crate::model::{
@@ -61,10 +62,12 @@ impl<S: Store> Directory<S> {
         })
     }
 
-    /// Takes a user out of a group. The last Account Administrator of an
-    /// account cannot be removed (R10), even by two administrators removing
-    /// each other at the same moment: the check and the removal are one
-    /// transaction.
+    /// Takes a user out of a group. The last *active* Account Administrator
+    /// of an account cannot be removed (R10, R16), even by two
+    /// administrators removing each other at the same moment, or by a
+    /// removal racing a disable: the count and the removal are one
+    /// transaction. A disabled administrator does not count, and can always
+    /// be removed.
     ///
     /// # Errors
     /// [`Error::Invalid`] for a malformed address; [`Error::Forbidden`];
@@ -87,7 +90,12 @@ impl<S: Store> Directory<S> {
             if !tx.is_member(group, id)? {
                 return Err(not_a_member());
             }
-            if found.is_built_in() && tx.member_count(group)? <= 1 {
+            // R16: only an active administrator counts, and only taking one
+            // away can leave none.
+            if found.is_built_in()
+                && tx.is_active_admin(group.account, id)?
+                && active_admin_count(tx, group.account)? <= 1
+            {
                 return Err(Error::LastAdministrator {
                     email: email.clone(),
                     account: group.account,

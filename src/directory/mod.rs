@@ -7,12 +7,14 @@
 //! | `accounts.rs` | create an account, its audit trail |
 //! | `users.rs` | *Add User* |
 //! | `groups.rs` | groups, members, *Add to Group* |
+//! | `lifecycle.rs` | disable, enable, delete, rename a user, change their email (R16) |
 //! | `sign_in.rs` | sign-in, passwords, resets, unlocks |
 //! | `registration.rs` | secure messages, registration, revocation, purge |
 
 mod access;
 mod accounts;
 mod groups;
+mod lifecycle;
 mod registration;
 mod sign_in;
 mod users;

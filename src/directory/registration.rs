@@ -9,7 +9,7 @@ use crate::confirmation::{
 };
 use crate::credentials::{issue_token, parse_token};
 use crate::directory::Directory;
-use crate::directory::access::{authorize, authorize_sender, support_only};
+use crate::directory::access::{authorize, authorize_sender, sender_vouches, support_only};
 use crate::error::Error;
 use crate::forms::RegistrationForm;
 use crate::input::Field;
@@ -23,15 +23,22 @@ use crate::store::{Reader, Store, StoreError};
 /// store's write lock is never held for long.
 const PURGE_BATCH: usize = 500;
 
-/// The pending registration that `token` proves, compared in constant time.
+/// The pending registration that `token` proves, compared in constant time,
+/// while its sender still vouches for it.
 fn proven(
     reader: &dyn Reader,
     selector: &str,
     verifier_hash: &[u8; 32],
 ) -> Result<Option<PendingRegistration>, Error> {
-    Ok(reader
+    let Some(pending) = reader
         .registration_by_selector(selector)?
-        .filter(|pending| bool::from(pending.verifier_hash.ct_eq(verifier_hash))))
+        .filter(|pending| bool::from(pending.verifier_hash.ct_eq(verifier_hash)))
+    else {
+        return Ok(None);
+    };
+    // A link sent by a user who has since been disabled or deleted no
+    // longer works: refused like any dead link.
+    Ok(sender_vouches(reader, &pending)?.then_some(pending))
 }
 
 impl<S: Store> Directory<S> {

@@ -61,6 +61,12 @@ pub enum Label {
     PageSize,
     /// "Search"
     Search,
+    /// "Disable User"
+    DisableUser,
+    /// "Enable User"
+    EnableUser,
+    /// "Delete User"
+    DeleteUser,
 }
 
 impl Label {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AccountNumber, ActorRecord, Email, GroupId, GroupName, UserRef};
+use crate::model::{AccountNumber, ActorRecord, Email, GroupId, GroupName, Name, UserId, UserRef};
 
 /// What a change did, and to what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,12 +115,52 @@ pub enum Action {
         /// The user.
         user: UserRef,
     },
+    /// An administrator disabled a user: their status went from active to
+    /// disabled, so they can no longer sign in.
+    UserDisabled {
+        /// The user, by id and email at the time.
+        user: UserRef,
+    },
+    /// An administrator enabled a disabled user: their status went from
+    /// disabled to active.
+    UserEnabled {
+        /// The user, by id and email at the time.
+        user: UserRef,
+    },
+    /// An administrator deleted a user, with their memberships. The trail
+    /// keeps what it recorded under the id, which no one else will have.
+    UserDeleted {
+        /// The user, by id and email at the time.
+        user: UserRef,
+    },
+    /// An administrator changed a user's first or last name.
+    UserRenamed {
+        /// The user, by id and email at the time.
+        user: UserRef,
+        /// The first name before.
+        from_first: Name,
+        /// The last name before.
+        from_last: Name,
+        /// The first name after.
+        to_first: Name,
+        /// The last name after.
+        to_last: Name,
+    },
+    /// An administrator changed a user's email address.
+    EmailChanged {
+        /// The user.
+        user: UserId,
+        /// The address before.
+        from: Email,
+        /// The address after.
+        to: Email,
+    },
 }
 
 impl Action {
     /// The user the change was made to, if it was made to a user: what an
     /// audit trail filtered by user selects.
-    pub fn target(&self) -> Option<&UserRef> {
+    pub fn target(&self) -> Option<UserId> {
         match self {
             Action::UserAdded { user, .. }
             | Action::MemberAdded { user, .. }
@@ -129,7 +169,12 @@ impl Action {
             | Action::UserLocked { user, .. }
             | Action::UserUnlocked { user }
             | Action::UserRegistered { user }
-            | Action::MemberRemoved { user, .. } => Some(user),
+            | Action::MemberRemoved { user, .. }
+            | Action::UserDisabled { user }
+            | Action::UserEnabled { user }
+            | Action::UserDeleted { user }
+            | Action::UserRenamed { user, .. } => Some(user.id),
+            Action::EmailChanged { user, .. } => Some(*user),
             Action::AccountCreated
             | Action::GroupCreated { .. }
             | Action::GroupRenamed { .. }

@@ -120,3 +120,9 @@ impl From<Name> for String {
         name.0.into()
     }
 }
+
+impl From<&Name> for crate::i18n::Arg {
+    fn from(name: &Name) -> crate::i18n::Arg {
+        crate::i18n::Arg::Text(name.as_str().to_owned())
+    }
+}

@@ -183,6 +183,13 @@ macro_rules! forward_reader {
             > {
                 $crate::__forward_call!($mode $this.registration_by_selector(selector))
             }
+
+            fn active_admin_count(
+                &$this,
+                account: $crate::AccountNumber,
+            ) -> ::core::result::Result<usize, $crate::StoreError> {
+                $crate::__forward_call!($mode $this.active_admin_count(account))
+            }
         }
     };
 }
@@ -302,6 +309,13 @@ macro_rules! forward_writes {
                 record: $crate::AuditRecord,
             ) -> ::core::result::Result<u64, $crate::StoreError> {
                 $crate::__forward_call!($mode $this.append_audit(record))
+            }
+
+            fn delete_user(
+                &mut $this,
+                id: $crate::UserId,
+            ) -> ::core::result::Result<(), $crate::StoreError> {
+                $crate::__forward_call!($mode $this.delete_user(id))
             }
 
             fn commit($this) -> ::core::result::Result<(), $crate::StoreError> {

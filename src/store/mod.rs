@@ -40,7 +40,7 @@
 //!   [`Transaction::update_user`] stores the user with its stored revision
 //!   plus one; [`Transaction::set_sign_in_state`] leaves it; renaming a
 //!   group, and adding or removing one of its members, add one to the
-//!   group's.
+//!   group's; deleting a user adds one to each group they leave.
 //! - **Group numbers** are given per account in creation order, starting at
 //!   1 (so the first group of an account is [`GroupId::administrators`]),
 //!   and never reused after a deletion. When an account has used every
@@ -392,6 +392,22 @@ pub trait Reader {
         &self,
         selector: &str,
     ) -> Result<Option<PendingRegistration>, StoreError>;
+
+    /// How many *active* members the account's *Account Administrators*
+    /// group has: those for whom [`Reader::is_active_admin`] is `true`
+    /// (0 for an account that does not exist). R16 counts them.
+    ///
+    /// Added after the first contract: the default returns
+    /// [`StoreError::Unsupported`].
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
+    fn active_admin_count(&self, account: AccountNumber) -> Result<usize, StoreError> {
+        let _ = account;
+        Err(StoreError::Unsupported {
+            operation: "Reader::active_admin_count",
+        })
+    }
 }
 
 /// Writes, inside a write transaction. See the [module docs](self) for the
@@ -487,6 +503,23 @@ pub trait Transaction: Reader {
     /// # Errors
     /// A [`StoreError`] if the store fails.
     fn append_audit(&mut self, record: AuditRecord) -> Result<u64, StoreError>;
+
+    /// Deletes the user with this id and every membership they have. Their
+    /// id is never given to anyone again (ids are random); their email
+    /// identity is free for a new user. The audit trail keeps what it
+    /// recorded about them.
+    ///
+    /// Added after the first contract: the default returns
+    /// [`StoreError::Unsupported`].
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such user.
+    fn delete_user(&mut self, id: UserId) -> Result<(), StoreError> {
+        let _ = id;
+        Err(StoreError::Unsupported {
+            operation: "Transaction::delete_user",
+        })
+    }
 
     /// Makes every write of the transaction visible at once.
     ///

@@ -345,6 +345,21 @@ pub fn every_action(account: AccountNumber, user: &UserRef, first_name: &GroupNa
             group: GroupId::administrators(account),
             user: user.clone(),
         },
+        Action::UserDisabled { user: user.clone() },
+        Action::UserEnabled { user: user.clone() },
+        Action::UserDeleted { user: user.clone() },
+        Action::UserRenamed {
+            user: user.clone(),
+            from_first: name("Robert"),
+            from_last: name("Lee"),
+            to_first: name("Zoë"),
+            to_last: name("O'Brien-Łukasz"),
+        },
+        Action::EmailChanged {
+            user: user.id,
+            from: user.email.clone(),
+            to: email("Bob.Lee@Example.org"),
+        },
     ];
     // A new action fails to compile here until it is added above.
     for action in &actions {
@@ -364,7 +379,12 @@ pub fn every_action(account: AccountNumber, user: &UserRef, first_name: &GroupNa
             | Action::RegistrationsPurged { .. }
             | Action::RegistrationRevoked { .. }
             | Action::UserRegistered { .. }
-            | Action::MemberRemoved { .. } => {}
+            | Action::MemberRemoved { .. }
+            | Action::UserDisabled { .. }
+            | Action::UserEnabled { .. }
+            | Action::UserDeleted { .. }
+            | Action::UserRenamed { .. }
+            | Action::EmailChanged { .. } => {}
         }
     }
     actions

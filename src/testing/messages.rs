@@ -3,9 +3,10 @@
 use chrono::DateTime;
 
 use crate::confirmation::{
-    AccountCreated, AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, PasswordChanged,
-    PasswordReset, Registered, RegistrationRevoked, RegistrationsPurged, RemovedFromGroup,
-    SecureMessageSent, SignIn, UserAdded, UserUnlocked,
+    AccountCreated, AddedToGroup, EmailChanged, GroupCreated, GroupDeleted, GroupRenamed,
+    PasswordChanged, PasswordReset, Registered, RegistrationRevoked, RegistrationsPurged,
+    RemovedFromGroup, SecureMessageSent, SignIn, UserAdded, UserDeleted, UserDisabled, UserEnabled,
+    UserRenamed, UserUnlocked,
 };
 use crate::credentials::{PasswordHash, issue_token};
 use crate::error::{Error, Forbidden};
@@ -177,6 +178,10 @@ pub fn every_error() -> Vec<Error> {
             email: email(),
             account: account(),
         },
+        Error::LastActiveAdministrator {
+            email: email(),
+            account: account(),
+        },
         Forbidden::SupportOnly.into(),
         Forbidden::NotAccountAdministrator { account: account() }.into(),
         Forbidden::NotAccountMember { account: account() }.into(),
@@ -259,6 +264,30 @@ pub fn every_message() -> Vec<Box<dyn Localize>> {
     messages.push(Box::new(PasswordChanged { user: user_ref() }));
     messages.push(Box::new(PasswordReset { user: user_ref() }));
     messages.push(Box::new(UserUnlocked { user: user_ref() }));
+    for already_disabled in [false, true] {
+        messages.push(Box::new(UserDisabled {
+            user: user_ref(),
+            already_disabled,
+        }));
+    }
+    for already_active in [false, true] {
+        messages.push(Box::new(UserEnabled {
+            user: user_ref(),
+            already_active,
+        }));
+    }
+    messages.push(Box::new(UserDeleted { user: user_ref() }));
+    messages.push(Box::new(UserRenamed {
+        user: user_ref(),
+        previous_first_name: name("Robert"),
+        previous_last_name: name("Lee"),
+        first_name: name("Bob"),
+        last_name: name("Lee-Martin"),
+    }));
+    messages.push(Box::new(EmailChanged {
+        user: user_ref(),
+        previous: Email::parse("robert@example.com").expect("a valid email"),
+    }));
     let (token, ..) = issue_token().expect("the OS has randomness");
     messages.push(Box::new(SecureMessageSent::RegistrationIssued {
         email: email(),
@@ -313,9 +342,10 @@ mod tests {
             Error::OwnPasswordRequired { .. } => 19,
             Error::InvitedElsewhere { .. } => 20,
             Error::InvalidCursor => 21,
+            Error::LastActiveAdministrator { .. } => 22,
         }
     }
-    const ERROR_VARIANTS: usize = 22;
+    const ERROR_VARIANTS: usize = 23;
 
     fn forbidden_variant(forbidden: &Forbidden) -> usize {
         match forbidden {
@@ -415,9 +445,12 @@ mod tests {
             Label::Register => 24,
             Label::PageSize => 25,
             Label::Search => 26,
+            Label::DisableUser => 27,
+            Label::EnableUser => 28,
+            Label::DeleteUser => 29,
         }
     }
-    const LABEL_VARIANTS: usize = 27;
+    const LABEL_VARIANTS: usize = 30;
 
     /// The shared catalogue must sample every variant: a new one fails to
     /// compile in the matches above until it is numbered, and fails here

@@ -27,7 +27,7 @@ impl Trail {
     pub(super) fn push(&mut self, entry: AuditEntry) {
         if let Some(target) = entry.record.action.target() {
             self.by_target
-                .entry(target.id)
+                .entry(target)
                 .or_default()
                 .push(entry.sequence);
         }
@@ -52,10 +52,10 @@ impl Trail {
             self.chunks.pop();
         }
         if let Some(target) = popped.as_ref().and_then(|e| e.record.action.target()) {
-            if let Some(sequences) = self.by_target.get_mut(&target.id) {
+            if let Some(sequences) = self.by_target.get_mut(&target) {
                 sequences.pop();
                 if sequences.is_empty() {
-                    self.by_target.remove(&target.id);
+                    self.by_target.remove(&target);
                 }
             }
         }

@@ -217,6 +217,14 @@ impl State {
         slot
     }
 
+    /// Puts a deleted user back in their slot, and in the list of the
+    /// account they were created in (their groups follow, journalled).
+    fn restore_user(&mut self, slot: Slot, stored: Stored) {
+        let account = stored.created_in;
+        self.users.restore(slot, stored);
+        self.govern(account, slot);
+    }
+
     /// Forgets the user in `slot`, and takes them out of every list.
     fn remove_user(&mut self, slot: Slot) -> Option<Stored> {
         for account in self.governing(slot) {
@@ -447,6 +455,20 @@ impl Reader for State {
                     .find(|r| r.account == *account)
             })
             .cloned())
+    }
+
+    fn active_admin_count(&self, account: AccountNumber) -> Result<usize, StoreError> {
+        Ok(self
+            .group_entry(GroupId::administrators(account))
+            .map_or(0, |group| {
+                group
+                    .members
+                    .slots()
+                    .into_iter()
+                    .filter_map(|slot| self.users.get(slot))
+                    .filter(|user| user.status == UserStatus::Active)
+                    .count()
+            }))
     }
 }
 
@@ -683,6 +705,24 @@ impl Transaction for MemoryTransaction<'_> {
             previous_sequence,
         });
         Ok(sequence)
+    }
+
+    fn delete_user(&mut self, id: UserId) -> Result<(), StoreError> {
+        let slot = self.state.users.slot(id).ok_or(StoreError::NotFound)?;
+        let groups = self
+            .state
+            .users
+            .get(slot)
+            .map_or_else(Vec::new, |user| user.groups.as_slice().to_vec());
+        // Each membership is journalled as a removal, so that an undo puts
+        // the user back first and then into each group.
+        for group in groups {
+            self.state.unlink(group, slot, 1);
+            self.undo.push(Undo::RemoveMember(group, slot));
+        }
+        let removed = self.state.remove_user(slot).ok_or(StoreError::NotFound)?;
+        self.undo.push(Undo::DeleteUser(slot, Box::new(removed)));
+        Ok(())
     }
 
     fn commit(mut self) -> Result<(), StoreError> {

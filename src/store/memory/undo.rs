@@ -21,6 +21,8 @@ pub(super) enum Undo {
     DeleteGroup(GroupId, Box<GroupEntry>),
     InsertUser(Slot),
     UpdateUser(Slot, Box<Stored>),
+    /// The user deleted from this slot, to be put back in the same slot.
+    DeleteUser(Slot, Box<Stored>),
     SetSignIn(Slot, Option<Box<SignInState>>),
     PutRegistration {
         identity: Box<str>,
@@ -75,6 +77,7 @@ impl Undo {
             Undo::InsertUser(slot) => {
                 state.remove_user(slot);
             }
+            Undo::DeleteUser(slot, removed) => state.restore_user(slot, *removed),
             Undo::UpdateUser(slot, previous) => {
                 state.replace_user(slot, *previous);
             }

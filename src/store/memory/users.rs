@@ -233,6 +233,34 @@ impl Users {
                 Slot::try_from(self.slots.len() - 1).expect("fewer than 2^32 users")
             }
         };
+        self.index(slot, id_hash, email_hash);
+        slot
+    }
+
+    /// Puts a removed user back into the very slot it was removed from (a
+    /// journalled deletion undone: later steps of the journal name that
+    /// slot), and indexes it. The slot is empty: whatever took it after
+    /// the removal was undone before.
+    pub(super) fn restore(&mut self, slot: Slot, stored: Stored) {
+        let id_hash = self.ids.hash_one(stored.id);
+        let email_hash = identity_hash(&self.hasher, stored.email());
+        let at = slot as usize;
+        if at >= self.slots.len() {
+            // The slab shrank past it: the slots between come back empty
+            // and free.
+            for gap in self.slots.len()..at {
+                self.free
+                    .push(Slot::try_from(gap).expect("fewer than 2^32 users"));
+            }
+            self.slots.resize_with(at + 1, || None);
+        } else if let Some(position) = self.free.iter().position(|&free| free == slot) {
+            self.free.swap_remove(position);
+        }
+        self.slots[at] = Some(stored);
+        self.index(slot, id_hash, email_hash);
+    }
+
+    fn index(&mut self, slot: Slot, id_hash: u64, email_hash: u64) {
         let Users {
             slots,
             by_id,
@@ -248,7 +276,6 @@ impl Users {
         by_email.insert_unique(email_hash, slot, |s| {
             record(s).map_or(0, |u| identity_hash(hasher, u.email()))
         });
-        slot
     }
 
     /// Takes the user out of its slot and both indexes.

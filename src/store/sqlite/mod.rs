@@ -321,6 +321,10 @@ impl Transaction for SqliteWrite<'_> {
         self.db().append_audit(&record)
     }
 
+    fn delete_user(&mut self, id: UserId) -> Result<(), StoreError> {
+        self.db().delete_user(id)
+    }
+
     fn commit(mut self) -> Result<(), StoreError> {
         let committed = run_cached(&self.conn, "COMMIT");
         // Committed, or (on an error) rolled back by SQLite or by Drop.

@@ -521,6 +521,21 @@ impl Reader for Db<'_> {
             registration_from_row,
         )
     }
+
+    fn active_admin_count(&self, account: AccountNumber) -> Result<usize, StoreError> {
+        // The group's members by primary key, each user by primary key.
+        let count = self.query_one(
+            "SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.account = ?1 AND m.number = ?2 AND u.status = ?3",
+            (
+                account_key(account),
+                GroupId::ADMINISTRATORS_NUMBER,
+                status_text(UserStatus::Active),
+            ),
+            |row| row.get(0),
+        )?;
+        Ok(count.unwrap_or(0))
+    }
 }
 
 /// The writes of a write transaction; [`super::SqliteWrite`] adds the commit.
@@ -745,6 +760,29 @@ impl Db<'_> {
         self.touch_group(group)
     }
 
+    pub(super) fn delete_user(&self, id: UserId) -> Result<(), StoreError> {
+        let key = id_key(id);
+        // Each group the user leaves moves its revision, as a removal does.
+        let groups = self.query_all(
+            "DELETE FROM memberships WHERE user_id = ?1 RETURNING account, number",
+            [key],
+            |row| {
+                Ok(GroupId {
+                    account: account_number(row.get(0)?),
+                    number: row.get(1)?,
+                })
+            },
+        )?;
+        for group in groups {
+            self.touch_group(group)?;
+        }
+        let deleted = self.execute("DELETE FROM users WHERE id = ?1", [key])?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     pub(super) fn append_audit(&self, record: &AuditRecord) -> Result<u64, StoreError> {
         self.execute(
             "INSERT INTO audit (account, at, actor, action, target) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -753,7 +791,7 @@ impl Db<'_> {
                 time_text(&record.at),
                 actor_json(&record.actor)?,
                 action_json(&record.action)?,
-                record.action.target().map(|user| id_key(user.id)),
+                record.action.target().map(id_key),
             ),
         )?;
         u64::try_from(self.conn.last_insert_rowid())

@@ -12,12 +12,14 @@
 //!   records](store::missing), [atomicity](store::atomicity),
 //!   [isolation](store::isolation), [membership](store::membership),
 //!   [audit trail](store::audit), [round trip](store::round_trip),
-//!   [pending registrations](store::registrations) and
-//!   [revisions](store::revisions).
+//!   [pending registrations](store::registrations),
+//!   [revisions](store::revisions) and the user
+//!   [lifecycle](store::lifecycle).
 //! - [`directory`]: checks that run the [`Directory`](crate::Directory)
 //!   over a store: [atomicity](directory::atomicity) of every operation
 //!   when one of its writes fails, and [isolation](directory::isolation)
-//!   when two administrators remove each other at the same moment.
+//!   when two administrators remove, disable or delete each other at the
+//!   same moment.
 //!
 //! No check goes on with a transaction after one of its writes failed: a
 //! write that must be refused is the last thing its transaction does, and
@@ -126,7 +128,8 @@ pub mod store;
 mod support;
 
 pub use directory::isolation::{
-    assert_one_mutual_removal_won, last_admin_race, last_admin_race_repeated,
+    Takeaway, assert_one_mutual_removal_won, last_active_admin_race,
+    last_active_admin_race_repeated, last_admin_race, last_admin_race_repeated,
 };
 
 use crate::store::{Store, StoreError};
@@ -190,6 +193,11 @@ macro_rules! __conformance_checks {
                     sign_in_state_leaves_the_revision,
                     group_revisions,
                 }
+                lifecycle {
+                    active_admins_are_counted,
+                    deleted_users_are_gone,
+                    a_dropped_deletion_leaves_everything,
+                }
             }
             directory {
                 atomicity {
@@ -197,6 +205,7 @@ macro_rules! __conformance_checks {
                 }
                 isolation {
                     last_admin_race,
+                    last_active_admin_race,
                 }
             }
         }

@@ -292,4 +292,28 @@ pub fn account_users_follow_every_change<S: Store>(make: &dyn Fn() -> S) {
         ["adam@example.com", "zoe@example.com"],
         "leaving a group of the account she was created in keeps her"
     );
+    commit(&store, "zoe joins the other account", |tx| {
+        tx.add_member(GroupId::administrators(two), zoe.id)
+    });
+    {
+        let mut tx = store.begin_write().expect("begin_write");
+        tx.delete_user(zoe.id).expect("delete zoe");
+        // Dropped: she stays, in both lists.
+    }
+    assert_eq!(
+        identities(one, None, None),
+        ["adam@example.com", "zoe@example.com"]
+    );
+    assert_eq!(
+        identities(two, None, None),
+        ["amy@example.com", "zoe@example.com"]
+    );
+    commit(&store, "delete zoe", |tx| tx.delete_user(zoe.id));
+    assert_eq!(
+        identities(one, None, None),
+        ["adam@example.com"],
+        "a deleted user leaves every list"
+    );
+    assert_eq!(identities(two, None, None), ["amy@example.com"]);
+    assert_eq!(read(&store, |r| r.account_user_count(two)), 1);
 }
