@@ -20,8 +20,8 @@ use chrono::{DateTime, Utc};
 use cres_admin::store::{Store, Transaction};
 use cres_admin::{
     Account, AccountNumber, Actor, ActorRecord, Credential, Directory, Email, Field, GroupName,
-    MemoryStore, Name, PageSize, PasswordChosenBy, PasswordHash, Search, SignInState, User,
-    UserId, UserQuery, UserStatus,
+    MemoryStore, Name, PageSize, PasswordChosenBy, PasswordHash, Search, SignInState, User, UserId,
+    UserQuery, UserStatus,
 };
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
@@ -120,15 +120,18 @@ fn memory(c: &mut Criterion) {
                 .email
                 .as_ref()
                 .map_or_else(String::new, |s| s.as_str().to_owned());
-            group.bench_function(BenchmarkId::new(format!("MemoryStore, {what}"), users), |b| {
-                b.iter(|| {
-                    let page = directory
-                        .users(&Actor::Support, ACCOUNT, black_box(&query))
-                        .expect("a page");
-                    assert_eq!(page.items.len(), PAGE as usize);
-                    page
-                })
-            });
+            group.bench_function(
+                BenchmarkId::new(format!("MemoryStore, {what}"), users),
+                |b| {
+                    b.iter(|| {
+                        let page = directory
+                            .users(&Actor::Support, ACCOUNT, black_box(&query))
+                            .expect("a page");
+                        assert_eq!(page.items.len(), PAGE as usize);
+                        page
+                    })
+                },
+            );
             group.bench_function(BenchmarkId::new(format!("BTreeMap, {what}"), users), |b| {
                 b.iter(|| {
                     let page: Vec<(String, (String, String, UserStatus))> = bare
@@ -171,38 +174,44 @@ fn sqlite(c: &mut Criterion) {
                 None => high.push(0x7f),
             }
             let high = String::from_utf8(high).expect("ASCII");
-            group.bench_function(BenchmarkId::new(format!("SqliteStore, {what}"), users), |b| {
-                b.iter(|| {
-                    let page = directory
-                        .users(&Actor::Support, ACCOUNT, black_box(&query))
-                        .expect("a page");
-                    assert_eq!(page.items.len(), PAGE as usize);
-                    page
-                })
-            });
-            group.bench_function(BenchmarkId::new(format!("raw rusqlite, {what}"), users), |b| {
-                b.iter(|| {
-                    let mut statement = raw
-                        .prepare_cached(
-                            "SELECT u.id, u.email, u.first_name, u.last_name, u.status,
+            group.bench_function(
+                BenchmarkId::new(format!("SqliteStore, {what}"), users),
+                |b| {
+                    b.iter(|| {
+                        let page = directory
+                            .users(&Actor::Support, ACCOUNT, black_box(&query))
+                            .expect("a page");
+                        assert_eq!(page.items.len(), PAGE as usize);
+                        page
+                    })
+                },
+            );
+            group.bench_function(
+                BenchmarkId::new(format!("raw rusqlite, {what}"), users),
+                |b| {
+                    b.iter(|| {
+                        let mut statement = raw
+                            .prepare_cached(
+                                "SELECT u.id, u.email, u.first_name, u.last_name, u.status,
                                     u.password_temporary, u.locked_until, u.created_at
                              FROM account_users a JOIN users u ON u.id = a.user_id
                              WHERE a.account = ?1 AND a.identity >= ?2 AND a.identity < ?3
                              ORDER BY a.identity, a.user_id LIMIT ?4",
-                        )
-                        .expect("a statement");
-                    let rows: Vec<(Vec<u8>, String, String, String)> = statement
-                        .query_map(
-                            (ACCOUNT.get() as i64, &prefix, &high, i64::from(PAGE) + 1),
-                            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-                        )
-                        .expect("rows")
-                        .collect::<Result<_, _>>()
-                        .expect("rows read");
-                    assert_eq!(rows.len(), PAGE as usize + 1);
-                    rows
-                })
-            });
+                            )
+                            .expect("a statement");
+                        let rows: Vec<(Vec<u8>, String, String, String)> = statement
+                            .query_map(
+                                (ACCOUNT.get() as i64, &prefix, &high, i64::from(PAGE) + 1),
+                                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+                            )
+                            .expect("rows")
+                            .collect::<Result<_, _>>()
+                            .expect("rows read");
+                        assert_eq!(rows.len(), PAGE as usize + 1);
+                        rows
+                    })
+                },
+            );
         }
     }
     group.finish();
