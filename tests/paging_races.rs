@@ -1,0 +1,157 @@
+//! Paging while the list changes (issue 14): eight threads add and delete
+//! users while pages of the Users tab and of the audit trail are read. A
+//! row that stays from the first page to the last is shown exactly once,
+//! in order; rows that come and go may or may not be shown, never twice.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+
+use common::*;
+use cres_admin::{Actor, AuditQuery, Directory, MemoryStore, PageSize, Store, UserQuery};
+
+const STABLE: usize = 60;
+const WRITERS: usize = 8;
+const PASSES: usize = 20;
+
+/// The account with `STABLE` users that nobody deletes.
+fn stable<S: Store>(dir: &Directory<S>) -> Vec<String> {
+    bootstrap(dir);
+    let mut emails = vec!["alice@example.com".to_owned()];
+    for i in 0..STABLE {
+        let email = format!("stable{i:03}@example.com");
+        dir.add_user(&Actor::Support, ACCOUNT, &form(&email))
+            .unwrap();
+        emails.push(email);
+    }
+    emails
+}
+
+/// Adds and deletes users of its own until told to stop; returns how many
+/// rounds it made.
+fn churn<S: Store>(dir: &Directory<S>, writer: usize, stop: &AtomicBool) -> usize {
+    let mut n = 0;
+    while !stop.load(Ordering::Relaxed) {
+        // Before, among and after the stable users in the order of the list.
+        for prefix in ["a", "stable05", "z"] {
+            let email = format!("{prefix}churn{writer}x{n}@example.com");
+            dir.add_user(&Actor::Support, ACCOUNT, &form(&email))
+                .unwrap();
+            dir.delete_user(&Actor::Support, &email).unwrap();
+        }
+        n += 1;
+    }
+    n
+}
+
+fn users_while_churning<S: Store + 'static>(dir: &Directory<S>) {
+    let stable = stable(dir);
+    let stop = AtomicBool::new(false);
+    thread::scope(|scope| {
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|writer| {
+                let stop = &stop;
+                scope.spawn(move || churn(dir, writer, stop))
+            })
+            .collect();
+        let query = UserQuery::new().size(PageSize::new(7).unwrap());
+        for pass in 0..PASSES {
+            let mut seen: Vec<String> = Vec::new();
+            let mut page = dir.users(&Actor::Support, ACCOUNT, &query).unwrap();
+            loop {
+                seen.extend(
+                    page.items
+                        .iter()
+                        .map(|r| r.user.email.identity().to_owned()),
+                );
+                let Some(next) = page.next.clone() else { break };
+                page = dir
+                    .users(&Actor::Support, ACCOUNT, &query.clone().after(next))
+                    .unwrap();
+            }
+            let unique: HashSet<&String> = seen.iter().collect();
+            assert_eq!(unique.len(), seen.len(), "pass {pass}: a row shown twice");
+            assert!(
+                seen.windows(2).all(|w| w[0] < w[1]),
+                "pass {pass}: out of order"
+            );
+            let shown: Vec<&String> = seen.iter().filter(|e| stable.contains(e)).collect();
+            assert_eq!(
+                shown.len(),
+                stable.len(),
+                "pass {pass}: a stable row missing"
+            );
+        }
+        stop.store(true, Ordering::Relaxed);
+        let rounds: usize = writers.into_iter().map(|w| w.join().unwrap()).sum();
+        assert!(rounds > 0, "the writers wrote while the pages were read");
+    });
+}
+
+fn audit_while_churning<S: Store + 'static>(dir: &Directory<S>) {
+    stable(dir);
+    let before: Vec<u64> = dir
+        .audit_trail(&Actor::Support, ACCOUNT, usize::MAX)
+        .unwrap()
+        .iter()
+        .map(|e| e.sequence)
+        .collect();
+    let stop = AtomicBool::new(false);
+    thread::scope(|scope| {
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|writer| {
+                let stop = &stop;
+                scope.spawn(move || churn(dir, writer, stop))
+            })
+            .collect();
+        let query = AuditQuery::new().size(PageSize::new(9).unwrap());
+        for pass in 0..PASSES {
+            let mut seen: Vec<u64> = Vec::new();
+            let mut page = dir.audit_page(&Actor::Support, ACCOUNT, &query).unwrap();
+            loop {
+                seen.extend(page.items.iter().map(|e| e.sequence));
+                let Some(next) = page.next.clone() else { break };
+                page = dir
+                    .audit_page(&Actor::Support, ACCOUNT, &query.clone().after(next))
+                    .unwrap();
+            }
+            assert!(
+                seen.windows(2).all(|w| w[0] > w[1]),
+                "pass {pass}: newest first, once"
+            );
+            let old: Vec<u64> = seen
+                .iter()
+                .copied()
+                .filter(|s| before.contains(s))
+                .collect();
+            assert_eq!(old, before, "pass {pass}: every entry from before, once");
+        }
+        stop.store(true, Ordering::Relaxed);
+        let rounds: usize = writers.into_iter().map(|w| w.join().unwrap()).sum();
+        assert!(rounds > 0, "the writers wrote while the pages were read");
+    });
+}
+
+#[test]
+fn users_pages_hold_while_eight_threads_add_and_delete_users() {
+    users_while_churning(&directory(MemoryStore::new()));
+    #[cfg(feature = "sqlite")]
+    {
+        let folder = scratch();
+        let store = cres_admin::SqliteStore::open(folder.path().join("races.db")).unwrap();
+        users_while_churning(&directory(store));
+    }
+}
+
+#[test]
+fn audit_pages_hold_while_eight_threads_write() {
+    audit_while_churning(&directory(MemoryStore::new()));
+    #[cfg(feature = "sqlite")]
+    {
+        let folder = scratch();
+        let store = cres_admin::SqliteStore::open(folder.path().join("races.db")).unwrap();
+        audit_while_churning(&directory(store));
+    }
+}
