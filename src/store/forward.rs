@@ -131,6 +131,24 @@ macro_rules! forward_reader {
                 $crate::__forward_call!($mode $this.audit_page(account, target, before, limit))
             }
 
+            fn members_page(
+                &$this,
+                group: $crate::GroupId,
+                after: ::core::option::Option<(&str, $crate::UserId)>,
+                limit: usize,
+            ) -> ::core::result::Result<::std::vec::Vec<$crate::UserRef>, $crate::StoreError> {
+                $crate::__forward_call!($mode $this.members_page(group, after, limit))
+            }
+
+            fn registrations_page(
+                &$this,
+                account: $crate::AccountNumber,
+                after: ::core::option::Option<(::chrono::DateTime<::chrono::Utc>, &str)>,
+                limit: usize,
+            ) -> ::core::result::Result<::std::vec::Vec<$crate::PendingRegistration>, $crate::StoreError> {
+                $crate::__forward_call!($mode $this.registrations_page(account, after, limit))
+            }
+
             fn registration(
                 &$this,
                 email: &$crate::Email,

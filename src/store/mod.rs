@@ -321,6 +321,46 @@ pub trait Reader {
         })
     }
 
+    /// A page of a group's members, ordered by email identity and then by
+    /// id: at most `limit`, those after `after` (an identity and an id) if
+    /// given. A store answers it from an index, in time that grows with the
+    /// page, not with the group or the users.
+    ///
+    /// # Errors
+    /// [`StoreError::Unsupported`] from a store written before it; a
+    /// [`StoreError`] if the store fails.
+    fn members_page(
+        &self,
+        group: GroupId,
+        after: Option<(&str, UserId)>,
+        limit: usize,
+    ) -> Result<Vec<UserRef>, StoreError> {
+        let _ = (group, after, limit);
+        Err(StoreError::Unsupported {
+            operation: "members_page",
+        })
+    }
+
+    /// A page of the account's pending registrations, ordered by expiry and
+    /// then by email identity: at most `limit`, those after `after` (an
+    /// expiry and an identity) if given. A store answers it from an index,
+    /// in time that grows with the page, not with the registrations.
+    ///
+    /// # Errors
+    /// [`StoreError::Unsupported`] from a store written before it; a
+    /// [`StoreError`] if the store fails.
+    fn registrations_page(
+        &self,
+        account: AccountNumber,
+        after: Option<(DateTime<Utc>, &str)>,
+        limit: usize,
+    ) -> Result<Vec<PendingRegistration>, StoreError> {
+        let _ = (account, after, limit);
+        Err(StoreError::Unsupported {
+            operation: "registrations_page",
+        })
+    }
+
     /// The pending registration of `email` for `account`, if any.
     ///
     /// # Errors

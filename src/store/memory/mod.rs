@@ -7,7 +7,8 @@ mod hashing;
 mod undo;
 mod users;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
@@ -88,6 +89,9 @@ struct State {
     registrations: HashMap<Identity, Vec<PendingRegistration>>,
     /// Selector → the registration's identity and account.
     selectors: HashMap<String, (Identity, AccountNumber)>,
+    /// Each account's registrations by expiry and identity: the order of a
+    /// page of them, read as a range.
+    expiries: HashMap<AccountNumber, BTreeSet<(DateTime<Utc>, Identity)>, Keyed>,
     /// The empty journal of the last write transaction, so that the next
     /// one journals without allocating.
     spare_journal: Vec<Undo>,
@@ -114,8 +118,12 @@ impl State {
     /// Puts the user in `slot` into `group`, the group's revision moving by
     /// `revision`.
     fn link(&mut self, group: GroupId, slot: Slot, revision: i8) {
+        let key = self.users.get(slot).map(Self::order_key);
         if let Ok(entry) = self.group_entry_mut(group) {
             entry.members.insert(slot);
+            if let Some(key) = key {
+                entry.order.insert(key);
+            }
             entry.group.revision = entry.group.revision.wrapping_add_signed(revision.into());
         }
         if let Some(user) = self.users.get_mut(slot) {
@@ -126,8 +134,12 @@ impl State {
     /// Takes the user in `slot` out of `group`, the group's revision moving
     /// by `revision`.
     fn unlink(&mut self, group: GroupId, slot: Slot, revision: i8) {
+        let key = self.users.get(slot).map(Self::order_key);
         if let Ok(entry) = self.group_entry_mut(group) {
             entry.members.remove(slot);
+            if let Some(key) = key {
+                entry.order.remove(&key);
+            }
             entry.group.revision = entry.group.revision.wrapping_add_signed(revision.into());
         }
         if let Some(user) = self.users.get_mut(slot) {
@@ -137,6 +149,35 @@ impl State {
 }
 
 impl State {
+    /// Where a user sits in the order of a group's members.
+    fn order_key(user: &Stored) -> (Box<str>, UserId) {
+        (user.to_ref().email.identity().into(), user.id)
+    }
+
+    /// Replaces the user in `slot`, moving them in the order of each of
+    /// their groups' members if their email identity changed; returns the
+    /// record replaced.
+    fn replace_user(&mut self, slot: Slot, stored: Stored) -> Option<Stored> {
+        let new_key = Self::order_key(&stored);
+        let previous = self.users.replace(slot, stored)?;
+        let old_key = Self::order_key(&previous);
+        if old_key != new_key {
+            let groups = self
+                .users
+                .get(slot)
+                .map(|user| user.groups.as_slice().to_vec())
+                .unwrap_or_default();
+            for group in groups {
+                if let Ok(entry) = self.group_entry_mut(group) {
+                    if entry.order.remove(&old_key) {
+                        entry.order.insert(new_key.clone());
+                    }
+                }
+            }
+        }
+        Some(previous)
+    }
+
     fn remove_registration(
         &mut self,
         identity: &str,
@@ -149,6 +190,12 @@ impl State {
             self.registrations.remove(identity);
         }
         self.selectors.remove(&removed.selector);
+        if let Some(expiries) = self.expiries.get_mut(&account) {
+            expiries.remove(&(removed.expires_at, identity.into()));
+            if expiries.is_empty() {
+                self.expiries.remove(&account);
+            }
+        }
         Some(removed)
     }
 
@@ -158,6 +205,10 @@ impl State {
             registration.selector.clone(),
             (identity.clone(), registration.account),
         );
+        self.expiries
+            .entry(registration.account)
+            .or_default()
+            .insert((registration.expires_at, identity.clone()));
         let pending = self.registrations.entry(identity).or_default();
         let at = pending
             .binary_search_by_key(&registration.account, |r| r.account)
@@ -230,6 +281,54 @@ impl Reader for State {
         });
         members.sort_by(|a, b| a.email.cmp(&b.email));
         Ok(members)
+    }
+
+    fn members_page(
+        &self,
+        group: GroupId,
+        after: Option<(&str, UserId)>,
+        limit: usize,
+    ) -> Result<Vec<UserRef>, StoreError> {
+        let Some(entry) = self.group_entry(group) else {
+            return Ok(Vec::new());
+        };
+        let start = match after {
+            None => Bound::Unbounded,
+            Some((identity, id)) => Bound::Excluded((Box::<str>::from(identity), id)),
+        };
+        Ok(entry
+            .order
+            .range((start, Bound::Unbounded))
+            .take(limit)
+            .filter_map(|(_, id)| self.users.by_id(*id))
+            .map(Stored::to_ref)
+            .collect())
+    }
+
+    fn registrations_page(
+        &self,
+        account: AccountNumber,
+        after: Option<(DateTime<Utc>, &str)>,
+        limit: usize,
+    ) -> Result<Vec<PendingRegistration>, StoreError> {
+        let Some(expiries) = self.expiries.get(&account) else {
+            return Ok(Vec::new());
+        };
+        let start = match after {
+            None => Bound::Unbounded,
+            Some((expiry, identity)) => Bound::Excluded((expiry, Identity::from(identity))),
+        };
+        Ok(expiries
+            .range((start, Bound::Unbounded))
+            .take(limit)
+            .filter_map(|(_, identity)| {
+                self.registrations
+                    .get(identity)?
+                    .iter()
+                    .find(|r| r.account == account)
+                    .cloned()
+            })
+            .collect())
     }
 
     fn user_groups(&self, user: UserId) -> Result<Vec<GroupId>, StoreError> {
@@ -377,6 +476,7 @@ impl Transaction for MemoryTransaction<'_> {
         entry.insert_group(GroupEntry {
             group: group.clone(),
             members: Members::default(),
+            order: BTreeSet::new(),
         });
         self.undo.push(Undo::InsertGroup(group.id));
         Ok(group)
@@ -439,7 +539,10 @@ impl Transaction for MemoryTransaction<'_> {
         let revision = current.revision.wrapping_add(1);
         let mut updated = Stored::new(user, current.groups.clone());
         updated.revision = revision;
-        let previous = users.replace(slot, updated).ok_or(StoreError::NotFound)?;
+        let previous = self
+            .state
+            .replace_user(slot, updated)
+            .ok_or(StoreError::NotFound)?;
         // Later changes of memberships are reverted first: the previous
         // record's groups are the ones to restore.
         self.undo.push(Undo::UpdateUser(slot, Box::new(previous)));

@@ -75,7 +75,7 @@ impl Undo {
                 state.users.remove(slot);
             }
             Undo::UpdateUser(slot, previous) => {
-                state.users.replace(slot, *previous);
+                state.replace_user(slot, *previous);
             }
             Undo::SetSignIn(slot, previous) => {
                 if let Some(user) = state.users.get_mut(slot) {

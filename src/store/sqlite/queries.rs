@@ -373,6 +373,53 @@ impl Reader for Db<'_> {
         )
     }
 
+    fn members_page(
+        &self,
+        group: GroupId,
+        after: Option<(&str, UserId)>,
+        limit: usize,
+    ) -> Result<Vec<UserRef>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // A range of `memberships_by_identity`, then one lookup per row.
+        let (identity, id) = after.map_or(("", Vec::new()), |(identity, id)| {
+            (identity, id_key(id).to_vec())
+        });
+        self.query_all(
+            "SELECT u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.account = ?1 AND m.number = ?2 AND (m.identity, m.user_id) > (?3, ?4)
+             ORDER BY m.identity, m.user_id LIMIT ?5",
+            (
+                account_key(group.account),
+                group.number,
+                identity,
+                id,
+                limit,
+            ),
+            |row| user_ref(row, 0),
+        )
+    }
+
+    fn registrations_page(
+        &self,
+        account: AccountNumber,
+        after: Option<(DateTime<Utc>, &str)>,
+        limit: usize,
+    ) -> Result<Vec<PendingRegistration>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // Times are stored as fixed-width RFC 3339 text: ordered as text.
+        let (expiry, identity) = after.map_or((String::new(), ""), |(expiry, identity)| {
+            (time_text(&expiry), identity)
+        });
+        self.query_all(
+            "SELECT email, selector, verifier_hash, sent_by, account, issued_at, expires_at
+             FROM registrations
+             WHERE account = ?1 AND (expires_at, identity) > (?2, ?3)
+             ORDER BY expires_at, identity LIMIT ?4",
+            (account_key(account), expiry, identity, limit),
+            registration_from_row,
+        )
+    }
+
     fn user_groups(&self, user: UserId) -> Result<Vec<GroupId>, StoreError> {
         self.query_all(
             "SELECT account, number FROM memberships WHERE user_id = ?1
@@ -683,7 +730,8 @@ impl Db<'_> {
         // The primary key refuses a second membership (Conflict), the foreign
         // keys a missing user or group (NotFound).
         self.execute(
-            "INSERT INTO memberships (account, number, user_id) VALUES (?1, ?2, ?3)",
+            "INSERT INTO memberships (account, number, user_id, identity)
+             VALUES (?1, ?2, ?3, (SELECT identity FROM users WHERE id = ?3))",
             (account_key(group.account), group.number, id_key(user)),
         )?;
         self.touch_group(group)

@@ -17,7 +17,7 @@ use crate::store::OpenError;
 
 /// The text of each migration, in order. Append only: never edit or
 /// remove one that has shipped.
-const SQL: [&str; 6] = [
+const SQL: [&str; 7] = [
     // Version 1: accounts, users, groups, memberships, the audit trail.
     include_str!("migrations/0001_initial.sql"),
     // Version 2: each user's sign-in state (consecutive failures, lock-out).
@@ -41,6 +41,10 @@ const SQL: [&str; 6] = [
     // Version 6: the user each audit entry is about, indexed, for a user's
     // history a page at a time.
     include_str!("migrations/0006_audit_by_user.sql"),
+    // Version 7: indexes for the lists read a page at a time: a group's
+    // members by email identity (kept in each membership by triggers), an
+    // account's pending registrations by expiry.
+    include_str!("migrations/0007_list_pages.sql"),
 ];
 
 /// Migration 5 rebuilds tables that others refer to, so it runs with
@@ -53,6 +57,7 @@ static MIGRATIONS: [M<'static>; SQL.len()] = [
     M::up(SQL[3]),
     M::up(SQL[4]).foreign_key_check(),
     M::up(SQL[5]),
+    M::up(SQL[6]),
 ];
 
 /// The schema version this code writes, and the newest it can open.
@@ -168,13 +173,14 @@ mod tests {
     /// databases in the field were made by exactly these texts, and
     /// `sqlite_schema` keeps each statement's text, so a migrated file has
     /// the schema of a new one only if the text never changes.
-    const SHIPPED: [&str; 6] = [
+    const SHIPPED: [&str; 7] = [
         "5919b8650be76eb2d959d09fabfbe04ee9b0cc45e3f9940477e485a94aa043ca",
         "45b6297383b4e52b2531bbb1f58fa2390ee1e34074efb4f500651156fdd53aa5",
         "f6523f924589174f7ed2bb83caead19b32045d64525da14fce4c006897239343",
         "50a5f122ce910c53e6a1ae0ad7a6639d3e0a0df81b2e811a57245b69a65c3723",
         "a1ddb311f24b8423a7fc72fe7b4156506d6f40fc9be180a80a9ea40d79d2010c",
         "cd33bfecec4a8de1c5680b30872605800f74ab05ae36013ea6f3ca32028592f3",
+        "ce479ebd2dff4861213c21b262a05cef1daf32f8f5c3e40a202665b4a6cbc296",
     ];
 
     fn text(version: usize) -> &'static str {

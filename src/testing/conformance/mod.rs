@@ -174,6 +174,11 @@ macro_rules! __conformance_checks {
                     audit_trail_order,
                     audit_pages_by_sequence_and_user,
                 }
+                lists {
+                    members_page_by_identity,
+                    registrations_page_by_expiry,
+                    pages_survive_inserts_and_deletes,
+                }
                 round_trip {
                     stored_values_round_trip,
                     users_are_updated,

@@ -1,0 +1,554 @@
+//! The lists behind the guide's screens, a page at a time: a group's
+//! members, the groups of a user in an account, an account's pending
+//! registrations. Who may read them, and how they stand up to hostile
+//! cursors and page sizes, on every store.
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+use common::*;
+use cres_admin::testing::fixtures::clock;
+use cres_admin::{
+    AccountNumber, Actor, Cursor, Directory, Error, FixedClock, Forbidden, GroupId, MemoryStore,
+    Page, PageSize, PendingRegistration, Store, UserRef,
+};
+
+/// Runs `$check` (a generic fn taking a fresh `Directory` and its clock) on
+/// every store.
+macro_rules! on_every_store {
+    ($check:ident) => {{
+        let time = clock();
+        $check(directory(MemoryStore::new()).with_clock(time.clone()), time);
+        #[cfg(feature = "sqlite")]
+        {
+            let folder = scratch();
+            let store = cres_admin::SqliteStore::open(folder.path().join("lists.db")).unwrap();
+            let time = clock();
+            $check(directory(store).with_clock(time.clone()), time);
+        }
+    }};
+}
+
+fn size(rows: u32) -> PageSize {
+    PageSize::new(rows).unwrap()
+}
+
+/// Account 12345 with alice; the group Sales with `members` users added by
+/// alice (in an order that is not the email order); paul, a plain user of
+/// the account; and account 67890 administered by olga.
+fn sales<S: Store>(dir: &Directory<S>, members: usize) {
+    bootstrap(dir);
+    let alice = user(dir, "alice@example.com");
+    dir.create_group(&alice, ACCOUNT, "Sales").unwrap();
+    for i in (0..members).rev() {
+        let address = if i % 2 == 0 {
+            format!("Member{i:02}@Example.com")
+        } else {
+            format!("member{i:02}@example.com")
+        };
+        dir.add_user(&alice, ACCOUNT, &form(&address)).unwrap();
+        dir.add_to_group(&alice, SALES, &address).unwrap();
+    }
+    dir.add_user(&alice, ACCOUNT, &form("paul@example.com"))
+        .unwrap();
+    other_account_administered_by_olga(dir);
+}
+
+/// Every page of the group's members, following the cursors.
+fn member_pages<S: Store>(dir: &Directory<S>, group: GroupId, rows: u32) -> Vec<Page<UserRef>> {
+    let mut pages = vec![
+        dir.members_page(&Actor::Support, group, size(rows), None)
+            .unwrap(),
+    ];
+    while let Some(next) = pages.last().unwrap().next.clone() {
+        pages.push(
+            dir.members_page(&Actor::Support, group, size(rows), Some(&next))
+                .unwrap(),
+        );
+    }
+    pages
+}
+
+#[test]
+fn members_pages_cover_the_group_once_in_email_order() {
+    fn check<S: Store>(dir: Directory<S>, _: Arc<FixedClock>) {
+        sales(&dir, 11);
+        let whole = dir.members(&Actor::Support, SALES).unwrap();
+        assert_eq!(whole.len(), 11);
+        let pages = member_pages(&dir, SALES, 4);
+        let sizes: Vec<usize> = pages.iter().map(|p| p.items.len()).collect();
+        assert_eq!(sizes, [4, 4, 3]);
+        let paged: Vec<UserRef> = pages.into_iter().flat_map(|p| p.items).collect();
+        assert_eq!(paged, whole, "the same members, in the same order");
+        let emails: Vec<&str> = paged.iter().map(|m| m.email.as_str()).collect();
+        assert_eq!(
+            emails[..3],
+            [
+                "Member00@Example.com",
+                "member01@example.com",
+                "Member02@Example.com"
+            ]
+        );
+        // A page exactly as long as the group has no next page.
+        let one = dir
+            .members_page(&Actor::Support, SALES, size(11), None)
+            .unwrap();
+        assert_eq!((one.items.len(), one.next), (11, None));
+        // An administrator of the account reads it too.
+        let alice = user(&dir, "alice@example.com");
+        let first = dir.members_page(&alice, SALES, size(2), None).unwrap();
+        assert_eq!(first.items, whole[..2]);
+    }
+    on_every_store!(check);
+}
+
+#[test]
+fn members_who_come_and_go_between_pages_make_no_other_repeat_or_go_missing() {
+    fn check<S: Store>(dir: Directory<S>, _: Arc<FixedClock>) {
+        sales(&dir, 9);
+        let alice = user(&dir, "alice@example.com");
+        let before = dir.members(&Actor::Support, SALES).unwrap();
+        let first = dir.members_page(&alice, SALES, size(3), None).unwrap();
+        // One shown already leaves, one not yet shown leaves, two join: one
+        // before the cursor, one after.
+        dir.remove_from_group(&alice, SALES, "member01@example.com")
+            .unwrap();
+        dir.remove_from_group(&alice, SALES, "member05@example.com")
+            .unwrap();
+        for address in ["aaron@example.com", "zoe@example.com"] {
+            dir.add_user(&alice, ACCOUNT, &form(address)).unwrap();
+            dir.add_to_group(&alice, SALES, address).unwrap();
+        }
+        let mut seen = first.items.clone();
+        let mut next = first.next;
+        while let Some(cursor) = next {
+            let page = dir
+                .members_page(&alice, SALES, size(3), Some(&cursor))
+                .unwrap();
+            seen.extend(page.items);
+            next = page.next;
+        }
+        let emails: Vec<&str> = seen.iter().map(|m| m.email.identity()).collect();
+        assert!(emails.windows(2).all(|w| w[0] < w[1]), "{emails:?}");
+        for stayed in before
+            .iter()
+            .filter(|m| !m.email.as_str().starts_with("member05"))
+        {
+            assert!(
+                seen.contains(stayed),
+                "{} stayed and must be shown",
+                stayed.email
+            );
+        }
+        assert!(
+            !emails.contains(&"member05@example.com"),
+            "left before its page"
+        );
+        assert!(
+            !emails.contains(&"aaron@example.com"),
+            "joined before the cursor"
+        );
+        assert!(
+            emails.contains(&"zoe@example.com"),
+            "joined after the cursor"
+        );
+    }
+    on_every_store!(check);
+}
+
+#[test]
+fn members_pages_are_refused_to_other_accounts_and_plain_users() {
+    fn check<S: Store>(dir: Directory<S>, _: Arc<FixedClock>) {
+        sales(&dir, 3);
+        let olga = user(&dir, "olga@example.com");
+        let paul = user(&dir, "paul@example.com");
+        for (who, actor) in [("olga", &olga), ("paul", &paul)] {
+            let refused = dir.members_page(actor, SALES, size(10), None);
+            assert!(
+                matches!(
+                    refused,
+                    Err(Error::Forbidden(Forbidden::NotAccountAdministrator { account }))
+                        if account == ACCOUNT
+                ),
+                "{who}: {refused:?}"
+            );
+        }
+        let missing = GroupId {
+            account: ACCOUNT,
+            number: 99,
+        };
+        assert!(matches!(
+            dir.members_page(&Actor::Support, missing, size(10), None),
+            Err(Error::GroupNotFound)
+        ));
+        let nowhere = GroupId::administrators(AccountNumber::new(4));
+        assert!(matches!(
+            dir.members_page(&Actor::Support, nowhere, size(10), None),
+            Err(Error::AccountNotFound { .. })
+        ));
+    }
+    on_every_store!(check);
+}
+
+#[test]
+fn user_groups_are_the_groups_of_that_account_only() {
+    fn check<S: Store>(dir: Directory<S>, _: Arc<FixedClock>) {
+        sales(&dir, 2);
+        let alice = user(&dir, "alice@example.com");
+        let olga = user(&dir, "olga@example.com");
+        let support = Actor::Support;
+        // Member00 is in Sales of 12345, and (by Support) in the
+        // administrators of 67890.
+        dir.add_to_group(
+            &support,
+            GroupId::administrators(OTHER_ACCOUNT),
+            "member00@example.com",
+        )
+        .unwrap();
+        let ids = |groups: Vec<cres_admin::Group>| -> Vec<GroupId> {
+            groups.into_iter().map(|g| g.id).collect()
+        };
+        let theirs = dir
+            .user_groups(&alice, ACCOUNT, " MEMBER00@example.com ")
+            .unwrap();
+        assert_eq!(ids(theirs), [SALES]);
+        let theirs = dir
+            .user_groups(&olga, OTHER_ACCOUNT, "member00@example.com")
+            .unwrap();
+        assert_eq!(ids(theirs), [GroupId::administrators(OTHER_ACCOUNT)]);
+        let alices = dir
+            .user_groups(&support, ACCOUNT, "alice@example.com")
+            .unwrap();
+        assert_eq!(ids(alices), [ADMINS]);
+        // Paul was created in the account and is in none of its groups.
+        assert_eq!(
+            dir.user_groups(&alice, ACCOUNT, "paul@example.com")
+                .unwrap(),
+            []
+        );
+        // Olga is no user of 12345, and nobody has the address ghost.
+        for address in ["olga@example.com", "ghost@example.com"] {
+            let refused = dir.user_groups(&alice, ACCOUNT, address);
+            assert!(
+                matches!(&refused, Err(Error::UserNotFound { email }) if email.as_str() == address),
+                "{address}: {refused:?}"
+            );
+        }
+        assert!(matches!(
+            dir.user_groups(&alice, ACCOUNT, "not an address"),
+            Err(Error::Invalid(_))
+        ));
+    }
+    on_every_store!(check);
+}
+
+#[test]
+fn user_groups_are_refused_to_other_accounts_and_plain_users() {
+    fn check<S: Store>(dir: Directory<S>, _: Arc<FixedClock>) {
+        sales(&dir, 2);
+        let olga = user(&dir, "olga@example.com");
+        let paul = user(&dir, "paul@example.com");
+        for (who, actor) in [("olga", &olga), ("paul", &paul)] {
+            // Refused before the address is looked at: nothing is learnt of it.
+            for address in ["member00@example.com", "ghost@example.com"] {
+                let refused = dir.user_groups(actor, ACCOUNT, address);
+                assert!(
+                    matches!(refused, Err(Error::Forbidden(_))),
+                    "{who}, {address}: {refused:?}"
+                );
+            }
+        }
+        assert!(matches!(
+            dir.user_groups(
+                &Actor::Support,
+                AccountNumber::new(4),
+                "member00@example.com"
+            ),
+            Err(Error::AccountNotFound { .. })
+        ));
+    }
+    on_every_store!(check);
+}
+
+/// Account 12345 with alice, who sends secure messages to `count`
+/// addresses, an hour apart, and account 67890 with olga, who sends one.
+fn invitations<S: Store>(dir: &Directory<S>, time: &FixedClock, count: usize) {
+    bootstrap(dir);
+    let alice = user(dir, "alice@example.com");
+    other_account_administered_by_olga(dir);
+    for i in 0..count {
+        dir.send_secure_message(&alice, ACCOUNT, &format!("guest{i:02}@example.com"))
+            .unwrap();
+        time.advance(TimeDelta::hours(1));
+    }
+    let olga = user(dir, "olga@example.com");
+    dir.send_secure_message(&olga, OTHER_ACCOUNT, "theirs@example.com")
+        .unwrap();
+}
+
+fn registration_pages<S: Store>(
+    dir: &Directory<S>,
+    actor: &Actor,
+    rows: u32,
+) -> Vec<Page<PendingRegistration>> {
+    let mut pages = vec![dir.registrations(actor, ACCOUNT, size(rows), None).unwrap()];
+    while let Some(next) = pages.last().unwrap().next.clone() {
+        pages.push(
+            dir.registrations(actor, ACCOUNT, size(rows), Some(&next))
+                .unwrap(),
+        );
+    }
+    pages
+}
+
+#[test]
+fn registrations_page_by_expiry_with_sender_issued_and_expiry() {
+    fn check<S: Store>(dir: Directory<S>, time: Arc<FixedClock>) {
+        invitations(&dir, &time, 7);
+        let alice = user(&dir, "alice@example.com");
+        let pages = registration_pages(&dir, &alice, 3);
+        let sizes: Vec<usize> = pages.iter().map(|p| p.items.len()).collect();
+        assert_eq!(sizes, [3, 3, 1]);
+        let all: Vec<PendingRegistration> = pages.into_iter().flat_map(|p| p.items).collect();
+        let emails: Vec<&str> = all.iter().map(|r| r.email.as_str()).collect();
+        let expected: Vec<String> = (0..7).map(|i| format!("guest{i:02}@example.com")).collect();
+        assert_eq!(
+            emails, expected,
+            "soonest expiry first, only the account's own"
+        );
+        let Actor::User(alice_id) = alice else {
+            unreachable!()
+        };
+        for (i, pending) in all.iter().enumerate() {
+            let issued = start() + TimeDelta::hours(i as i64);
+            assert_eq!(pending.issued_at, issued);
+            assert_eq!(pending.expires_at, issued + TimeDelta::hours(72));
+            assert_eq!(pending.account, ACCOUNT);
+            assert!(
+                matches!(&pending.sent_by, cres_admin::ActorRecord::User(by) if by.id == alice_id),
+                "{:?}",
+                pending.sent_by
+            );
+        }
+        // Sent again, guest00's moves to the end; revoked, guest03's goes.
+        dir.send_secure_message(&alice, ACCOUNT, "guest00@example.com")
+            .unwrap();
+        dir.revoke_registration(&alice, ACCOUNT, "guest03@example.com")
+            .unwrap();
+        let now = dir
+            .registrations(&Actor::Support, ACCOUNT, size(PageSize::MAX), None)
+            .unwrap();
+        let emails: Vec<&str> = now.items.iter().map(|r| r.email.as_str()).collect();
+        assert_eq!(
+            emails,
+            [
+                "guest01@example.com",
+                "guest02@example.com",
+                "guest04@example.com",
+                "guest05@example.com",
+                "guest06@example.com",
+                "guest00@example.com"
+            ]
+        );
+        assert_eq!(now.next, None);
+    }
+    on_every_store!(check);
+}
+
+#[test]
+fn registrations_ending_between_pages_make_no_other_repeat_or_go_missing() {
+    fn check<S: Store>(dir: Directory<S>, time: Arc<FixedClock>) {
+        invitations(&dir, &time, 8);
+        let alice = user(&dir, "alice@example.com");
+        let first = dir.registrations(&alice, ACCOUNT, size(3), None).unwrap();
+        dir.revoke_registration(&alice, ACCOUNT, "guest01@example.com")
+            .unwrap();
+        dir.revoke_registration(&alice, ACCOUNT, "guest05@example.com")
+            .unwrap();
+        dir.send_secure_message(&alice, ACCOUNT, "late@example.com")
+            .unwrap();
+        let mut seen = first.items.clone();
+        let mut next = first.next;
+        while let Some(cursor) = next {
+            let page = dir
+                .registrations(&alice, ACCOUNT, size(3), Some(&cursor))
+                .unwrap();
+            seen.extend(page.items);
+            next = page.next;
+        }
+        let emails: Vec<&str> = seen.iter().map(|r| r.email.as_str()).collect();
+        assert_eq!(
+            emails,
+            [
+                "guest00@example.com",
+                "guest01@example.com",
+                "guest02@example.com",
+                "guest03@example.com",
+                "guest04@example.com",
+                "guest06@example.com",
+                "guest07@example.com",
+                "late@example.com"
+            ]
+        );
+    }
+    on_every_store!(check);
+}
+
+#[test]
+fn registrations_are_refused_to_other_accounts_and_plain_users() {
+    fn check<S: Store>(dir: Directory<S>, time: Arc<FixedClock>) {
+        invitations(&dir, &time, 2);
+        let alice = user(&dir, "alice@example.com");
+        dir.add_user(&alice, ACCOUNT, &form("paul@example.com"))
+            .unwrap();
+        let olga = user(&dir, "olga@example.com");
+        let paul = user(&dir, "paul@example.com");
+        for (who, actor) in [("olga", &olga), ("paul", &paul)] {
+            let refused = dir.registrations(actor, ACCOUNT, size(10), None);
+            assert!(
+                matches!(
+                    refused,
+                    Err(Error::Forbidden(Forbidden::NotAccountAdministrator { account }))
+                        if account == ACCOUNT
+                ),
+                "{who}: {refused:?}"
+            );
+        }
+        assert!(matches!(
+            dir.registrations(&Actor::Support, AccountNumber::new(4), size(10), None),
+            Err(Error::AccountNotFound { .. })
+        ));
+        // Olga reads her own account's, and only those.
+        let theirs = dir
+            .registrations(&olga, OTHER_ACCOUNT, size(10), None)
+            .unwrap();
+        assert_eq!(theirs.items.len(), 1);
+        assert_eq!(theirs.items[0].email.as_str(), "theirs@example.com");
+    }
+    on_every_store!(check);
+}
+
+#[test]
+fn hostile_cursors_are_refused_and_change_nothing() {
+    fn check<S: Store>(dir: Directory<S>, time: Arc<FixedClock>) {
+        invitations(&dir, &time, 4);
+        let alice = user(&dir, "alice@example.com");
+        for address in [
+            "member00@example.com",
+            "member01@example.com",
+            "member02@example.com",
+        ] {
+            dir.add_user(&alice, ACCOUNT, &form(address)).unwrap();
+            dir.add_to_group(&alice, ADMINS, address).unwrap();
+        }
+        let members = dir.members_page(&alice, ADMINS, size(1), None).unwrap();
+        let members_next = members.next.unwrap();
+        let invites = dir.registrations(&alice, ACCOUNT, size(1), None).unwrap();
+        let invites_next = invites.next.unwrap();
+        let trail_before = dir
+            .audit_trail(&Actor::Support, ACCOUNT, usize::MAX)
+            .unwrap();
+        // A cursor of another list: another kind, another group, another account.
+        assert!(matches!(
+            dir.registrations(&alice, ACCOUNT, size(1), Some(&members_next)),
+            Err(Error::InvalidCursor)
+        ));
+        assert!(matches!(
+            dir.members_page(&alice, ADMINS, size(1), Some(&invites_next)),
+            Err(Error::InvalidCursor)
+        ));
+        dir.create_group(&alice, ACCOUNT, "Sales").unwrap();
+        assert!(matches!(
+            dir.members_page(&alice, SALES, size(1), Some(&members_next)),
+            Err(Error::InvalidCursor)
+        ));
+        let olga = user(&dir, "olga@example.com");
+        assert!(matches!(
+            dir.registrations(&olga, OTHER_ACCOUNT, size(1), Some(&invites_next)),
+            Err(Error::InvalidCursor)
+        ));
+        // A cursor carries no authority: olga with alice's cursor is refused
+        // as on the first page.
+        assert!(matches!(
+            dir.members_page(&olga, ADMINS, size(1), Some(&members_next)),
+            Err(Error::Forbidden(_))
+        ));
+        // Altered, cut, huge, garbage: refused when read.
+        let text = members_next.to_string();
+        let mut flipped: Vec<char> = text.chars().collect();
+        let middle = flipped.len() / 2;
+        flipped[middle] = if flipped[middle] == 'A' { 'B' } else { 'A' };
+        let flipped: String = flipped.into_iter().collect();
+        let huge = "A".repeat(1 << 20);
+        for bad in [
+            flipped.as_str(),
+            &text[..text.len() - 2],
+            huge.as_str(),
+            "\u{0}",
+            "\u{202E}AAAA",
+            "%",
+            "_",
+        ] {
+            assert!(
+                matches!(Cursor::parse(bad), Err(Error::InvalidCursor)),
+                "{bad:.20}"
+            );
+        }
+        // The cursors still work, and nothing changed.
+        let second = dir
+            .members_page(&alice, ADMINS, size(1), Some(&members_next))
+            .unwrap();
+        assert_eq!(second.items.len(), 1);
+        assert_ne!(second.items, members.items);
+        assert_eq!(
+            dir.audit_trail(&Actor::Support, ACCOUNT, usize::MAX)
+                .unwrap()
+                .len(),
+            trail_before.len() + 1,
+            "only Sales was created"
+        );
+    }
+    on_every_store!(check);
+}
+
+#[test]
+fn page_sizes_are_bounded_however_they_arrive() {
+    for refused in [
+        "0",
+        "-1",
+        "-0",
+        "+5",
+        "501",
+        "4294967296",
+        "99999999999999999999",
+        "1e2",
+        "",
+        " ",
+        "\u{0}1",
+    ] {
+        assert!(PageSize::parse(refused).is_err(), "{refused:?}");
+    }
+    assert!(
+        PageSize::parse(&"9".repeat(1 << 20)).is_err(),
+        "a megabyte of digits"
+    );
+    for refused in [0, PageSize::MAX + 1, u32::MAX] {
+        assert!(PageSize::new(refused).is_err(), "{refused}");
+    }
+    assert_eq!(PageSize::parse(" 500 ").unwrap().get(), PageSize::MAX);
+    // The largest page is served whole.
+    let time = clock();
+    let dir = directory(MemoryStore::new()).with_clock(time.clone());
+    invitations(&dir, &time, 3);
+    let page = dir
+        .registrations(
+            &Actor::Support,
+            ACCOUNT,
+            PageSize::new(PageSize::MAX).unwrap(),
+            None,
+        )
+        .unwrap();
+    assert_eq!((page.items.len(), page.next), (3, None));
+}
