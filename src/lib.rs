@@ -100,9 +100,9 @@ pub mod testing;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use confirmation::{
-    AccountCreated, AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed, PasswordChanged,
-    PasswordReset, Registered, RegistrationRevoked, RegistrationsPurged, RemovedFromGroup,
-    SecureMessageSent, SignIn, UserAdded, UserUnlocked,
+    AccountCreated, AccountRenamed, AddedToGroup, GroupCreated, GroupDeleted, GroupRenamed,
+    PasswordChanged, PasswordReset, Registered, RegistrationRevoked, RegistrationsPurged,
+    RemovedFromGroup, SecureMessageSent, SignIn, UserAdded, UserUnlocked,
 };
 pub use credentials::{
     Password, PasswordHash, PasswordHashing, PasswordPolicy, RegistrationToken, SignInPolicy,
@@ -116,12 +116,12 @@ pub use i18n::{
 };
 pub use input::{Field, InvalidInput, Problem};
 pub use model::{
-    Account, AccountNumber, Action, Actor, ActorRecord, AuditEntry, AuditRecord, Credential, Email,
-    Group, GroupId, GroupName, GroupSummary, InvalidUserId, Name, PasswordChangeTicket,
-    PasswordChosenBy, PendingRegistration, SignInSource, SignInState, Throttle, User, UserBrief,
-    UserId, UserProfile, UserRef, UserStatus,
+    Account, AccountDetails, AccountNumber, Action, Actor, ActorRecord, AuditEntry, AuditRecord,
+    Credential, Email, Group, GroupId, GroupName, GroupSummary, InvalidUserId, Name,
+    PasswordChangeTicket, PasswordChosenBy, PendingRegistration, SignInSource, SignInState,
+    Throttle, User, UserBrief, UserId, UserProfile, UserRef, UserStatus,
 };
-pub use paging::{AuditQuery, Cursor, Page, PageSize, Search};
+pub use paging::{AccountQuery, AuditQuery, Cursor, Page, PageSize, Search};
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -1,7 +1,8 @@
-//! The lists behind the guide's screens, a page at a time: a group's
-//! members, the groups of a user in an account, an account's pending
-//! registrations. Who may read them, and how they stand up to hostile
-//! cursors and page sizes, on every store.
+//! The lists behind the guide's screens, a page at a time: Customer
+//! Support's accounts (with their details and names), a group's members,
+//! the groups of a user in an account, an account's pending registrations.
+//! Who may read them, and how they stand up to hostile cursors, searches
+//! and page sizes, on every store.
 
 mod common;
 
@@ -11,8 +12,8 @@ use chrono::TimeDelta;
 use common::*;
 use cres_admin::testing::fixtures::clock;
 use cres_admin::{
-    AccountNumber, Actor, Cursor, Directory, Error, FixedClock, Forbidden, GroupId, MemoryStore,
-    Page, PageSize, PendingRegistration, Store, UserRef,
+    AccountNumber, AccountQuery, Action, Actor, Cursor, Directory, Error, FixedClock, Forbidden,
+    GroupId, Localizer, MemoryStore, Page, PageSize, PendingRegistration, Search, Store, UserRef,
 };
 
 /// Runs `$check` (a generic fn taking a fresh `Directory` and its clock) on
@@ -551,4 +552,305 @@ fn page_sizes_are_bounded_however_they_arrive() {
         )
         .unwrap();
     assert_eq!((page.items.len(), page.next), (3, None));
+}
+
+/// Accounts 12345 (alice's, "Example Corp") and 67890 (olga's, "Other"),
+/// and more: 12, 120 "Acme 100% Europe", 1299 "Under_score", 4120 "Acme".
+fn accounts<S: Store>(dir: &Directory<S>) {
+    bootstrap(dir);
+    other_account_administered_by_olga(dir);
+    for (number, name) in [
+        (12, "Twelve"),
+        (120, "Acme 100% Europe"),
+        (1299, "Under_score"),
+        (4120, "Acme"),
+    ] {
+        dir.create_account(&Actor::Support, AccountNumber::new(number), name)
+            .unwrap();
+    }
+}
+
+fn numbers(page: &Page<cres_admin::Account>) -> Vec<u64> {
+    page.items.iter().map(|a| a.number.get()).collect()
+}
+
+fn search(text: &str) -> Option<Search> {
+    Search::parse(text).unwrap()
+}
+
+/// Every page of `query`, following the cursors, as account numbers.
+fn account_pages<S: Store>(dir: &Directory<S>, query: AccountQuery) -> Vec<Vec<u64>> {
+    let mut pages = vec![dir.accounts(&Actor::Support, &query).unwrap()];
+    while let Some(next) = pages.last().unwrap().next.clone() {
+        pages.push(
+            dir.accounts(&Actor::Support, &query.clone().after(next))
+                .unwrap(),
+        );
+    }
+    pages.iter().map(numbers).collect()
+}
+
+#[test]
+fn support_pages_the_accounts_in_number_order_and_searches_them() {
+    fn check<S: Store>(dir: Directory<S>, _: Arc<FixedClock>) {
+        accounts(&dir);
+        assert_eq!(
+            account_pages(&dir, AccountQuery::new().size(size(2))),
+            [vec![12, 120], vec![1299, 4120], vec![12345, 67890]]
+        );
+        // Digits: the numbers that start with them.
+        assert_eq!(
+            account_pages(&dir, AccountQuery::new().search(search("12")).size(size(2))),
+            [vec![12, 120], vec![1299, 12345]]
+        );
+        assert_eq!(
+            account_pages(&dir, AccountQuery::new().search(search("6789"))),
+            [vec![67890]]
+        );
+        assert_eq!(
+            account_pages(&dir, AccountQuery::new().search(search("9"))),
+            [Vec::<u64>::new()],
+            "a digit no number starts with finds nothing, not the names"
+        );
+        // Anything else: the names that contain it, ignoring case, literally.
+        for (text, expected) in [
+            ("ACME", vec![120, 4120]),
+            ("100%", vec![120]),
+            ("%", vec![120]),
+            ("_", vec![1299]),
+            ("r_s", vec![1299]),
+            ("a%e", vec![]),
+            ("example corp", vec![12345]),
+            ("\\", vec![]),
+        ] {
+            assert_eq!(
+                account_pages(&dir, AccountQuery::new().search(search(text))),
+                [expected],
+                "{text:?}"
+            );
+        }
+        // A blank search is no search.
+        assert_eq!(search("   "), None);
+    }
+    on_every_store!(check);
+}
+
+#[test]
+fn accounts_created_between_pages_make_none_repeat_or_go_missing() {
+    fn check<S: Store>(dir: Directory<S>, _: Arc<FixedClock>) {
+        accounts(&dir);
+        let first = dir
+            .accounts(&Actor::Support, &AccountQuery::new().size(size(3)))
+            .unwrap();
+        assert_eq!(numbers(&first), [12, 120, 1299]);
+        for number in [5, 130, 99999] {
+            dir.create_account(&Actor::Support, AccountNumber::new(number), "New")
+                .unwrap();
+        }
+        let query = AccountQuery::new().size(size(3)).after(first.next.unwrap());
+        let second = dir.accounts(&Actor::Support, &query).unwrap();
+        assert_eq!(numbers(&second), [4120, 12345, 67890]);
+        let third = dir
+            .accounts(&Actor::Support, &query.after(second.next.unwrap()))
+            .unwrap();
+        assert_eq!((numbers(&third), third.next), (vec![99999], None));
+    }
+    on_every_store!(check);
+}
+
+#[test]
+fn account_details_count_users_groups_and_active_administrators() {
+    fn check<S: Store>(dir: Directory<S>, _: Arc<FixedClock>) {
+        sales(&dir, 3);
+        // Olga of 67890 joins Sales of 12345: a user of both.
+        dir.add_to_group(&Actor::Support, SALES, "olga@example.com")
+            .unwrap();
+        let details = dir.account_details(&Actor::Support, ACCOUNT).unwrap();
+        assert_eq!(details.account.number, ACCOUNT);
+        assert_eq!(details.account.name.as_str(), "Example Corp");
+        assert_eq!(details.account.created_at, start());
+        assert_eq!(
+            (details.users, details.groups, details.administrators),
+            (6, 2, 1),
+            "alice, three members, paul, olga; two groups; alice"
+        );
+        let theirs = dir.account_details(&Actor::Support, OTHER_ACCOUNT).unwrap();
+        assert_eq!(
+            (theirs.users, theirs.groups, theirs.administrators),
+            (1, 1, 1)
+        );
+        assert!(matches!(
+            dir.account_details(&Actor::Support, AccountNumber::new(4)),
+            Err(Error::AccountNotFound { .. })
+        ));
+    }
+    on_every_store!(check);
+}
+
+#[test]
+fn support_renames_an_account_recorded_and_said_in_every_language() {
+    fn check<S: Store>(dir: Directory<S>, _: Arc<FixedClock>) {
+        bootstrap(&dir);
+        let renamed = dir
+            .rename_account(&Actor::Support, ACCOUNT, "  Example Europe ")
+            .unwrap();
+        assert_eq!(renamed.previous.as_str(), "Example Corp");
+        assert_eq!(renamed.account.name.as_str(), "Example Europe");
+        assert_eq!(
+            renamed.to_string(),
+            "Account 12345 renamed from Example Corp to Example Europe."
+        );
+        assert_eq!(
+            Localizer::new(&["fr"]).render(&renamed),
+            "Compte 12345 renommé de «\u{a0}Example Corp\u{a0}» en «\u{a0}Example Europe\u{a0}»."
+        );
+        assert_eq!(
+            Localizer::new(&["de"]).render(&renamed),
+            "Konto 12345 von „Example Corp“ in „Example Europe“ umbenannt."
+        );
+        let details = dir.account_details(&Actor::Support, ACCOUNT).unwrap();
+        assert_eq!(details.account.name.as_str(), "Example Europe");
+        let trail = dir.audit_trail(&Actor::Support, ACCOUNT, 1).unwrap();
+        assert_eq!(
+            trail[0].record.action,
+            Action::AccountRenamed {
+                from: renamed.previous.clone(),
+                to: renamed.account.name.clone(),
+            }
+        );
+        assert_eq!(trail[0].record.action.target(), None);
+        // The same name again changes and records nothing.
+        let before = dir
+            .audit_trail(&Actor::Support, ACCOUNT, usize::MAX)
+            .unwrap();
+        dir.rename_account(&Actor::Support, ACCOUNT, "Example Europe")
+            .unwrap();
+        assert_eq!(
+            dir.audit_trail(&Actor::Support, ACCOUNT, usize::MAX)
+                .unwrap(),
+            before
+        );
+        // Bad names and missing accounts are refused, changing nothing.
+        for bad in ["", "   ", "a\u{0}b", "\u{202E}evil", &"x".repeat(1 << 20)] {
+            assert!(
+                matches!(
+                    dir.rename_account(&Actor::Support, ACCOUNT, bad),
+                    Err(Error::Invalid(_))
+                ),
+                "{bad:.20}"
+            );
+        }
+        assert!(matches!(
+            dir.rename_account(&Actor::Support, AccountNumber::new(4), "Four"),
+            Err(Error::AccountNotFound { .. })
+        ));
+        assert_eq!(
+            dir.audit_trail(&Actor::Support, ACCOUNT, usize::MAX)
+                .unwrap(),
+            before
+        );
+        assert_eq!(
+            dir.account_details(&Actor::Support, ACCOUNT)
+                .unwrap()
+                .account
+                .name
+                .as_str(),
+            "Example Europe"
+        );
+    }
+    on_every_store!(check);
+}
+
+#[test]
+fn accounts_are_support_only() {
+    fn check<S: Store>(dir: Directory<S>, _: Arc<FixedClock>) {
+        sales(&dir, 1);
+        let before = dir
+            .audit_trail(&Actor::Support, ACCOUNT, usize::MAX)
+            .unwrap();
+        // An administrator of this account, of another, and a plain user.
+        for who in ["alice@example.com", "olga@example.com", "paul@example.com"] {
+            let actor = user(&dir, who);
+            let support_only = |result: Result<(), Error>| {
+                matches!(result, Err(Error::Forbidden(Forbidden::SupportOnly)))
+            };
+            assert!(
+                support_only(dir.accounts(&actor, &AccountQuery::new()).map(drop)),
+                "{who}"
+            );
+            assert!(
+                support_only(dir.account_details(&actor, ACCOUNT).map(drop)),
+                "{who}"
+            );
+            assert!(
+                support_only(dir.rename_account(&actor, ACCOUNT, "Mine now").map(drop)),
+                "{who}"
+            );
+        }
+        assert_eq!(
+            dir.audit_trail(&Actor::Support, ACCOUNT, usize::MAX)
+                .unwrap(),
+            before
+        );
+        assert_eq!(
+            dir.account_details(&Actor::Support, ACCOUNT)
+                .unwrap()
+                .account
+                .name
+                .as_str(),
+            "Example Corp"
+        );
+    }
+    on_every_store!(check);
+}
+
+#[test]
+fn hostile_searches_and_account_cursors_are_refused() {
+    fn check<S: Store>(dir: Directory<S>, _: Arc<FixedClock>) {
+        accounts(&dir);
+        // Searches: a megabyte, NUL, bidi controls: refused by parsing.
+        for bad in [
+            "a".repeat(1 << 20),
+            "a".repeat(Search::MAX_CHARS + 1),
+            "acme\u{0}".to_owned(),
+            "\u{202E}emca".to_owned(),
+            "ac\u{2066}me".to_owned(),
+        ] {
+            let refused = Search::parse(&bad).unwrap_err();
+            assert_eq!(refused.field, cres_admin::Field::Search, "{bad:.20}");
+        }
+        // A cursor is bound to its search: another search, or none, refuses it.
+        let acme = AccountQuery::new().search(search("acme")).size(size(1));
+        let next = dir.accounts(&Actor::Support, &acme).unwrap().next.unwrap();
+        assert!(matches!(
+            dir.accounts(&Actor::Support, &AccountQuery::new().after(next.clone())),
+            Err(Error::InvalidCursor)
+        ));
+        assert!(matches!(
+            dir.accounts(
+                &Actor::Support,
+                &acme.clone().search(search("acm")).after(next.clone())
+            ),
+            Err(Error::InvalidCursor)
+        ));
+        let page = dir
+            .accounts(&Actor::Support, &acme.clone().after(next))
+            .unwrap();
+        assert_eq!(numbers(&page), [4120]);
+        // A members cursor is no accounts cursor.
+        dir.add_user(&Actor::Support, ACCOUNT, &form("bob@example.com"))
+            .unwrap();
+        dir.add_to_group(&Actor::Support, ADMINS, "bob@example.com")
+            .unwrap();
+        let members = dir
+            .members_page(&Actor::Support, ADMINS, size(1), None)
+            .unwrap()
+            .next
+            .unwrap();
+        assert!(matches!(
+            dir.accounts(&Actor::Support, &AccountQuery::new().after(members)),
+            Err(Error::InvalidCursor)
+        ));
+    }
+    on_every_store!(check);
 }

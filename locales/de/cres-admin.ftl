@@ -37,6 +37,8 @@ label-sign-in = Anmelden
 label-change-password = Kennwort ändern
 label-send-secure-message = Sichere Nachricht senden
 label-register = Registrieren
+label-page-size = Zeilen pro Seite
+label-search = Suchen
 
 ## Listen
 
@@ -49,6 +51,7 @@ groups-showing =
 ## Bestätigungen
 
 account-created = Konto { $account } erstellt.
+account-renamed = Konto { $account } von „{ $previous }“ in „{ $name }“ umbenannt.
 user-added = Benutzer { $email } hinzugefügt.
 group-created = Gruppe „{ $group }“ hinzugefügt.
 group-renamed = Gruppe „{ $previous }“ in „{ $group }“ umbenannt.
@@ -67,6 +70,7 @@ error-field-invisible-character = Das Feld „{ $field }“ darf weder unsichtba
 error-field-whitespace = Das Feld „{ $field }“ darf keine Leerzeichen enthalten.
 error-field-non-ascii = Das Feld „{ $field }“ darf nur ASCII-Zeichen enthalten; geben Sie eine internationale Domain in ihrer „xn--“-Form ein.
 error-field-not-a-number = Das Feld „{ $field }“ muss eine Zahl mit 1 bis 12 Ziffern enthalten.
+error-field-out-of-range = Das Feld „{ $field }“ muss eine ganze Zahl von { $min } bis { $max } enthalten.
 error-email-at-sign = Das Feld „{ $field }“ muss genau ein @-Zeichen enthalten.
 error-email-local-part = Das Feld „{ $field }“ enthält vor dem @-Zeichen einen ungültigen Teil.
 error-email-domain = Das Feld „{ $field }“ enthält nach dem @-Zeichen eine ungültige Domain.
@@ -80,6 +84,7 @@ error-account-exists = Das Konto { $account } ist bereits vorhanden.
 error-account-not-found = Das Konto { $account } ist nicht vorhanden.
 error-group-exists = Dieses Konto hat bereits eine Gruppe namens „{ $group }“.
 error-group-not-found = Diese Gruppe ist nicht vorhanden.
+error-invalid-cursor = Dieser Seitenlink ist nicht mehr gültig. Beginnen Sie wieder bei der ersten Seite.
 error-not-a-member = Benutzer { $email } ist kein Mitglied der Gruppe „{ $group }“.
 error-built-in-group = Die Gruppe „{ $group }“ ist vordefiniert und kann weder gelöscht noch umbenannt werden.
 error-last-administrator = Benutzer { $email } ist der letzte Kontoadministrator des Kontos { $account } und kann nicht entfernt werden.

@@ -37,6 +37,8 @@ label-sign-in = Sign In
 label-change-password = Change Password
 label-send-secure-message = Send Secure Message
 label-register = Register
+label-page-size = Rows per page
+label-search = Search
 
 ## Lists
 
@@ -49,6 +51,7 @@ groups-showing =
 ## Confirmations
 
 account-created = Account { $account } created.
+account-renamed = Account { $account } renamed from { $previous } to { $name }.
 user-added = User { $email } added.
 group-created = Group { $group } added.
 group-renamed = Group { $previous } renamed to { $group }.
@@ -75,6 +78,7 @@ error-field-invisible-character = { $field } must not contain invisible or text-
 error-field-whitespace = { $field } must not contain spaces.
 error-field-non-ascii = { $field } must use only ASCII characters; write an international domain in its xn-- form.
 error-field-not-a-number = { $field } must be a number of 1 to 12 digits.
+error-field-out-of-range = { $field } must be a whole number from { $min } to { $max }.
 error-email-at-sign = { $field } must contain exactly one @.
 error-email-local-part = { $field } has an invalid part before the @.
 error-email-domain = { $field } has an invalid domain after the @.
@@ -88,6 +92,7 @@ error-account-exists = Account { $account } already exists.
 error-account-not-found = Account { $account } does not exist.
 error-group-exists = This account already has a group named { $group }.
 error-group-not-found = This group does not exist.
+error-invalid-cursor = This page link is no longer valid. Start again from the first page.
 error-not-a-member = { $email } is not in { $group }.
 error-built-in-group = The { $group } group is built in: it cannot be deleted or renamed.
 error-last-administrator = { $email } is the last Account Administrator of account { $account } and cannot be removed.

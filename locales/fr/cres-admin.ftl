@@ -39,6 +39,8 @@ label-sign-in = Se connecter
 label-change-password = Changer le mot de passe
 label-send-secure-message = Envoyer un message sécurisé
 label-register = S'inscrire
+label-page-size = Lignes par page
+label-search = Rechercher
 
 ## Listes
 
@@ -52,6 +54,7 @@ groups-showing =
 ## Confirmations
 
 account-created = Compte { $account } créé.
+account-renamed = Compte { $account } renommé de « { $previous } » en « { $name } ».
 user-added = Utilisateur { $email } ajouté.
 group-created = Groupe « { $group } » ajouté.
 group-renamed = Groupe « { $previous } » renommé en « { $group } ».
@@ -78,6 +81,7 @@ error-field-invisible-character = Le champ « { $field } » ne doit contenir n
 error-field-whitespace = Le champ « { $field } » ne doit pas contenir d'espaces.
 error-field-non-ascii = Le champ « { $field } » ne doit contenir que des caractères ASCII ; saisissez un nom de domaine international sous sa forme xn--.
 error-field-not-a-number = Le champ « { $field } » doit contenir un nombre de 1 à 12 chiffres.
+error-field-out-of-range = Le champ « { $field } » doit contenir un nombre entier de { $min } à { $max }.
 error-email-at-sign = Le champ « { $field } » doit contenir exactement un signe @.
 error-email-local-part = Le champ « { $field } » contient une partie non valide avant le signe @.
 error-email-domain = Le champ « { $field } » contient un domaine non valide après le signe @.
@@ -91,6 +95,7 @@ error-account-exists = Le compte { $account } existe déjà.
 error-account-not-found = Le compte { $account } n'existe pas.
 error-group-exists = Ce compte possède déjà un groupe nommé « { $group } ».
 error-group-not-found = Ce groupe n'existe pas.
+error-invalid-cursor = Ce lien de page n'est plus valide. Recommencez à partir de la première page.
 error-not-a-member = L'utilisateur { $email } ne fait pas partie du groupe « { $group } ».
 error-built-in-group = Le groupe « { $group } » est prédéfini : il ne peut être ni supprimé ni renommé.
 error-last-administrator = L'utilisateur { $email } est le dernier administrateur du compte { $account } et ne peut pas être retiré.

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AccountNumber, ActorRecord, Email, GroupId, GroupName, UserRef};
+use crate::model::{AccountNumber, ActorRecord, Email, GroupId, GroupName, Name, UserRef};
 
 /// What a change did, and to what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +115,13 @@ pub enum Action {
         /// The user.
         user: UserRef,
     },
+    /// Customer Support renamed the account.
+    AccountRenamed {
+        /// The name before.
+        from: Name,
+        /// The name after.
+        to: Name,
+    },
 }
 
 impl Action {
@@ -131,6 +138,7 @@ impl Action {
             | Action::UserRegistered { user }
             | Action::MemberRemoved { user, .. } => Some(user),
             Action::AccountCreated
+            | Action::AccountRenamed { .. }
             | Action::GroupCreated { .. }
             | Action::GroupRenamed { .. }
             | Action::GroupDeleted { .. }

@@ -178,6 +178,12 @@ fn email_field<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Email, D::E
     stored_email(&text).ok_or_else(|| de::Error::custom("a stored email address"))
 }
 
+/// A name through [`stored_name`].
+fn name_field<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Name, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    stored_name(&text).ok_or_else(|| de::Error::custom("a stored name"))
+}
+
 /// A group name through [`stored_custom_group`], in the model's serde form.
 fn stored_group_name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<GroupName, D::Error> {
     #[derive(Deserialize)]
@@ -287,6 +293,12 @@ enum StoredAction {
         #[serde(with = "StoredUserRef")]
         user: UserRef,
     },
+    AccountRenamed {
+        #[serde(deserialize_with = "name_field")]
+        from: Name,
+        #[serde(deserialize_with = "name_field")]
+        to: Name,
+    },
 }
 
 #[derive(Deserialize)]
@@ -331,7 +343,7 @@ mod tests {
         );
         let kinds: std::collections::HashSet<_> =
             actions.iter().map(std::mem::discriminant).collect();
-        assert_eq!(kinds.len(), 16, "every kind");
+        assert_eq!(kinds.len(), 17, "every kind");
         for action in actions {
             let text = action_json(&action).unwrap();
             assert_eq!(parse_action(&text), Some(action), "{text}");

@@ -131,6 +131,22 @@ macro_rules! forward_reader {
                 $crate::__forward_call!($mode $this.audit_page(account, target, before, limit))
             }
 
+            fn accounts_page(
+                &$this,
+                search: ::core::option::Option<&$crate::Search>,
+                after: ::core::option::Option<$crate::AccountNumber>,
+                limit: usize,
+            ) -> ::core::result::Result<::std::vec::Vec<$crate::Account>, $crate::StoreError> {
+                $crate::__forward_call!($mode $this.accounts_page(search, after, limit))
+            }
+
+            fn account_details(
+                &$this,
+                number: $crate::AccountNumber,
+            ) -> ::core::result::Result<::core::option::Option<$crate::AccountDetails>, $crate::StoreError> {
+                $crate::__forward_call!($mode $this.account_details(number))
+            }
+
             fn members_page(
                 &$this,
                 group: $crate::GroupId,
@@ -228,6 +244,14 @@ macro_rules! forward_writes {
                 created_at: ::chrono::DateTime<::chrono::Utc>,
             ) -> ::core::result::Result<$crate::Group, $crate::StoreError> {
                 $crate::__forward_call!($mode $this.insert_group(account, name, created_at))
+            }
+
+            fn rename_account(
+                &mut $this,
+                number: $crate::AccountNumber,
+                name: &$crate::Name,
+            ) -> ::core::result::Result<(), $crate::StoreError> {
+                $crate::__forward_call!($mode $this.rename_account(number, name))
             }
 
             fn rename_group(

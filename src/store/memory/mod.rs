@@ -14,9 +14,11 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Account, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId, GroupName,
-    GroupSummary, PendingRegistration, SignInState, User, UserBrief, UserId, UserRef, UserStatus,
+    Account, AccountDetails, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId,
+    GroupName, GroupSummary, Name, PendingRegistration, SignInState, User, UserBrief, UserId,
+    UserRef, UserStatus,
 };
+use crate::paging::Search;
 use crate::store::{Reader, Store, StoreError, Transaction};
 use accounts::{AccountEntry, GroupEntry, Members};
 use audit::Trail;
@@ -82,6 +84,8 @@ type Identity = Box<str>;
 #[derive(Debug, Default)]
 struct State {
     accounts: HashMap<AccountNumber, AccountEntry, Keyed>,
+    /// The account numbers in order: a page of accounts is a range.
+    account_order: BTreeSet<AccountNumber>,
     users: Users,
     audit: HashMap<AccountNumber, Trail, Keyed>,
     last_sequence: u64,
@@ -283,6 +287,91 @@ impl Reader for State {
         Ok(members)
     }
 
+    fn accounts_page(
+        &self,
+        search: Option<&Search>,
+        after: Option<AccountNumber>,
+        limit: usize,
+    ) -> Result<Vec<Account>, StoreError> {
+        let account = |number: &AccountNumber| self.accounts.get(number).map(|e| e.account.clone());
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let Some(search) = search else {
+            return Ok(self
+                .account_order
+                .range((start, Bound::Unbounded))
+                .take(limit)
+                .filter_map(account)
+                .collect());
+        };
+        let Some(ranges) = search.account_numbers() else {
+            return Ok(self
+                .account_order
+                .range((start, Bound::Unbounded))
+                .filter_map(account)
+                .filter(|a| search.found_in(a.name.as_str()))
+                .take(limit)
+                .collect());
+        };
+        let mut page = Vec::new();
+        for (low, high) in ranges {
+            if page.len() >= limit {
+                break;
+            }
+            let low = match after {
+                Some(after) if after >= high => continue,
+                Some(after) if after >= low => Bound::Excluded(after),
+                _ => Bound::Included(low),
+            };
+            page.extend(
+                self.account_order
+                    .range((low, Bound::Included(high)))
+                    .take(limit - page.len())
+                    .filter_map(account),
+            );
+        }
+        Ok(page)
+    }
+
+    fn account_details(&self, number: AccountNumber) -> Result<Option<AccountDetails>, StoreError> {
+        let Some(entry) = self.accounts.get(&number) else {
+            return Ok(None);
+        };
+        // Users created elsewhere who are members of the account's groups,
+        // each once: the rest are counted by the users' own index.
+        let mut others: Vec<Slot> = entry
+            .groups
+            .iter()
+            .flat_map(|g| g.members.slots())
+            .filter(|&slot| {
+                self.users
+                    .get(slot)
+                    .is_some_and(|user| user.created_in() != number)
+            })
+            .collect();
+        others.sort_unstable();
+        others.dedup();
+        let administrators = entry
+            .group(GroupId::ADMINISTRATORS_NUMBER)
+            .map_or(0, |admins| {
+                admins
+                    .members
+                    .slots()
+                    .into_iter()
+                    .filter(|&slot| {
+                        self.users
+                            .get(slot)
+                            .is_some_and(|user| user.status == UserStatus::Active)
+                    })
+                    .count()
+            });
+        Ok(Some(AccountDetails::new(
+            entry.account.clone(),
+            self.users.created_in(number) + others.len() as u64,
+            entry.groups.len() as u64,
+            administrators as u64,
+        )))
+    }
+
     fn members_page(
         &self,
         group: GroupId,
@@ -445,7 +534,19 @@ impl Transaction for MemoryTransaction<'_> {
         }
         let entry = AccountEntry::new(account.clone(), GroupId::ADMINISTRATORS_NUMBER);
         self.state.accounts.insert(account.number, entry);
+        self.state.account_order.insert(account.number);
         self.undo.push(Undo::InsertAccount(account.number));
+        Ok(())
+    }
+
+    fn rename_account(&mut self, number: AccountNumber, name: &Name) -> Result<(), StoreError> {
+        let entry = self
+            .state
+            .accounts
+            .get_mut(&number)
+            .ok_or(StoreError::NotFound)?;
+        let previous = std::mem::replace(&mut entry.account.name, name.clone());
+        self.undo.push(Undo::RenameAccount(number, previous));
         Ok(())
     }
 

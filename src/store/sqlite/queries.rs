@@ -14,10 +14,11 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use super::fail;
 use crate::PasswordHash;
 use crate::model::{
-    Account, AccountNumber, AuditEntry, AuditRecord, Credential, Email, Group, GroupId, GroupName,
-    GroupSummary, PendingRegistration, SignInState, Throttle, User, UserBrief, UserId, UserRef,
-    UserStatus,
+    Account, AccountDetails, AccountNumber, AuditEntry, AuditRecord, Credential, Email, Group,
+    GroupId, GroupName, GroupSummary, Name, PendingRegistration, SignInState, Throttle, User,
+    UserBrief, UserId, UserRef, UserStatus,
 };
+use crate::paging::Search;
 use crate::store::codec::{
     account_key, account_number, action_json, actor_json, chosen_by_json, group_name_json,
     parse_action, parse_actor, parse_chosen_by, parse_group_name, parse_sources, parse_status,
@@ -373,6 +374,116 @@ impl Reader for Db<'_> {
         )
     }
 
+    fn accounts_page(
+        &self,
+        search: Option<&Search>,
+        after: Option<AccountNumber>,
+        limit: usize,
+    ) -> Result<Vec<Account>, StoreError> {
+        /// How many accounts a search of names reads at a time.
+        const BATCH: i64 = 256;
+        let account = |row: &Row<'_>| {
+            Ok(Account {
+                number: account_number(row.get(0)?),
+                name: decoded(row, 1, "account name", stored_name)?,
+                created_at: decoded(row, 2, "creation time", parse_time)?,
+            })
+        };
+        let range = |low: i64, high: i64, above: i64, limit: usize| {
+            self.query_all(
+                "SELECT number, name, created_at FROM accounts
+                 WHERE number BETWEEN ?1 AND ?2 AND number > ?3 ORDER BY number LIMIT ?4",
+                (low, high, above, i64::try_from(limit).unwrap_or(i64::MAX)),
+                account,
+            )
+        };
+        let above = after.map_or(-1, account_key);
+        match search {
+            None => range(0, i64::MAX, above, limit),
+            Some(search) => match search.account_numbers() {
+                Some(ranges) => {
+                    let mut page = Vec::new();
+                    for (low, high) in ranges {
+                        if page.len() >= limit {
+                            break;
+                        }
+                        let rows = range(
+                            account_key(low),
+                            account_key(high),
+                            above,
+                            limit - page.len(),
+                        )?;
+                        page.extend(rows);
+                    }
+                    Ok(page)
+                }
+                None => {
+                    // Names are compared as the memory store compares them
+                    // (Unicode lower case, literal text), not with SQL's
+                    // ASCII-only lower() and LIKE patterns.
+                    let mut page = Vec::new();
+                    let mut above = above;
+                    loop {
+                        let batch = self.query_all(
+                            "SELECT number, name, created_at FROM accounts
+                             WHERE number > ?1 ORDER BY number LIMIT ?2",
+                            (above, BATCH),
+                            account,
+                        )?;
+                        let Some(last) = batch.last() else {
+                            return Ok(page);
+                        };
+                        above = account_key(last.number);
+                        let full = batch.len() < BATCH as usize;
+                        page.extend(
+                            batch
+                                .into_iter()
+                                .filter(|a| search.found_in(a.name.as_str()))
+                                .take(limit - page.len()),
+                        );
+                        if page.len() >= limit || full {
+                            return Ok(page);
+                        }
+                    }
+                }
+            },
+        }
+    }
+
+    fn account_details(&self, number: AccountNumber) -> Result<Option<AccountDetails>, StoreError> {
+        let Some(account) = self.account(number)? else {
+            return Ok(None);
+        };
+        let counts = self.query_one(
+            "SELECT
+                (SELECT count(*) FROM (SELECT id FROM users WHERE created_in = ?1
+                                       UNION SELECT user_id FROM memberships WHERE account = ?1)),
+                (SELECT count(*) FROM account_groups WHERE account = ?1),
+                (SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
+                  WHERE m.account = ?1 AND m.number = ?2 AND u.status = ?3)",
+            (
+                account_key(number),
+                GroupId::ADMINISTRATORS_NUMBER,
+                status_text(UserStatus::Active),
+            ),
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, i64>(2)?,
+                ))
+            },
+        )?;
+        let (users, groups, administrators) = counts.unwrap_or_default();
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(Some(AccountDetails::new(
+            account,
+            count(users),
+            count(groups),
+            count(administrators),
+        )))
+    }
+
     fn members_page(
         &self,
         group: GroupId,
@@ -581,6 +692,21 @@ impl Db<'_> {
             created_at,
             revision: 0,
         })
+    }
+
+    pub(super) fn rename_account(
+        &self,
+        number: AccountNumber,
+        name: &Name,
+    ) -> Result<(), StoreError> {
+        let changed = self.execute(
+            "UPDATE accounts SET name = ?2 WHERE number = ?1",
+            (account_key(number), name.as_str()),
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     pub(super) fn rename_group(&self, id: GroupId, name: &GroupName) -> Result<u64, StoreError> {

@@ -42,8 +42,9 @@ const SQL: [&str; 7] = [
     // history a page at a time.
     include_str!("migrations/0006_audit_by_user.sql"),
     // Version 7: indexes for the lists read a page at a time: a group's
-    // members by email identity (kept in each membership by triggers), an
-    // account's pending registrations by expiry.
+    // members by email identity (kept in each membership, and by a trigger
+    // when an email changes), an account's pending registrations by
+    // expiry; users by the account they were created in.
     include_str!("migrations/0007_list_pages.sql"),
 ];
 
@@ -180,7 +181,7 @@ mod tests {
         "50a5f122ce910c53e6a1ae0ad7a6639d3e0a0df81b2e811a57245b69a65c3723",
         "a1ddb311f24b8423a7fc72fe7b4156506d6f40fc9be180a80a9ea40d79d2010c",
         "cd33bfecec4a8de1c5680b30872605800f74ab05ae36013ea6f3ca32028592f3",
-        "ce479ebd2dff4861213c21b262a05cef1daf32f8f5c3e40a202665b4a6cbc296",
+        "0c03be68698f07721fcdf9609a6197d08db45ed156c71213cd78962ff7a3adb0",
     ];
 
     fn text(version: usize) -> &'static str {

@@ -175,6 +175,8 @@ macro_rules! __conformance_checks {
                     audit_pages_by_sequence_and_user,
                 }
                 lists {
+                    accounts_page_by_number_and_search,
+                    account_details_count_what_the_account_holds,
                     members_page_by_identity,
                     registrations_page_by_expiry,
                     pages_survive_inserts_and_deletes,

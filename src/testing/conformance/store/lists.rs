@@ -1,12 +1,13 @@
-//! Lists read a page at a time: a group's members by email identity and
-//! id, an account's pending registrations by expiry and identity. Each
+//! Lists read a page at a time: the accounts by number, a group's members
+//! by email identity and id, an account's pending registrations by expiry
+//! and identity; an account's details and its name. Each
 //! page starts strictly after the key it is given, so rows inserted and
 //! deleted between pages never make a row that stayed repeat or go missing.
 
 use crate::model::{AccountNumber, GroupId, User, UserId, UserRef};
 use crate::store::{Reader, Store, StoreError, Transaction};
 use crate::testing::conformance::support::{commit, read, setup_account};
-use crate::testing::fixtures::{group_name, registration, user};
+use crate::testing::fixtures::{account, group_name, registration, user};
 
 const ONE: AccountNumber = AccountNumber::new(1);
 const TWO: AccountNumber = AccountNumber::new(2);
@@ -196,7 +197,10 @@ pub fn registrations_page_by_expiry<S: Store>(make: &dyn Fn() -> S) {
             pending[2..],
             "a page must start strictly after the key it is given"
         );
-        assert_eq!(r.registrations_page(TWO, None, 10)?, std::slice::from_ref(&theirs));
+        assert_eq!(
+            r.registrations_page(TWO, None, 10)?,
+            std::slice::from_ref(&theirs)
+        );
         assert_eq!(r.registrations_page(AccountNumber::new(3), None, 10)?, []);
         Ok(())
     });
@@ -326,4 +330,165 @@ pub fn pages_survive_inserts_and_deletes<S: Store>(make: &dyn Fn() -> S) {
             "a registration there throughout must be on a page"
         );
     }
+}
+
+/// Accounts page by number: `limit` at a time, strictly after the number
+/// given; a search of digits finds the numbers that start with them, any
+/// other the names that contain it ignoring case, literally (`%`, `_`
+/// and `\` match only themselves); an account created in a dropped
+/// transaction is never listed.
+pub fn accounts_page_by_number_and_search<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let named = [
+        (7, "Acme"),
+        (12, "Zeta 100% Ltd"),
+        (120, "ACME Europe"),
+        (1200, "Ümlaut GmbH"),
+        (1299, "Under_score"),
+        (123_456_789_012, "Back\\slash"),
+        (4120, "Other"),
+        (0, "Zero"),
+    ];
+    commit(&store, "insert accounts", |tx| {
+        for (number, name) in named {
+            let mut account = account(number);
+            account.name = crate::testing::fixtures::name(name);
+            tx.insert_account(&account)?;
+        }
+        Ok(())
+    });
+    {
+        let mut tx = store.begin_write().expect("begin_write");
+        tx.insert_account(&account(121)).expect("insert_account");
+        tx.rename_account(
+            AccountNumber::new(7),
+            &crate::testing::fixtures::name("Gone"),
+        )
+        .expect("rename_account");
+        // Dropped: neither change happened.
+    }
+    let numbers = |accounts: Vec<crate::model::Account>| -> Vec<u64> {
+        accounts.iter().map(|a| a.number.get()).collect()
+    };
+    let search = |text: &str| {
+        crate::paging::Search::parse(text)
+            .expect("a search")
+            .expect("not blank")
+    };
+    read(&store, |r| {
+        assert_eq!(
+            numbers(r.accounts_page(None, None, 100)?),
+            [0, 7, 12, 120, 1200, 1299, 4120, 123_456_789_012],
+            "accounts must be listed in number order"
+        );
+        assert_eq!(numbers(r.accounts_page(None, None, 3)?), [0, 7, 12]);
+        assert_eq!(
+            numbers(r.accounts_page(None, Some(AccountNumber::new(12)), 3)?),
+            [120, 1200, 1299],
+            "a page must start strictly after the number it is given"
+        );
+        assert_eq!(
+            r.account(AccountNumber::new(7))?
+                .map(|a| a.name.as_str().to_owned()),
+            Some("Acme".to_owned()),
+            "a dropped rename changes nothing"
+        );
+        let cases: [(&str, Option<u64>, &[u64]); 12] = [
+            ("12", None, &[12, 120, 1200, 1299, 123_456_789_012]),
+            ("12", Some(120), &[1200, 1299, 123_456_789_012]),
+            ("120", None, &[120, 1200]),
+            ("0", None, &[0]),
+            ("012", None, &[]),
+            ("1234567890123", None, &[]),
+            ("acme", None, &[7, 120]),
+            ("ME e", None, &[120]),
+            ("ümlaut", None, &[1200]),
+            ("%", None, &[12]),
+            ("_", None, &[1299]),
+            ("\\", None, &[123_456_789_012]),
+        ];
+        for (text, after, expected) in cases {
+            let found = r.accounts_page(Some(&search(text)), after.map(AccountNumber::new), 100)?;
+            assert_eq!(numbers(found), expected, "search {text:?} after {after:?}");
+        }
+        assert_eq!(
+            numbers(r.accounts_page(Some(&search("12")), None, 2)?),
+            [12, 120],
+            "a search's page holds at most `limit` accounts"
+        );
+        assert_eq!(
+            numbers(r.accounts_page(Some(&search("e")), None, 2)?),
+            [0, 7]
+        );
+        Ok(())
+    });
+}
+
+/// An account's details count the users it governs (created in it, or
+/// members of one of its groups, each once), its groups, and its active
+/// administrators; a renamed account reads back with its new name; an
+/// account that does not exist has no details, and renaming it is
+/// `NotFound`.
+pub fn account_details_count_what_the_account_holds<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let admins = GroupId::administrators(ONE);
+    let sales = GroupId {
+        account: ONE,
+        number: 2,
+    };
+    // ann and bob created in 1; carl created in 2 but a member in 1; dan
+    // created in 2 only; eve created in 1, disabled, an administrator.
+    let mut people: Vec<User> = ["ann", "bob", "carl", "dan", "eve"]
+        .iter()
+        .map(|n| user(&format!("{n}@example.com")))
+        .collect();
+    people[2].created_in = TWO;
+    people[3].created_in = TWO;
+    people[4].status = crate::model::UserStatus::Disabled;
+    commit(&store, "set up", |tx| {
+        setup_account(tx, 1)?;
+        setup_account(tx, 2)?;
+        tx.insert_group(ONE, &group_name("Sales"), people[0].created_at)?;
+        for person in &people {
+            tx.insert_user(person)?;
+        }
+        tx.add_member(admins, people[0].id)?;
+        tx.add_member(admins, people[4].id)?;
+        tx.add_member(sales, people[0].id)?;
+        tx.add_member(sales, people[2].id)?;
+        tx.add_member(admins, people[2].id)?;
+        tx.add_member(GroupId::administrators(TWO), people[3].id)?;
+        Ok(())
+    });
+    read(&store, |r| {
+        let one = r.account_details(ONE)?.expect("account 1");
+        assert_eq!(one.account, r.account(ONE)?.expect("account 1"));
+        assert_eq!(
+            (one.users, one.groups, one.administrators),
+            (4, 2, 2),
+            "ann, bob, carl and eve; two groups; ann and carl active administrators"
+        );
+        let two = r.account_details(TWO)?.expect("account 2");
+        assert_eq!((two.users, two.groups, two.administrators), (2, 1, 1));
+        assert_eq!(r.account_details(AccountNumber::new(3))?, None);
+        Ok(())
+    });
+    let new_name = crate::testing::fixtures::name("Acme Europe");
+    commit(&store, "rename an account", |tx| {
+        tx.rename_account(ONE, &new_name)
+    });
+    read(&store, |r| {
+        assert_eq!(r.account(ONE)?.expect("account 1").name, new_name);
+        assert_eq!(
+            r.account_details(ONE)?.expect("account 1").account.name,
+            new_name
+        );
+        Ok(())
+    });
+    crate::testing::conformance::support::refuse(
+        &store,
+        StoreError::is_not_found,
+        "renaming an account that does not exist must be NotFound",
+        |tx| tx.rename_account(AccountNumber::new(3), &new_name),
+    );
 }
