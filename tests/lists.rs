@@ -7,6 +7,8 @@
 mod common;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
 use common::*;
@@ -851,6 +853,79 @@ fn hostile_searches_and_account_cursors_are_refused() {
             dir.accounts(&Actor::Support, &AccountQuery::new().after(members)),
             Err(Error::InvalidCursor)
         ));
+    }
+    on_every_store!(check);
+}
+
+#[test]
+fn members_paged_while_eight_threads_add_and_remove_members() {
+    fn check<S: Store>(dir: Directory<S>, _: Arc<FixedClock>) {
+        sales(&dir, 30);
+        let alice = user(&dir, "alice@example.com");
+        let churners: Vec<Vec<String>> = (0..8)
+            .map(|t| {
+                (0..4)
+                    .map(|i| {
+                        let address = format!("churn{t}x{i}@example.com");
+                        dir.add_user(&alice, ACCOUNT, &form(&address)).unwrap();
+                        address
+                    })
+                    .collect()
+            })
+            .collect();
+        let stable = dir.members(&Actor::Support, SALES).unwrap();
+        let stop = AtomicBool::new(false);
+        let changes = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for addresses in &churners {
+                let (dir, alice, stop, changes) = (&dir, &alice, &stop, &changes);
+                scope.spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        for address in addresses {
+                            dir.add_to_group(alice, SALES, address).unwrap();
+                            changes.fetch_add(1, Ordering::Relaxed);
+                        }
+                        for address in addresses {
+                            dir.remove_from_group(alice, SALES, address).unwrap();
+                            changes.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+            for _ in 0..10 {
+                let mut seen: Vec<UserRef> = Vec::new();
+                let mut next = None;
+                loop {
+                    // Each page waits for changes made since the last one.
+                    // (At most a few seconds: a thread that failed stops changing.)
+                    let (before, waited) = (changes.load(Ordering::Relaxed), Instant::now());
+                    while changes.load(Ordering::Relaxed) < before + 8
+                        && waited.elapsed() < Duration::from_secs(5)
+                    {
+                        std::thread::yield_now();
+                    }
+                    let page = dir
+                        .members_page(&alice, SALES, size(4), next.as_ref())
+                        .unwrap();
+                    seen.extend(page.items);
+                    match page.next {
+                        Some(cursor) => next = Some(cursor),
+                        None => break,
+                    }
+                }
+                let keys: Vec<(&str, _)> =
+                    seen.iter().map(|m| (m.email.identity(), m.id)).collect();
+                assert!(keys.windows(2).all(|w| w[0] < w[1]), "in order, none twice");
+                for member in &stable {
+                    assert!(seen.contains(member), "{} stayed throughout", member.email);
+                }
+            }
+            stop.store(true, Ordering::Relaxed);
+        });
+        assert!(
+            changes.load(Ordering::Relaxed) >= 10 * 8,
+            "the threads changed the group meanwhile"
+        );
     }
     on_every_store!(check);
 }

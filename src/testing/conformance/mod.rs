@@ -11,7 +11,8 @@
 //!   module: [uniqueness](store::uniqueness), [missing
 //!   records](store::missing), [atomicity](store::atomicity),
 //!   [isolation](store::isolation), [membership](store::membership),
-//!   [audit trail](store::audit), [round trip](store::round_trip),
+//!   [audit trail](store::audit), [lists read a page at a
+//!   time](store::lists), [round trip](store::round_trip),
 //!   [pending registrations](store::registrations) and
 //!   [revisions](store::revisions).
 //! - [`directory`]: checks that run the [`Directory`](crate::Directory)
