@@ -434,14 +434,14 @@ impl Reader for Db<'_> {
                             return Ok(page);
                         };
                         above = account_key(last.number);
-                        let full = batch.len() < BATCH as usize;
+                        let last_batch = batch.len() < BATCH as usize;
                         page.extend(
                             batch
                                 .into_iter()
                                 .filter(|a| search.found_in(a.name.as_str()))
                                 .take(limit - page.len()),
                         );
-                        if page.len() >= limit || full {
+                        if page.len() >= limit || last_batch {
                             return Ok(page);
                         }
                     }
