@@ -11,6 +11,7 @@ use crate::model::{
 
 crate::i18n::english_display!(
     AccountCreated,
+    AccountRenamed,
     UserAdded,
     GroupCreated,
     GroupRenamed,
@@ -24,6 +25,15 @@ crate::i18n::english_display!(
 pub struct AccountCreated {
     /// The new account.
     pub account: Account,
+}
+
+/// Customer Support renamed an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRenamed {
+    /// The account, with its new name.
+    pub account: Account,
+    /// The name it had before.
+    pub previous: Name,
 }
 
 /// *Add User* succeeded: "User bob@example.com added." (R6)
@@ -80,6 +90,15 @@ pub struct RemovedFromGroup {
 impl Localize for AccountCreated {
     fn message(&self) -> Message {
         Message::new("account-created").arg("account", &self.account.number)
+    }
+}
+
+impl Localize for AccountRenamed {
+    fn message(&self) -> Message {
+        Message::new("account-renamed")
+            .arg("account", &self.account.number)
+            .arg("previous", Arg::Text(self.previous.as_str().to_owned()))
+            .arg("name", Arg::Text(self.account.name.as_str().to_owned()))
     }
 }
 

@@ -103,10 +103,10 @@ pub mod testing;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use confirmation::{
-    AccountCreated, AddedToGroup, EmailChanged, GroupCreated, GroupDeleted, GroupRenamed,
-    PasswordChanged, PasswordReset, Registered, RegistrationRevoked, RegistrationsPurged,
-    RemovedFromGroup, SecureMessageSent, SignIn, UserAdded, UserDeleted, UserDisabled, UserEnabled,
-    UserRenamed, UserUnlocked,
+    AccountCreated, AccountRenamed, AddedToGroup, EmailChanged, GroupCreated, GroupDeleted,
+    GroupRenamed, PasswordChanged, PasswordReset, Registered, RegistrationRevoked,
+    RegistrationsPurged, RemovedFromGroup, SecureMessageSent, SignIn, UserAdded, UserDeleted,
+    UserDisabled, UserEnabled, UserRenamed, UserUnlocked,
 };
 pub use credentials::{
     Password, PasswordHash, PasswordHashing, PasswordPolicy, RegistrationToken, SignInPolicy,
@@ -120,12 +120,12 @@ pub use i18n::{
 };
 pub use input::{Field, InvalidInput, Problem};
 pub use model::{
-    Account, AccountNumber, Action, Actor, ActorRecord, AuditEntry, AuditRecord, Credential, Email,
-    Group, GroupId, GroupName, GroupSummary, InvalidUserId, Name, PasswordChangeTicket,
-    PasswordChosenBy, PendingRegistration, SignInSource, SignInState, Throttle, User, UserBrief,
-    UserId, UserProfile, UserRef, UserRow, UserStatus,
+    Account, AccountDetails, AccountNumber, Action, Actor, ActorRecord, AuditEntry, AuditRecord,
+    Credential, Email, Group, GroupId, GroupName, GroupSummary, InvalidUserId, Name,
+    PasswordChangeTicket, PasswordChosenBy, PendingRegistration, SignInSource, SignInState,
+    Throttle, User, UserBrief, UserId, UserProfile, UserRef, UserRow, UserStatus,
 };
-pub use paging::{AuditQuery, Cursor, Page, PageSize, Search, UserQuery};
+pub use paging::{AccountQuery, AuditQuery, Cursor, Page, PageSize, Search, UserQuery};
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -21,7 +21,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use sha2::{Digest, Sha256};
 
 use crate::input::{Field, InvalidInput, Problem};
-use crate::model::{UserId, UserStatus};
+use crate::model::{AccountNumber, UserId, UserStatus};
 
 /// One page of a list, and where the next one starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,6 +158,62 @@ impl UserQuery {
     }
 }
 
+/// Which page of the list of accounts to read (Customer Support's
+/// *Accounts* list), in account-number order: of every account, or of those
+/// a [`Search`] finds.
+///
+/// A search of digits only finds the accounts whose number starts with
+/// them (`123` finds 123, 1230 and 123456, not 4123); any other search
+/// finds the accounts whose name contains it, ignoring case (`me e`
+/// finds *Acme Europe*). The text is literal: `%`, `_` and `\` match
+/// themselves.
+///
+/// ```
+/// use cres_admin::{AccountQuery, PageSize, Search};
+/// let acme = AccountQuery::new().search(Search::parse("acme")?).size(PageSize::new(20)?);
+/// # Ok::<(), cres_admin::InvalidInput>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AccountQuery {
+    /// Only the accounts this finds; every account if `None`.
+    pub search: Option<Search>,
+    /// Rows per page.
+    pub size: PageSize,
+    /// Where the page starts: the previous page's [`Page::next`]; the
+    /// lowest account number if `None`.
+    pub after: Option<Cursor>,
+}
+
+impl AccountQuery {
+    /// The first page of every account, [`PageSize::DEFAULT`] rows.
+    pub fn new() -> AccountQuery {
+        AccountQuery::default()
+    }
+
+    /// Only the accounts `search` finds (every account for `None`, as
+    /// [`Search::parse`] gives for a blank search).
+    #[must_use]
+    pub fn search(mut self, search: Option<Search>) -> AccountQuery {
+        self.search = search;
+        self
+    }
+
+    /// `size` rows per page.
+    #[must_use]
+    pub fn size(mut self, size: PageSize) -> AccountQuery {
+        self.size = size;
+        self
+    }
+
+    /// The page after the one that gave `cursor`.
+    #[must_use]
+    pub fn after(mut self, cursor: Cursor) -> AccountQuery {
+        self.after = Some(cursor);
+        self
+    }
+}
+
 /// How many rows a page holds: from 1 to [`PageSize::MAX`], [`PageSize::DEFAULT`]
 /// unless asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -258,6 +314,57 @@ impl Search {
     /// The search in lower case, as the keys it is compared with.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The account numbers a search of digits finds, those whose digits
+    /// start with it, as inclusive ranges in increasing order (one per
+    /// length of number); `None` for a search that holds anything but the
+    /// digits 0 to 9, which finds names instead ([`Search::found_in`]).
+    ///
+    /// ```
+    /// use cres_admin::{AccountNumber, Search};
+    /// let ranges = Search::parse("42")?.unwrap().account_numbers().unwrap();
+    /// assert_eq!(ranges[..2], [
+    ///     (AccountNumber::new(42), AccountNumber::new(42)),
+    ///     (AccountNumber::new(420), AccountNumber::new(429)),
+    /// ]);
+    /// assert_eq!(ranges.len(), 11, "up to 12 digits");
+    /// assert_eq!(Search::parse("acme")?.unwrap().account_numbers(), None);
+    /// # Ok::<(), cres_admin::InvalidInput>(())
+    /// ```
+    pub fn account_numbers(&self) -> Option<Vec<(AccountNumber, AccountNumber)>> {
+        const MAX_DIGITS: usize = 12;
+        let digits = self.as_str();
+        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        // A number is written without leading zeros: only 0 starts with 0.
+        if digits.len() > MAX_DIGITS || (digits.len() > 1 && digits.starts_with('0')) {
+            return Some(Vec::new());
+        }
+        let prefix: u64 = digits.parse().ok()?;
+        let longer = if prefix == 0 {
+            0
+        } else {
+            MAX_DIGITS - digits.len()
+        };
+        Some(
+            (0..=longer as u32)
+                .map(|extra| {
+                    let scale = 10u64.pow(extra);
+                    (
+                        AccountNumber::new(prefix * scale),
+                        AccountNumber::new((prefix + 1) * scale - 1),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether `text` contains the search, ignoring case: literally, every
+    /// character matching only itself.
+    pub fn found_in(&self, text: &str) -> bool {
+        text.to_lowercase().contains(self.as_str())
     }
 }
 

@@ -257,6 +257,16 @@ fn operations<S: Store>() -> Vec<Case<S>> {
             Ok("group-created"),
         ),
         case(
+            "rename an account",
+            |s| {
+                answer(
+                    s.dir
+                        .rename_account(&Actor::Support, ACCOUNT, "Example Europe"),
+                )
+            },
+            Ok("account-renamed"),
+        ),
+        case(
             "rename a group",
             |s| answer(s.dir.rename_group(&alice(&s.dir), SALES, "Revenue")),
             Ok("group-renamed"),

@@ -1121,7 +1121,7 @@ fn what_todays_input_rules_refuse_still_reads_back() {
                                created_by, created_in)
                 VALUES (unhex('{hex}'), lower('{accented}'), '{accented}', 'J{ouml}ran',
                         'Test', 'active', '2023-11-14T22:13:20Z', '"support"', 12345);
-            INSERT INTO memberships VALUES (12345, 2, unhex('{hex}'));
+            INSERT INTO memberships (account, number, user_id) VALUES (12345, 2, unhex('{hex}'));
             INSERT INTO audit (account, at, actor, action) VALUES
                 (12345, '2023-11-14T22:13:21Z',
                  '{{"user":{{"id":"{joran}","email":"{accented}"}}}}',
@@ -1351,6 +1351,23 @@ fn frozen_file_migrates_and_reads_back(version: u32) {
         GroupId::administrators(globex),
     ]
     .map(|group| reader.members(group).unwrap());
+    for (group, all) in [
+        GroupId::administrators(acme),
+        GroupId {
+            account: acme,
+            number: 2,
+        },
+        GroupId::administrators(globex),
+    ]
+    .iter()
+    .zip(&members)
+    {
+        assert_eq!(
+            &reader.members_page(*group, None, 10).unwrap(),
+            all,
+            "v{version}: migration 7 gives each membership its user's identity"
+        );
+    }
     assert_eq!(
         members
             .clone()

@@ -60,6 +60,7 @@ users-showing =
 ## Bestätigungen
 
 account-created = Konto { $account } erstellt.
+account-renamed = Konto { $account } von „{ $previous }“ in „{ $name }“ umbenannt.
 user-added = Benutzer { $email } hinzugefügt.
 group-created = Gruppe „{ $group }“ hinzugefügt.
 group-renamed = Gruppe „{ $previous }“ in „{ $group }“ umbenannt.
@@ -92,6 +93,7 @@ error-account-exists = Das Konto { $account } ist bereits vorhanden.
 error-account-not-found = Das Konto { $account } ist nicht vorhanden.
 error-group-exists = Dieses Konto hat bereits eine Gruppe namens „{ $group }“.
 error-group-not-found = Diese Gruppe ist nicht vorhanden.
+error-invalid-cursor = Dieser Seitenlink ist nicht mehr gültig. Beginnen Sie wieder bei der ersten Seite.
 error-not-a-member = Benutzer { $email } ist kein Mitglied der Gruppe „{ $group }“.
 error-built-in-group = Die Gruppe „{ $group }“ ist vordefiniert und kann weder gelöscht noch umbenannt werden.
 error-last-administrator = Benutzer { $email } ist der letzte Kontoadministrator des Kontos { $account } und kann nicht entfernt werden.
@@ -116,7 +118,6 @@ error-password-sequential = Das Feld „{ $field }“ darf keine Folge von Buchs
 error-password-account-name = Das Feld „{ $field }“ darf weder der Name des Kontos sein noch ihn enthalten.
 error-group-name-reserved = Das Feld „{ $field }“ ähnelt zu sehr dem Namen der integrierten Gruppe „{ group-account-administrators }“.
 error-sign-in-refused = Die E-Mail-Adresse oder das Kennwort ist falsch, oder dieser Benutzer kann sich derzeit nicht anmelden.
-error-invalid-cursor = Dieser Seitenlink ist nicht mehr gültig. Beginnen Sie wieder mit der ersten Seite.
 error-temporary-password-expired = Dieses temporäre Kennwort ist abgelaufen. Bitten Sie einen Administrator, ein neues festzulegen.
 error-password-change-expired = Mit dieser Anmeldung kann das Kennwort nicht mehr geändert werden: Das Kennwort wurde geändert, es ist zu viel Zeit vergangen, oder die Anmeldung ist gesperrt. Bitte melden Sie sich erneut an.
 error-user-not-found = Kein Benutzer hat die E-Mail-Adresse { $email }.

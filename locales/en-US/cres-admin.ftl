@@ -60,6 +60,7 @@ users-showing =
 ## Confirmations
 
 account-created = Account { $account } created.
+account-renamed = Account { $account } renamed from { $previous } to { $name }.
 user-added = User { $email } added.
 group-created = Group { $group } added.
 group-renamed = Group { $previous } renamed to { $group }.
@@ -100,6 +101,7 @@ error-account-exists = Account { $account } already exists.
 error-account-not-found = Account { $account } does not exist.
 error-group-exists = This account already has a group named { $group }.
 error-group-not-found = This group does not exist.
+error-invalid-cursor = This page link is no longer valid. Start again from the first page.
 error-not-a-member = { $email } is not in { $group }.
 error-built-in-group = The { $group } group is built in: it cannot be deleted or renamed.
 error-last-administrator = { $email } is the last Account Administrator of account { $account } and cannot be removed.
@@ -124,7 +126,6 @@ error-password-sequential = { $field } must not be a run of letters, digits or k
 error-password-account-name = { $field } must not be or contain the account's name.
 error-group-name-reserved = { $field } is too close to the name of the built-in group { group-account-administrators }.
 error-sign-in-refused = The email address or password is incorrect, or this user cannot sign in right now.
-error-invalid-cursor = This page link is no longer valid. Start again from the first page.
 error-temporary-password-expired = This temporary password has expired. Ask an administrator to set a new one.
 error-password-change-expired = This sign-in can no longer change the password: the password changed, too much time passed, or sign-in is locked. Please sign in again.
 error-user-not-found = No user has the email address { $email }.

@@ -63,6 +63,7 @@ users-showing =
 ## Confirmations
 
 account-created = Compte { $account } créé.
+account-renamed = Compte { $account } renommé de « { $previous } » en « { $name } ».
 user-added = Utilisateur { $email } ajouté.
 group-created = Groupe « { $group } » ajouté.
 group-renamed = Groupe « { $previous } » renommé en « { $group } ».
@@ -103,6 +104,7 @@ error-account-exists = Le compte { $account } existe déjà.
 error-account-not-found = Le compte { $account } n'existe pas.
 error-group-exists = Ce compte possède déjà un groupe nommé « { $group } ».
 error-group-not-found = Ce groupe n'existe pas.
+error-invalid-cursor = Ce lien de page n'est plus valide. Recommencez à partir de la première page.
 error-not-a-member = L'utilisateur { $email } ne fait pas partie du groupe « { $group } ».
 error-built-in-group = Le groupe « { $group } » est prédéfini : il ne peut être ni supprimé ni renommé.
 error-last-administrator = L'utilisateur { $email } est le dernier administrateur du compte { $account } et ne peut pas être retiré.
@@ -127,7 +129,6 @@ error-password-sequential = Le champ « { $field } » ne doit pas être une su
 error-password-account-name = Le champ « { $field } » ne doit ni être ni contenir le nom du compte.
 error-group-name-reserved = Le champ « { $field } » est trop proche du nom du groupe intégré « { group-account-administrators } ».
 error-sign-in-refused = L'adresse e-mail ou le mot de passe est incorrect, ou cet utilisateur ne peut pas se connecter pour le moment.
-error-invalid-cursor = Ce lien de page n'est plus valide. Recommencez à partir de la première page.
 error-temporary-password-expired = Ce mot de passe temporaire a expiré. Demandez à un administrateur d'en définir un nouveau.
 error-password-change-expired = Cette connexion ne permet plus de changer le mot de passe : le mot de passe a changé, trop de temps s'est écoulé ou la connexion est bloquée. Veuillez vous reconnecter.
 error-user-not-found = Aucun utilisateur n'a l'adresse e-mail { $email }.

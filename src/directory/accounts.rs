@@ -1,12 +1,15 @@
-//! Accounts: creating one (R1, R2), and its audit trail (R11).
+//! Accounts: creating one (R1, R2), Customer Support's list of accounts,
+//! their details and names, and an account's audit trail (R11).
 
-use crate::confirmation::AccountCreated;
+use crate::confirmation::{AccountCreated, AccountRenamed};
 use crate::directory::Directory;
 use crate::directory::access::{authorize, support_only};
 use crate::error::Error;
 use crate::input::Field;
-use crate::model::{Account, AccountNumber, Action, Actor, AuditEntry, GroupName, Name, UserId};
-use crate::paging::{AuditQuery, Cursor, Page};
+use crate::model::{
+    Account, AccountDetails, AccountNumber, Action, Actor, AuditEntry, GroupName, Name, UserId,
+};
+use crate::paging::{AccountQuery, AuditQuery, Cursor, Page};
 use crate::store::{Store, StoreError};
 
 impl<S: Store> Directory<S> {
@@ -44,6 +47,96 @@ impl<S: Store> Directory<S> {
             Ok(())
         })?;
         Ok(AccountCreated { account })
+    }
+
+    /// A page of Customer Support's *Accounts* list, in account-number
+    /// order: of every account, or of those the query's [`Search`](crate::Search)
+    /// finds (a search of digits: the numbers that start with them; any
+    /// other: the names that contain it, ignoring case). Pages follow each
+    /// other by [`Page::next`]: accounts created meanwhile do not shift
+    /// them. Only Customer Support may (R2).
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] for anyone but Support;
+    /// [`Error::InvalidCursor`] for a cursor this list (with this search)
+    /// did not give; [`Error::Store`].
+    pub fn accounts(&self, actor: &Actor, query: &AccountQuery) -> Result<Page<Account>, Error> {
+        support_only(actor)?;
+        let search = query.search.as_ref().map_or("", |s| s.as_str());
+        let list: [&[u8]; 2] = [b"accounts", search.as_bytes()];
+        let after = match &query.after {
+            None => None,
+            Some(cursor) => {
+                let key = cursor.key_for(&list).ok_or(Error::InvalidCursor)?;
+                let key = <[u8; 8]>::try_from(key).map_err(|_| Error::InvalidCursor)?;
+                Some(AccountNumber::new(u64::from_be_bytes(key)))
+            }
+        };
+        let size = query.size.get() as usize;
+        let mut accounts = self
+            .read(|reader| Ok(reader.accounts_page(query.search.as_ref(), after, size + 1)?))?;
+        let next = (accounts.len() > size).then(|| {
+            accounts.truncate(size);
+            let last = accounts.last().map_or(0, |a| a.number.get());
+            Cursor::new(&list, &last.to_be_bytes())
+        });
+        Ok(Page::new(accounts, next))
+    }
+
+    /// An account's *Details* tab: its name, when it was created, and how
+    /// many users (those it governs: created in it, or members of one of
+    /// its groups, R13), groups and active administrators it has. Only
+    /// Customer Support may.
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] for anyone but Support;
+    /// [`Error::AccountNotFound`]; [`Error::Store`].
+    pub fn account_details(
+        &self,
+        actor: &Actor,
+        account: AccountNumber,
+    ) -> Result<AccountDetails, Error> {
+        support_only(actor)?;
+        self.read(|reader| {
+            reader
+                .account_details(account)?
+                .ok_or(Error::AccountNotFound { account })
+        })
+    }
+
+    /// Renames an account. Only Customer Support may; the change is
+    /// recorded in the account's trail with the name before and after. A
+    /// name equal to the current one changes and records nothing.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a refused name; [`Error::Forbidden`] for
+    /// anyone but Support; [`Error::AccountNotFound`]; [`Error::Store`].
+    pub fn rename_account(
+        &self,
+        actor: &Actor,
+        account: AccountNumber,
+        name: &str,
+    ) -> Result<AccountRenamed, Error> {
+        let name = Name::parse(name, Field::AccountName)?;
+        let by = support_only(actor)?;
+        self.write(|tx| {
+            let mut found = tx
+                .account(account)?
+                .ok_or(Error::AccountNotFound { account })?;
+            let previous = std::mem::replace(&mut found.name, name.clone());
+            if previous.as_str() != name.as_str() {
+                tx.rename_account(account, &name)?;
+                let action = Action::AccountRenamed {
+                    from: previous.clone(),
+                    to: name.clone(),
+                };
+                tx.append_audit(self.record(&by, account, action))?;
+            }
+            Ok(AccountRenamed {
+                account: found,
+                previous,
+            })
+        })
     }
 
     /// A page of the account's audit trail, newest first (R11): of every

@@ -10,8 +10,9 @@ use crate::directory::lifecycle::active_admin_count;
 use crate::error::Error;
 use crate::input::Field;
 use crate::model::{
-    AccountNumber, Action, Actor, Email, GroupId, GroupName, GroupSummary, UserId, UserRef,
+    AccountNumber, Action, Actor, Email, Group, GroupId, GroupName, GroupSummary, UserId, UserRef,
 };
+use crate::paging::{Cursor, Page, PageSize};
 use crate::store::{Store, StoreError};
 
 impl<S: Store> Directory<S> {
@@ -228,6 +229,91 @@ impl<S: Store> Directory<S> {
         })
     }
 
+    /// A page of a group's members, ordered by email identity (the address
+    /// ignoring case) and then by user id. Pages follow each other by
+    /// [`Page::next`]: members added or removed meanwhile do not shift
+    /// them, so no member who stayed is shown twice or skipped.
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] for anyone but Support and an active
+    /// administrator of the group's account; [`Error::AccountNotFound`];
+    /// [`Error::GroupNotFound`]; [`Error::InvalidCursor`] for a cursor
+    /// this list did not give; [`Error::Store`].
+    pub fn members_page(
+        &self,
+        actor: &Actor,
+        group: GroupId,
+        size: PageSize,
+        after: Option<&Cursor>,
+    ) -> Result<Page<UserRef>, Error> {
+        let account_key = group.account.get().to_be_bytes();
+        let number_key = group.number.to_be_bytes();
+        let list: [&[u8]; 3] = [b"members", &account_key, &number_key];
+        let after = match after {
+            None => None,
+            Some(cursor) => Some(member_key(
+                &cursor.key_for(&list).ok_or(Error::InvalidCursor)?,
+            )?),
+        };
+        let size = size.get() as usize;
+        let mut members = self.read(|reader| {
+            authorized_group(reader, actor, group)?;
+            let after = after
+                .as_ref()
+                .map(|(identity, id)| (identity.as_str(), *id));
+            Ok(reader.members_page(group, after, size + 1)?)
+        })?;
+        let next = (members.len() > size).then(|| {
+            members.truncate(size);
+            let key = members.last().map_or_else(Vec::new, |last| {
+                let mut key = last.id.to_bytes().to_vec();
+                key.extend_from_slice(last.email.identity().as_bytes());
+                key
+            });
+            Cursor::new(&list, &key)
+        });
+        Ok(Page::new(members, next))
+    }
+
+    /// The groups of `account` that the user `email` is a member of, in
+    /// group-number order. The user must be one of the account's users:
+    /// created in it, or a member of one of its groups (R13).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a malformed address; [`Error::Forbidden`]
+    /// for anyone but Support and an active administrator of the account;
+    /// [`Error::AccountNotFound`]; [`Error::UserNotFound`] when no user of
+    /// the account has that address; [`Error::Store`].
+    pub fn user_groups(
+        &self,
+        actor: &Actor,
+        account: AccountNumber,
+        email: &str,
+    ) -> Result<Vec<Group>, Error> {
+        let email = Email::parse_field(email, Field::UserId)?;
+        self.read(|reader| {
+            authorize(reader, actor, account)?;
+            let not_found = || Error::UserNotFound {
+                email: email.clone(),
+            };
+            let id = reader.user_id(&email)?.ok_or_else(not_found)?;
+            let user = reader.user_brief(id)?.ok_or_else(not_found)?;
+            let in_account: Vec<GroupId> = reader
+                .user_groups(id)?
+                .into_iter()
+                .filter(|group| group.account == account)
+                .collect();
+            if in_account.is_empty() && user.created_in != account {
+                return Err(not_found());
+            }
+            let mut groups = Vec::with_capacity(in_account.len());
+            for group in in_account {
+                groups.extend(reader.group(group)?);
+            }
+            Ok(groups)
+        })
+    }
+
     /// Whether `user` is an active member of the *Account Administrators*
     /// group of `account`: the question every operation asks first, in one
     /// read.
@@ -237,6 +323,18 @@ impl<S: Store> Directory<S> {
     pub fn is_account_admin(&self, account: AccountNumber, user: UserId) -> Result<bool, Error> {
         self.read(|reader| Ok(reader.is_active_admin(account, user)?))
     }
+}
+
+/// The identity and id a member cursor's key holds: the id's 16 bytes,
+/// then the identity.
+fn member_key(key: &[u8]) -> Result<(String, UserId), Error> {
+    if key.len() < 16 {
+        return Err(Error::InvalidCursor);
+    }
+    let (id, identity) = key.split_at(16);
+    let id = <[u8; 16]>::try_from(id).map_err(|_| Error::InvalidCursor)?;
+    let identity = String::from_utf8(identity.to_vec()).map_err(|_| Error::InvalidCursor)?;
+    Ok((identity, UserId::from_bytes(id)))
 }
 
 fn group_name_error(error: StoreError, name: &GroupName) -> Error {

@@ -4,12 +4,13 @@
 //! | file | operations |
 //! | --- | --- |
 //! | `access.rs` | no operation: every authorization decision (R2, R3, R13) |
-//! | `accounts.rs` | create an account, its audit trail |
+//! | `accounts.rs` | create an account, list, detail and rename accounts, an account's audit trail |
 //! | `users.rs` | *Add User* |
 //! | `groups.rs` | groups, members, *Add to Group* |
 //! | `lifecycle.rs` | disable, enable, delete, rename a user, change their email (R16) |
+//! | `groups.rs` | groups, members (a page at a time), a user's groups in an account, *Add to Group* |
 //! | `sign_in.rs` | sign-in, passwords, resets, unlocks |
-//! | `registration.rs` | secure messages, registration, revocation, purge |
+//! | `registration.rs` | secure messages, registration, an account's pending registrations a page at a time, revocation, purge |
 
 mod access;
 mod accounts;

@@ -17,6 +17,7 @@ use crate::model::{
     AccountNumber, Action, Actor, ActorRecord, Credential, Email, Name, PasswordChosenBy,
     PendingRegistration, SignInState, User, UserId, UserStatus, later,
 };
+use crate::paging::{Cursor, Page, PageSize};
 use crate::store::{Reader, Store, StoreError};
 
 /// How many expired registrations one purge transaction deletes: the memory
@@ -42,6 +43,55 @@ fn proven(
 }
 
 impl<S: Store> Directory<S> {
+    /// A page of the account's pending registrations (its invitations),
+    /// each with its sender, when it was issued and when it expires:
+    /// ordered by expiry, soonest first, and then by email identity (the
+    /// address ignoring case). Expired registrations not yet purged are
+    /// listed first. Pages follow each other by [`Page::next`]:
+    /// registrations sent or ended meanwhile do not shift them, so none
+    /// that stayed is shown twice or skipped.
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] for anyone but Support and an active
+    /// administrator of the account; [`Error::AccountNotFound`];
+    /// [`Error::InvalidCursor`] for a cursor this list did not give;
+    /// [`Error::Store`].
+    pub fn registrations(
+        &self,
+        actor: &Actor,
+        account: AccountNumber,
+        size: PageSize,
+        after: Option<&Cursor>,
+    ) -> Result<Page<PendingRegistration>, Error> {
+        let account_key = account.get().to_be_bytes();
+        let list: [&[u8]; 2] = [b"registrations", &account_key];
+        let after = match after {
+            None => None,
+            Some(cursor) => Some(registration_key(
+                &cursor.key_for(&list).ok_or(Error::InvalidCursor)?,
+            )?),
+        };
+        let size = size.get() as usize;
+        let mut pending = self.read(|reader| {
+            authorize(reader, actor, account)?;
+            let after = after
+                .as_ref()
+                .map(|(expiry, identity)| (*expiry, identity.as_str()));
+            Ok(reader.registrations_page(account, after, size + 1)?)
+        })?;
+        let next = (pending.len() > size).then(|| {
+            pending.truncate(size);
+            let key = pending.last().map_or_else(Vec::new, |last| {
+                let mut key = last.expires_at.timestamp().to_be_bytes().to_vec();
+                key.extend_from_slice(&last.expires_at.timestamp_subsec_nanos().to_be_bytes());
+                key.extend_from_slice(last.email.identity().as_bytes());
+                key
+            });
+            Cursor::new(&list, &key)
+        });
+        Ok(Page::new(pending, next))
+    }
+
     /// Sends a secure message to `recipient` on behalf of `account` (R8).
     ///
     /// Customer Support may send for any account; a user for an account
@@ -255,4 +305,19 @@ impl<S: Store> Directory<S> {
             }
         }
     }
+}
+
+/// The expiry and identity a registration cursor's key holds: the expiry's
+/// seconds (8 bytes) and nanoseconds (4), then the identity.
+fn registration_key(key: &[u8]) -> Result<(chrono::DateTime<chrono::Utc>, String), Error> {
+    if key.len() < 12 {
+        return Err(Error::InvalidCursor);
+    }
+    let (seconds, rest) = key.split_at(8);
+    let (nanos, identity) = rest.split_at(4);
+    let seconds = i64::from_be_bytes(seconds.try_into().map_err(|_| Error::InvalidCursor)?);
+    let nanos = u32::from_be_bytes(nanos.try_into().map_err(|_| Error::InvalidCursor)?);
+    let expiry = chrono::DateTime::from_timestamp(seconds, nanos).ok_or(Error::InvalidCursor)?;
+    let identity = String::from_utf8(identity.to_vec()).map_err(|_| Error::InvalidCursor)?;
+    Ok((expiry, identity))
 }

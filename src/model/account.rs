@@ -82,6 +82,35 @@ pub struct Account {
     pub created_at: DateTime<Utc>,
 }
 
+/// An account with what it holds: the account's *Details* tab.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AccountDetails {
+    /// The account: number, name, when it was created.
+    pub account: Account,
+    /// How many users the account has: the users it governs (R13), those
+    /// created in it and those who are members of one of its groups, each
+    /// counted once.
+    pub users: u64,
+    /// How many groups it has, its built-in group included.
+    pub groups: u64,
+    /// How many active administrators it has: active members of its
+    /// *Account Administrators* group.
+    pub administrators: u64,
+}
+
+impl AccountDetails {
+    /// The details of `account`.
+    pub fn new(account: Account, users: u64, groups: u64, administrators: u64) -> AccountDetails {
+        AccountDetails {
+            account,
+            users,
+            groups,
+            administrators,
+        }
+    }
+}
+
 impl From<&AccountNumber> for Arg {
     fn from(account: &AccountNumber) -> Arg {
         // Text, not a number: an identifier is never shown as "12,345".

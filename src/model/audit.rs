@@ -155,6 +155,13 @@ pub enum Action {
         /// The address after.
         to: Email,
     },
+    /// Customer Support renamed the account.
+    AccountRenamed {
+        /// The name before.
+        from: Name,
+        /// The name after.
+        to: Name,
+    },
 }
 
 impl Action {
@@ -176,6 +183,7 @@ impl Action {
             | Action::UserRenamed { user, .. } => Some(user.id),
             Action::EmailChanged { user, .. } => Some(*user),
             Action::AccountCreated
+            | Action::AccountRenamed { .. }
             | Action::GroupCreated { .. }
             | Action::GroupRenamed { .. }
             | Action::GroupDeleted { .. }

@@ -12,7 +12,7 @@ mod ticket;
 mod user;
 mod user_id;
 
-pub use account::{Account, AccountNumber};
+pub use account::{Account, AccountDetails, AccountNumber};
 pub use actor::{Actor, ActorRecord};
 pub use audit::{Action, AuditEntry, AuditRecord};
 pub use email::Email;

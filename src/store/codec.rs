@@ -324,6 +324,12 @@ enum StoredAction {
         #[serde(deserialize_with = "email_field")]
         to: Email,
     },
+    AccountRenamed {
+        #[serde(deserialize_with = "name_field")]
+        from: Name,
+        #[serde(deserialize_with = "name_field")]
+        to: Name,
+    },
 }
 
 #[derive(Deserialize)]
@@ -368,7 +374,7 @@ mod tests {
         );
         let kinds: std::collections::HashSet<_> =
             actions.iter().map(std::mem::discriminant).collect();
-        assert_eq!(kinds.len(), 21, "every kind");
+        assert_eq!(kinds.len(), 22, "every kind");
         for action in actions {
             let text = action_json(&action).unwrap();
             assert_eq!(parse_action(&text), Some(action), "{text}");

@@ -148,6 +148,40 @@ macro_rules! forward_reader {
                 $crate::__forward_call!($mode $this.account_user_count(account))
             }
 
+            fn accounts_page(
+                &$this,
+                search: ::core::option::Option<&$crate::Search>,
+                after: ::core::option::Option<$crate::AccountNumber>,
+                limit: usize,
+            ) -> ::core::result::Result<::std::vec::Vec<$crate::Account>, $crate::StoreError> {
+                $crate::__forward_call!($mode $this.accounts_page(search, after, limit))
+            }
+
+            fn account_details(
+                &$this,
+                number: $crate::AccountNumber,
+            ) -> ::core::result::Result<::core::option::Option<$crate::AccountDetails>, $crate::StoreError> {
+                $crate::__forward_call!($mode $this.account_details(number))
+            }
+
+            fn members_page(
+                &$this,
+                group: $crate::GroupId,
+                after: ::core::option::Option<(&str, $crate::UserId)>,
+                limit: usize,
+            ) -> ::core::result::Result<::std::vec::Vec<$crate::UserRef>, $crate::StoreError> {
+                $crate::__forward_call!($mode $this.members_page(group, after, limit))
+            }
+
+            fn registrations_page(
+                &$this,
+                account: $crate::AccountNumber,
+                after: ::core::option::Option<(::chrono::DateTime<::chrono::Utc>, &str)>,
+                limit: usize,
+            ) -> ::core::result::Result<::std::vec::Vec<$crate::PendingRegistration>, $crate::StoreError> {
+                $crate::__forward_call!($mode $this.registrations_page(account, after, limit))
+            }
+
             fn registration(
                 &$this,
                 email: &$crate::Email,
@@ -234,6 +268,14 @@ macro_rules! forward_writes {
                 created_at: ::chrono::DateTime<::chrono::Utc>,
             ) -> ::core::result::Result<$crate::Group, $crate::StoreError> {
                 $crate::__forward_call!($mode $this.insert_group(account, name, created_at))
+            }
+
+            fn rename_account(
+                &mut $this,
+                number: $crate::AccountNumber,
+                name: &$crate::Name,
+            ) -> ::core::result::Result<(), $crate::StoreError> {
+                $crate::__forward_call!($mode $this.rename_account(number, name))
             }
 
             fn rename_group(

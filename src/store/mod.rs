@@ -89,9 +89,11 @@ pub use sqlite::SqliteStore;
 
 use crate::i18n::{Arg, Localize, Message};
 use crate::model::{
-    Account, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId, GroupName,
-    GroupSummary, PendingRegistration, SignInState, User, UserBrief, UserId, UserRef,
+    Account, AccountDetails, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId,
+    GroupName, GroupSummary, Name, PendingRegistration, SignInState, User, UserBrief, UserId,
+    UserRef,
 };
+use crate::paging::Search;
 
 type Source = Box<dyn std::error::Error + Send + Sync>;
 
@@ -356,6 +358,83 @@ pub trait Reader {
         })
     }
 
+    /// A page of the accounts in number order: at most `limit`, those with
+    /// a number above `after` if given, only those `search` finds if given
+    /// ([`Search::account_numbers`] for a search of digits,
+    /// [`Search::found_in`] their name for any other). A page of every
+    /// account or of a search of digits is read from an index, in time
+    /// that grows with the page; a search of names reads the accounts in
+    /// number order until the page is full.
+    ///
+    /// # Errors
+    /// [`StoreError::Unsupported`] from a store written before it; a
+    /// [`StoreError`] if the store fails.
+    fn accounts_page(
+        &self,
+        search: Option<&Search>,
+        after: Option<AccountNumber>,
+        limit: usize,
+    ) -> Result<Vec<Account>, StoreError> {
+        let _ = (search, after, limit);
+        Err(StoreError::Unsupported {
+            operation: "accounts_page",
+        })
+    }
+
+    /// The account with what it holds: how many users it governs (created
+    /// in it, or members of one of its groups, each once), groups, and
+    /// active administrators; `None` without the account.
+    ///
+    /// # Errors
+    /// [`StoreError::Unsupported`] from a store written before it; a
+    /// [`StoreError`] if the store fails.
+    fn account_details(&self, number: AccountNumber) -> Result<Option<AccountDetails>, StoreError> {
+        let _ = number;
+        Err(StoreError::Unsupported {
+            operation: "account_details",
+        })
+    }
+
+    /// A page of a group's members, ordered by email identity and then by
+    /// id: at most `limit`, those after `after` (an identity and an id) if
+    /// given. A store answers it from an index, in time that grows with the
+    /// page, not with the group or the users.
+    ///
+    /// # Errors
+    /// [`StoreError::Unsupported`] from a store written before it; a
+    /// [`StoreError`] if the store fails.
+    fn members_page(
+        &self,
+        group: GroupId,
+        after: Option<(&str, UserId)>,
+        limit: usize,
+    ) -> Result<Vec<UserRef>, StoreError> {
+        let _ = (group, after, limit);
+        Err(StoreError::Unsupported {
+            operation: "members_page",
+        })
+    }
+
+    /// A page of the account's pending registrations, ordered by expiry and
+    /// then by email identity: at most `limit`, those after `after` (an
+    /// expiry and an identity) if given. A store answers it from an index,
+    /// in time that grows with the page, not with the registrations.
+    ///
+    /// # Errors
+    /// [`StoreError::Unsupported`] from a store written before it; a
+    /// [`StoreError`] if the store fails.
+    fn registrations_page(
+        &self,
+        account: AccountNumber,
+        after: Option<(DateTime<Utc>, &str)>,
+        limit: usize,
+    ) -> Result<Vec<PendingRegistration>, StoreError> {
+        let _ = (account, after, limit);
+        Err(StoreError::Unsupported {
+            operation: "registrations_page",
+        })
+    }
+
     /// The pending registration of `email` for `account`, if any.
     ///
     /// # Errors
@@ -431,6 +510,18 @@ pub trait Transaction: Reader {
         name: &GroupName,
         created_at: DateTime<Utc>,
     ) -> Result<Group, StoreError>;
+
+    /// Renames an account.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] without the account;
+    /// [`StoreError::Unsupported`] from a store written before it.
+    fn rename_account(&mut self, number: AccountNumber, name: &Name) -> Result<(), StoreError> {
+        let _ = (number, name);
+        Err(StoreError::Unsupported {
+            operation: "rename_account",
+        })
+    }
 
     /// Renames a group and returns its new revision.
     ///

@@ -289,6 +289,10 @@ pub fn every_action(account: AccountNumber, user: &UserRef, first_name: &GroupNa
     let group = GroupId { account, number: 2 };
     let actions = vec![
         Action::AccountCreated,
+        Action::AccountRenamed {
+            from: name("Acme"),
+            to: name("Acme Europe"),
+        },
         Action::UserAdded {
             user: user.clone(),
             temporary_password: true,
@@ -365,6 +369,7 @@ pub fn every_action(account: AccountNumber, user: &UserRef, first_name: &GroupNa
     for action in &actions {
         match action {
             Action::AccountCreated
+            | Action::AccountRenamed { .. }
             | Action::UserAdded { .. }
             | Action::GroupCreated { .. }
             | Action::GroupRenamed { .. }

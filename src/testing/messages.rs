@@ -3,10 +3,10 @@
 use chrono::DateTime;
 
 use crate::confirmation::{
-    AccountCreated, AddedToGroup, EmailChanged, GroupCreated, GroupDeleted, GroupRenamed,
-    PasswordChanged, PasswordReset, Registered, RegistrationRevoked, RegistrationsPurged,
-    RemovedFromGroup, SecureMessageSent, SignIn, UserAdded, UserDeleted, UserDisabled, UserEnabled,
-    UserRenamed, UserUnlocked,
+    AccountCreated, AccountRenamed, AddedToGroup, EmailChanged, GroupCreated, GroupDeleted,
+    GroupRenamed, PasswordChanged, PasswordReset, Registered, RegistrationRevoked,
+    RegistrationsPurged, RemovedFromGroup, SecureMessageSent, SignIn, UserAdded, UserDeleted,
+    UserDisabled, UserEnabled, UserRenamed, UserUnlocked,
 };
 use crate::credentials::{PasswordHash, issue_token};
 use crate::error::{Error, Forbidden};
@@ -216,6 +216,14 @@ pub fn every_message() -> Vec<Box<dyn Localize>> {
             name: name("Example Corp"),
             created_at: DateTime::UNIX_EPOCH,
         },
+    }));
+    messages.push(Box::new(AccountRenamed {
+        account: Account {
+            number: account(),
+            name: name("Example Europe"),
+            created_at: DateTime::UNIX_EPOCH,
+        },
+        previous: name("Example Corp"),
     }));
     messages.push(Box::new(UserAdded { user: user_ref() }));
     for name in group_names() {

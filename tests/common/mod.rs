@@ -62,7 +62,7 @@ pub fn snapshot<S: Store>(dir: &Directory<S>, account: AccountNumber) -> String 
     state(dir, &[account], &["alice@example.com", "bob@example.com"])
 }
 
-/// Everything stored about `accounts` (groups, members, audit trail) and
+/// Everything stored about `accounts` (the account, groups, members, audit trail) and
 /// `emails` (user, pending registrations), as text, with the secrets their
 /// serde forms leave out: password hashes and token verifiers.
 pub fn state<S: Store>(dir: &Directory<S>, accounts: &[AccountNumber], emails: &[&str]) -> String {
@@ -79,7 +79,8 @@ pub fn state<S: Store>(dir: &Directory<S>, accounts: &[AccountNumber], emails: &
             let audit = dir
                 .audit_trail(&Actor::Support, account, usize::MAX)
                 .unwrap();
-            serde_json::to_string(&(groups, members, audit)).unwrap()
+            let named = dir.read_store().unwrap().account(account).unwrap();
+            serde_json::to_string(&(named, groups, members, audit)).unwrap()
         })
         .collect();
     let people: Vec<_> = emails

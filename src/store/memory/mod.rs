@@ -8,15 +8,18 @@ mod undo;
 mod users;
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Account, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId, GroupName,
-    GroupSummary, PendingRegistration, SignInState, User, UserBrief, UserId, UserRef, UserStatus,
+    Account, AccountDetails, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId,
+    GroupName, GroupSummary, Name, PendingRegistration, SignInState, User, UserBrief, UserId,
+    UserRef, UserStatus,
 };
+use crate::paging::Search;
 use crate::store::{Reader, Store, StoreError, Transaction};
 use accounts::{AccountEntry, GroupEntry, Members};
 use audit::Trail;
@@ -82,6 +85,8 @@ type Identity = Box<str>;
 #[derive(Debug, Default)]
 struct State {
     accounts: HashMap<AccountNumber, AccountEntry, Keyed>,
+    /// The account numbers in order: a page of accounts is a range.
+    account_order: BTreeSet<AccountNumber>,
     users: Users,
     audit: HashMap<AccountNumber, Trail, Keyed>,
     last_sequence: u64,
@@ -89,6 +94,9 @@ struct State {
     registrations: HashMap<Identity, Vec<PendingRegistration>>,
     /// Selector → the registration's identity and account.
     selectors: HashMap<String, (Identity, AccountNumber)>,
+    /// Each account's registrations by expiry and identity: the order of a
+    /// page of them, read as a range.
+    expiries: HashMap<AccountNumber, BTreeSet<(DateTime<Utc>, Identity)>, Keyed>,
     /// The empty journal of the last write transaction, so that the next
     /// one journals without allocating.
     spare_journal: Vec<Undo>,
@@ -115,8 +123,12 @@ impl State {
     /// Puts the user in `slot` into `group`, the group's revision moving by
     /// `revision`.
     fn link(&mut self, group: GroupId, slot: Slot, revision: i8) {
+        let key = self.users.get(slot).map(Self::order_key);
         if let Ok(entry) = self.group_entry_mut(group) {
             entry.members.insert(slot);
+            if let Some(key) = key {
+                entry.order.insert(key);
+            }
             entry.group.revision = entry.group.revision.wrapping_add_signed(revision.into());
         }
         if let Some(user) = self.users.get_mut(slot) {
@@ -128,8 +140,12 @@ impl State {
     /// Takes the user in `slot` out of `group`, the group's revision moving
     /// by `revision`.
     fn unlink(&mut self, group: GroupId, slot: Slot, revision: i8) {
+        let key = self.users.get(slot).map(Self::order_key);
         if let Ok(entry) = self.group_entry_mut(group) {
             entry.members.remove(slot);
+            if let Some(key) = key {
+                entry.order.remove(&key);
+            }
             entry.group.revision = entry.group.revision.wrapping_add_signed(revision.into());
         }
         if let Some(user) = self.users.get_mut(slot) {
@@ -196,13 +212,14 @@ impl State {
     }
 
     /// Keeps a new record of the user in `slot`, moving them in each of
-    /// their accounts' lists when their email changed.
+    /// their accounts' lists and their groups' member orders when their
+    /// email changed; returns the record replaced.
     fn replace_user(&mut self, slot: Slot, stored: Stored) -> Option<Stored> {
         let accounts = self.governing(slot);
         for &account in &accounts {
             self.ungovern(account, slot);
         }
-        let previous = self.users.replace(slot, stored);
+        let previous = self.replace_record(slot, stored);
         for &account in &accounts {
             self.govern(account, slot);
         }
@@ -235,6 +252,35 @@ impl State {
 }
 
 impl State {
+    /// Where a user sits in the order of a group's members.
+    fn order_key(user: &Stored) -> (Box<str>, UserId) {
+        (user.to_ref().email.identity().into(), user.id)
+    }
+
+    /// Replaces the user in `slot`, moving them in the order of each of
+    /// their groups' members if their email identity changed; returns the
+    /// record replaced.
+    fn replace_record(&mut self, slot: Slot, stored: Stored) -> Option<Stored> {
+        let new_key = Self::order_key(&stored);
+        let previous = self.users.replace(slot, stored)?;
+        let old_key = Self::order_key(&previous);
+        if old_key != new_key {
+            let groups = self
+                .users
+                .get(slot)
+                .map(|user| user.groups.as_slice().to_vec())
+                .unwrap_or_default();
+            for group in groups {
+                if let Ok(entry) = self.group_entry_mut(group) {
+                    if entry.order.remove(&old_key) {
+                        entry.order.insert(new_key.clone());
+                    }
+                }
+            }
+        }
+        Some(previous)
+    }
+
     fn remove_registration(
         &mut self,
         identity: &str,
@@ -247,6 +293,12 @@ impl State {
             self.registrations.remove(identity);
         }
         self.selectors.remove(&removed.selector);
+        if let Some(expiries) = self.expiries.get_mut(&account) {
+            expiries.remove(&(removed.expires_at, identity.into()));
+            if expiries.is_empty() {
+                self.expiries.remove(&account);
+            }
+        }
         Some(removed)
     }
 
@@ -256,6 +308,10 @@ impl State {
             registration.selector.clone(),
             (identity.clone(), registration.account),
         );
+        self.expiries
+            .entry(registration.account)
+            .or_default()
+            .insert((registration.expires_at, identity.clone()));
         let pending = self.registrations.entry(identity).or_default();
         let at = pending
             .binary_search_by_key(&registration.account, |r| r.account)
@@ -328,6 +384,139 @@ impl Reader for State {
         });
         members.sort_by(|a, b| a.email.cmp(&b.email));
         Ok(members)
+    }
+
+    fn accounts_page(
+        &self,
+        search: Option<&Search>,
+        after: Option<AccountNumber>,
+        limit: usize,
+    ) -> Result<Vec<Account>, StoreError> {
+        let account = |number: &AccountNumber| self.accounts.get(number).map(|e| e.account.clone());
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let Some(search) = search else {
+            return Ok(self
+                .account_order
+                .range((start, Bound::Unbounded))
+                .take(limit)
+                .filter_map(account)
+                .collect());
+        };
+        let Some(ranges) = search.account_numbers() else {
+            return Ok(self
+                .account_order
+                .range((start, Bound::Unbounded))
+                .filter_map(account)
+                .filter(|a| search.found_in(a.name.as_str()))
+                .take(limit)
+                .collect());
+        };
+        let mut page = Vec::new();
+        for (low, high) in ranges {
+            if page.len() >= limit {
+                break;
+            }
+            let low = match after {
+                Some(after) if after >= high => continue,
+                Some(after) if after >= low => Bound::Excluded(after),
+                _ => Bound::Included(low),
+            };
+            page.extend(
+                self.account_order
+                    .range((low, Bound::Included(high)))
+                    .take(limit - page.len())
+                    .filter_map(account),
+            );
+        }
+        Ok(page)
+    }
+
+    fn account_details(&self, number: AccountNumber) -> Result<Option<AccountDetails>, StoreError> {
+        let Some(entry) = self.accounts.get(&number) else {
+            return Ok(None);
+        };
+        // Users created elsewhere who are members of the account's groups,
+        // each once: the rest are counted by the users' own index.
+        let mut others: Vec<Slot> = entry
+            .groups
+            .iter()
+            .flat_map(|g| g.members.slots())
+            .filter(|&slot| {
+                self.users
+                    .get(slot)
+                    .is_some_and(|user| user.created_in() != number)
+            })
+            .collect();
+        others.sort_unstable();
+        others.dedup();
+        let administrators = entry
+            .group(GroupId::ADMINISTRATORS_NUMBER)
+            .map_or(0, |admins| {
+                admins
+                    .members
+                    .slots()
+                    .into_iter()
+                    .filter(|&slot| {
+                        self.users
+                            .get(slot)
+                            .is_some_and(|user| user.status == UserStatus::Active)
+                    })
+                    .count()
+            });
+        Ok(Some(AccountDetails::new(
+            entry.account.clone(),
+            self.users.created_in(number) + others.len() as u64,
+            entry.groups.len() as u64,
+            administrators as u64,
+        )))
+    }
+
+    fn members_page(
+        &self,
+        group: GroupId,
+        after: Option<(&str, UserId)>,
+        limit: usize,
+    ) -> Result<Vec<UserRef>, StoreError> {
+        let Some(entry) = self.group_entry(group) else {
+            return Ok(Vec::new());
+        };
+        let start = match after {
+            None => Bound::Unbounded,
+            Some((identity, id)) => Bound::Excluded((Box::<str>::from(identity), id)),
+        };
+        Ok(entry
+            .order
+            .range((start, Bound::Unbounded))
+            .take(limit)
+            .filter_map(|(_, id)| self.users.by_id(*id))
+            .map(Stored::to_ref)
+            .collect())
+    }
+
+    fn registrations_page(
+        &self,
+        account: AccountNumber,
+        after: Option<(DateTime<Utc>, &str)>,
+        limit: usize,
+    ) -> Result<Vec<PendingRegistration>, StoreError> {
+        let Some(expiries) = self.expiries.get(&account) else {
+            return Ok(Vec::new());
+        };
+        let start = match after {
+            None => Bound::Unbounded,
+            Some((expiry, identity)) => Bound::Excluded((expiry, Identity::from(identity))),
+        };
+        Ok(expiries
+            .range((start, Bound::Unbounded))
+            .take(limit)
+            .filter_map(|(_, identity)| {
+                self.registrations
+                    .get(identity)?
+                    .iter()
+                    .find(|r| r.account == account)
+                    .cloned()
+            })
+            .collect())
     }
 
     fn user_groups(&self, user: UserId) -> Result<Vec<GroupId>, StoreError> {
@@ -508,7 +697,19 @@ impl Transaction for MemoryTransaction<'_> {
         }
         let entry = AccountEntry::new(account.clone(), GroupId::ADMINISTRATORS_NUMBER);
         self.state.accounts.insert(account.number, entry);
+        self.state.account_order.insert(account.number);
         self.undo.push(Undo::InsertAccount(account.number));
+        Ok(())
+    }
+
+    fn rename_account(&mut self, number: AccountNumber, name: &Name) -> Result<(), StoreError> {
+        let entry = self
+            .state
+            .accounts
+            .get_mut(&number)
+            .ok_or(StoreError::NotFound)?;
+        let previous = std::mem::replace(&mut entry.account.name, name.clone());
+        self.undo.push(Undo::RenameAccount(number, previous));
         Ok(())
     }
 
@@ -539,6 +740,7 @@ impl Transaction for MemoryTransaction<'_> {
         entry.insert_group(GroupEntry {
             group: group.clone(),
             members: Members::default(),
+            order: BTreeSet::new(),
         });
         self.undo.push(Undo::InsertGroup(group.id));
         Ok(group)

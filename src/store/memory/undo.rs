@@ -2,7 +2,7 @@
 //! knowing how to revert it. Dropping a transaction without a commit
 //! replays its steps newest first.
 
-use crate::model::{AccountNumber, GroupId, GroupName, PendingRegistration, SignInState};
+use crate::model::{AccountNumber, GroupId, GroupName, Name, PendingRegistration, SignInState};
 use crate::store::memory::State;
 use crate::store::memory::accounts::GroupEntry;
 use crate::store::memory::users::{Slot, Stored};
@@ -12,6 +12,7 @@ use crate::store::memory::users::{Slot, Stored};
 #[derive(Debug)]
 pub(super) enum Undo {
     InsertAccount(AccountNumber),
+    RenameAccount(AccountNumber, Name),
     InsertGroup(GroupId),
     RenameGroup {
         id: GroupId,
@@ -43,6 +44,12 @@ impl Undo {
         match self {
             Undo::InsertAccount(number) => {
                 state.accounts.remove(&number);
+                state.account_order.remove(&number);
+            }
+            Undo::RenameAccount(number, previous) => {
+                if let Some(entry) = state.accounts.get_mut(&number) {
+                    entry.account.name = previous;
+                }
             }
             Undo::InsertGroup(id) => {
                 if let Some(entry) = state.accounts.get_mut(&id.account) {

@@ -22,8 +22,8 @@ use rusqlite::{Connection, ErrorCode};
 use self::pool::{ReaderLease, ReaderPool, Writer};
 use self::queries::Db;
 use crate::model::{
-    Account, AccountNumber, AuditRecord, Email, Group, GroupId, GroupName, PendingRegistration,
-    SignInState, User, UserId,
+    Account, AccountNumber, AuditRecord, Email, Group, GroupId, GroupName, Name,
+    PendingRegistration, SignInState, User, UserId,
 };
 use crate::store::{OpenError, Store, StoreError, Transaction};
 
@@ -275,6 +275,10 @@ impl Transaction for SqliteWrite<'_> {
         created_at: DateTime<Utc>,
     ) -> Result<Group, StoreError> {
         self.db().insert_group(account, name, created_at)
+    }
+
+    fn rename_account(&mut self, number: AccountNumber, name: &Name) -> Result<(), StoreError> {
+        self.db().rename_account(number, name)
     }
 
     fn rename_group(&mut self, id: GroupId, name: &GroupName) -> Result<u64, StoreError> {

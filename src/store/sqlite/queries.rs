@@ -14,10 +14,11 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use super::fail;
 use crate::PasswordHash;
 use crate::model::{
-    Account, AccountNumber, AuditEntry, AuditRecord, Credential, Email, Group, GroupId, GroupName,
-    GroupSummary, PendingRegistration, SignInState, Throttle, User, UserBrief, UserId, UserRef,
-    UserStatus,
+    Account, AccountDetails, AccountNumber, AuditEntry, AuditRecord, Credential, Email, Group,
+    GroupId, GroupName, GroupSummary, Name, PendingRegistration, SignInState, Throttle, User,
+    UserBrief, UserId, UserRef, UserStatus,
 };
+use crate::paging::Search;
 use crate::store::codec::{
     account_key, account_number, action_json, actor_json, chosen_by_json, group_name_json,
     parse_action, parse_actor, parse_chosen_by, parse_group_name, parse_sources, parse_status,
@@ -373,6 +374,163 @@ impl Reader for Db<'_> {
         )
     }
 
+    fn accounts_page(
+        &self,
+        search: Option<&Search>,
+        after: Option<AccountNumber>,
+        limit: usize,
+    ) -> Result<Vec<Account>, StoreError> {
+        /// How many accounts a search of names reads at a time.
+        const BATCH: i64 = 256;
+        let account = |row: &Row<'_>| {
+            Ok(Account {
+                number: account_number(row.get(0)?),
+                name: decoded(row, 1, "account name", stored_name)?,
+                created_at: decoded(row, 2, "creation time", parse_time)?,
+            })
+        };
+        let range = |low: i64, high: i64, above: i64, limit: usize| {
+            self.query_all(
+                "SELECT number, name, created_at FROM accounts
+                 WHERE number BETWEEN ?1 AND ?2 AND number > ?3 ORDER BY number LIMIT ?4",
+                (low, high, above, i64::try_from(limit).unwrap_or(i64::MAX)),
+                account,
+            )
+        };
+        let above = after.map_or(-1, account_key);
+        match search {
+            None => range(0, i64::MAX, above, limit),
+            Some(search) => match search.account_numbers() {
+                Some(ranges) => {
+                    let mut page = Vec::new();
+                    for (low, high) in ranges {
+                        if page.len() >= limit {
+                            break;
+                        }
+                        let rows = range(
+                            account_key(low),
+                            account_key(high),
+                            above,
+                            limit - page.len(),
+                        )?;
+                        page.extend(rows);
+                    }
+                    Ok(page)
+                }
+                None => {
+                    // Names are compared as the memory store compares them
+                    // (Unicode lower case, literal text), not with SQL's
+                    // ASCII-only lower() and LIKE patterns.
+                    let mut page = Vec::new();
+                    let mut above = above;
+                    loop {
+                        let batch = self.query_all(
+                            "SELECT number, name, created_at FROM accounts
+                             WHERE number > ?1 ORDER BY number LIMIT ?2",
+                            (above, BATCH),
+                            account,
+                        )?;
+                        let Some(last) = batch.last() else {
+                            return Ok(page);
+                        };
+                        above = account_key(last.number);
+                        let last_batch = batch.len() < BATCH as usize;
+                        page.extend(
+                            batch
+                                .into_iter()
+                                .filter(|a| search.found_in(a.name.as_str()))
+                                .take(limit - page.len()),
+                        );
+                        if page.len() >= limit || last_batch {
+                            return Ok(page);
+                        }
+                    }
+                }
+            },
+        }
+    }
+
+    fn account_details(&self, number: AccountNumber) -> Result<Option<AccountDetails>, StoreError> {
+        let Some(account) = self.account(number)? else {
+            return Ok(None);
+        };
+        let counts = self.query_one(
+            "SELECT
+                (SELECT count(*) FROM (SELECT id FROM users WHERE created_in = ?1
+                                       UNION SELECT user_id FROM memberships WHERE account = ?1)),
+                (SELECT count(*) FROM account_groups WHERE account = ?1),
+                (SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
+                  WHERE m.account = ?1 AND m.number = ?2 AND u.status = ?3)",
+            (
+                account_key(number),
+                GroupId::ADMINISTRATORS_NUMBER,
+                status_text(UserStatus::Active),
+            ),
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, i64>(2)?,
+                ))
+            },
+        )?;
+        let (users, groups, administrators) = counts.unwrap_or_default();
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(Some(AccountDetails::new(
+            account,
+            count(users),
+            count(groups),
+            count(administrators),
+        )))
+    }
+
+    fn members_page(
+        &self,
+        group: GroupId,
+        after: Option<(&str, UserId)>,
+        limit: usize,
+    ) -> Result<Vec<UserRef>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // A range of `memberships_by_identity`, then one lookup per row.
+        let (identity, id) = after.map_or(("", Vec::new()), |(identity, id)| {
+            (identity, id_key(id).to_vec())
+        });
+        self.query_all(
+            "SELECT u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.account = ?1 AND m.number = ?2 AND (m.identity, m.user_id) > (?3, ?4)
+             ORDER BY m.identity, m.user_id LIMIT ?5",
+            (
+                account_key(group.account),
+                group.number,
+                identity,
+                id,
+                limit,
+            ),
+            |row| user_ref(row, 0),
+        )
+    }
+
+    fn registrations_page(
+        &self,
+        account: AccountNumber,
+        after: Option<(DateTime<Utc>, &str)>,
+        limit: usize,
+    ) -> Result<Vec<PendingRegistration>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // Times are stored as fixed-width RFC 3339 text: ordered as text.
+        let (expiry, identity) = after.map_or((String::new(), ""), |(expiry, identity)| {
+            (time_text(&expiry), identity)
+        });
+        self.query_all(
+            "SELECT email, selector, verifier_hash, sent_by, account, issued_at, expires_at
+             FROM registrations
+             WHERE account = ?1 AND (expires_at, identity) > (?2, ?3)
+             ORDER BY expires_at, identity LIMIT ?4",
+            (account_key(account), expiry, identity, limit),
+            registration_from_row,
+        )
+    }
+
     fn user_groups(&self, user: UserId) -> Result<Vec<GroupId>, StoreError> {
         self.query_all(
             "SELECT account, number FROM memberships WHERE user_id = ?1
@@ -596,6 +754,21 @@ impl Db<'_> {
         })
     }
 
+    pub(super) fn rename_account(
+        &self,
+        number: AccountNumber,
+        name: &Name,
+    ) -> Result<(), StoreError> {
+        let changed = self.execute(
+            "UPDATE accounts SET name = ?2 WHERE number = ?1",
+            (account_key(number), name.as_str()),
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     pub(super) fn rename_group(&self, id: GroupId, name: &GroupName) -> Result<u64, StoreError> {
         let revision = self.query_one(
             "UPDATE account_groups SET name = ?3, name_key = ?4, revision = revision + 1
@@ -743,7 +916,8 @@ impl Db<'_> {
         // The primary key refuses a second membership (Conflict), the foreign
         // keys a missing user or group (NotFound).
         self.execute(
-            "INSERT INTO memberships (account, number, user_id) VALUES (?1, ?2, ?3)",
+            "INSERT INTO memberships (account, number, user_id, identity)
+             VALUES (?1, ?2, ?3, (SELECT identity FROM users WHERE id = ?3))",
             (account_key(group.account), group.number, id_key(user)),
         )?;
         self.touch_group(group)

@@ -17,7 +17,7 @@ use crate::store::OpenError;
 
 /// The text of each migration, in order. Append only: never edit or
 /// remove one that has shipped.
-const SQL: [&str; 7] = [
+const SQL: [&str; 8] = [
     // Version 1: accounts, users, groups, memberships, the audit trail.
     include_str!("migrations/0001_initial.sql"),
     // Version 2: each user's sign-in state (consecutive failures, lock-out).
@@ -44,6 +44,11 @@ const SQL: [&str; 7] = [
     // Version 7: each account's users by email identity, kept by triggers,
     // for the Users tab a page at a time.
     include_str!("migrations/0007_account_users.sql"),
+    // Version 8: indexes for the lists read a page at a time: a group's
+    // members by email identity (kept in each membership, and by a trigger
+    // when an email changes), an account's pending registrations by
+    // expiry; users by the account they were created in.
+    include_str!("migrations/0008_list_pages.sql"),
 ];
 
 /// Migration 5 rebuilds tables that others refer to, so it runs with
@@ -57,6 +62,7 @@ static MIGRATIONS: [M<'static>; SQL.len()] = [
     M::up(SQL[4]).foreign_key_check(),
     M::up(SQL[5]),
     M::up(SQL[6]),
+    M::up(SQL[7]),
 ];
 
 /// The schema version this code writes, and the newest it can open.
@@ -172,7 +178,7 @@ mod tests {
     /// databases in the field were made by exactly these texts, and
     /// `sqlite_schema` keeps each statement's text, so a migrated file has
     /// the schema of a new one only if the text never changes.
-    const SHIPPED: [&str; 7] = [
+    const SHIPPED: [&str; 8] = [
         "5919b8650be76eb2d959d09fabfbe04ee9b0cc45e3f9940477e485a94aa043ca",
         "45b6297383b4e52b2531bbb1f58fa2390ee1e34074efb4f500651156fdd53aa5",
         "f6523f924589174f7ed2bb83caead19b32045d64525da14fce4c006897239343",
@@ -180,6 +186,7 @@ mod tests {
         "a1ddb311f24b8423a7fc72fe7b4156506d6f40fc9be180a80a9ea40d79d2010c",
         "cd33bfecec4a8de1c5680b30872605800f74ab05ae36013ea6f3ca32028592f3",
         "a106085faa6c905c68d8ffee6ab5b2fb242a8df81c9716847763b574492585e4",
+        "b3ef8edba419e8dd628b776c87603751772ffc51cd401bad10e44233b9e4a3dc",
     ];
 
     fn text(version: usize) -> &'static str {

@@ -11,7 +11,8 @@
 //!   module: [uniqueness](store::uniqueness), [missing
 //!   records](store::missing), [atomicity](store::atomicity),
 //!   [isolation](store::isolation), [membership](store::membership),
-//!   [audit trail](store::audit), [round trip](store::round_trip),
+//!   [audit trail](store::audit), [lists read a page at a
+//!   time](store::lists), [round trip](store::round_trip),
 //!   [pending registrations](store::registrations),
 //!   [revisions](store::revisions) and the user
 //!   [lifecycle](store::lifecycle).
@@ -177,6 +178,13 @@ macro_rules! __conformance_checks {
                 audit {
                     audit_trail_order,
                     audit_pages_by_sequence_and_user,
+                }
+                lists {
+                    accounts_page_by_number_and_search,
+                    account_details_count_what_the_account_holds,
+                    members_page_by_identity,
+                    registrations_page_by_expiry,
+                    pages_survive_inserts_and_deletes,
                 }
                 round_trip {
                     stored_values_round_trip,

@@ -8,6 +8,7 @@ pub mod atomicity;
 pub mod audit;
 pub mod isolation;
 pub mod lifecycle;
+pub mod lists;
 pub mod membership;
 pub mod missing;
 pub mod registrations;
