@@ -553,10 +553,6 @@ impl Reader for Db<'_> {
         limit: usize,
     ) -> Result<Vec<User>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        // Nothing sorts before ('', x''): no user has an empty identity.
-        let (identity, id) = after.map_or(("", Vec::new()), |(identity, id)| {
-            (identity, id_key(id).to_vec())
-        });
         // A prefix is the range [prefix, prefix with its last byte one
         // higher): identities are ASCII, below DEL.
         let (low, high) = match prefix.map(str::to_ascii_lowercase) {
@@ -569,14 +565,29 @@ impl Reader for Db<'_> {
             }
             _ => (String::new(), "\u{7f}".to_owned()),
         };
+        // After a key: from its identity on (a range of the index), past
+        // its id among users of that identity. Nothing sorts before
+        // ('', x''): no user has an empty identity.
+        let (after_identity, after_id) = after
+            .map_or((String::new(), Vec::new()), |(identity, id)| {
+                (identity.to_owned(), id_key(id).to_vec())
+            });
+        let low = low.max(after_identity.clone());
         self.query_all(
             &format!(
                 "SELECT {USER_COLUMNS} FROM account_users a JOIN users u ON u.id = a.user_id
-                 WHERE a.account = ?1 AND (a.identity, a.user_id) > (?2, ?3)
-                   AND a.identity >= ?4 AND a.identity < ?5
+                 WHERE a.account = ?1 AND a.identity >= ?2 AND a.identity < ?3
+                   AND (a.identity > ?4 OR a.user_id > ?5)
                  ORDER BY a.identity, a.user_id LIMIT ?6"
             ),
-            (account_key(account), identity, id, low, high, limit),
+            (
+                account_key(account),
+                low,
+                high,
+                after_identity,
+                after_id,
+                limit,
+            ),
             user_from_row,
         )
     }
