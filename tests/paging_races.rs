@@ -6,7 +6,7 @@
 mod common;
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 
 use common::*;
@@ -29,6 +29,9 @@ fn stable<S: Store>(dir: &Directory<S>) -> Vec<String> {
     emails
 }
 
+/// Rounds of adding and deleting done by every writer so far.
+static ROUNDS: AtomicUsize = AtomicUsize::new(0);
+
 /// Adds and deletes users of its own until told to stop; returns how many
 /// rounds it made.
 fn churn<S: Store>(dir: &Directory<S>, writer: usize, stop: &AtomicBool) -> usize {
@@ -42,8 +45,25 @@ fn churn<S: Store>(dir: &Directory<S>, writer: usize, stop: &AtomicBool) -> usiz
             dir.delete_user(&Actor::Support, &email).unwrap();
         }
         n += 1;
+        ROUNDS.fetch_add(1, Ordering::SeqCst);
     }
     n
+}
+
+/// Stops the writers when dropped, also when the reader panics: a failed
+/// assertion must end the test, not leave it waiting for the writers.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Whether paging may stop: enough passes, and the writers made rounds
+/// while they were read.
+fn enough(pass: usize, rounds_at_start: usize) -> bool {
+    pass + 1 >= PASSES && ROUNDS.load(Ordering::SeqCst) >= rounds_at_start + WRITERS
 }
 
 fn users_while_churning<S: Store + 'static>(dir: &Directory<S>) {
@@ -57,7 +77,9 @@ fn users_while_churning<S: Store + 'static>(dir: &Directory<S>) {
             })
             .collect();
         let query = UserQuery::new().size(PageSize::new(7).unwrap());
-        for pass in 0..PASSES {
+        let stopper = StopOnDrop(&stop);
+        let rounds_at_start = ROUNDS.load(Ordering::SeqCst);
+        for pass in 0.. {
             let mut seen: Vec<String> = Vec::new();
             let mut page = dir.users(&Actor::Support, ACCOUNT, &query).unwrap();
             loop {
@@ -83,10 +105,16 @@ fn users_while_churning<S: Store + 'static>(dir: &Directory<S>) {
                 stable.len(),
                 "pass {pass}: a stable row missing"
             );
+            if enough(pass, rounds_at_start) {
+                break;
+            }
         }
-        stop.store(true, Ordering::Relaxed);
+        drop(stopper);
         let rounds: usize = writers.into_iter().map(|w| w.join().unwrap()).sum();
-        assert!(rounds > 0, "the writers wrote while the pages were read");
+        assert!(
+            rounds >= WRITERS,
+            "the writers wrote while the pages were read"
+        );
     });
 }
 
@@ -107,7 +135,9 @@ fn audit_while_churning<S: Store + 'static>(dir: &Directory<S>) {
             })
             .collect();
         let query = AuditQuery::new().size(PageSize::new(9).unwrap());
-        for pass in 0..PASSES {
+        let stopper = StopOnDrop(&stop);
+        let rounds_at_start = ROUNDS.load(Ordering::SeqCst);
+        for pass in 0.. {
             let mut seen: Vec<u64> = Vec::new();
             let mut page = dir.audit_page(&Actor::Support, ACCOUNT, &query).unwrap();
             loop {
@@ -127,10 +157,16 @@ fn audit_while_churning<S: Store + 'static>(dir: &Directory<S>) {
                 .filter(|s| before.contains(s))
                 .collect();
             assert_eq!(old, before, "pass {pass}: every entry from before, once");
+            if enough(pass, rounds_at_start) {
+                break;
+            }
         }
-        stop.store(true, Ordering::Relaxed);
+        drop(stopper);
         let rounds: usize = writers.into_iter().map(|w| w.join().unwrap()).sum();
-        assert!(rounds > 0, "the writers wrote while the pages were read");
+        assert!(
+            rounds >= WRITERS,
+            "the writers wrote while the pages were read"
+        );
     });
 }
 

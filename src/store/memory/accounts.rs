@@ -1,9 +1,9 @@
 //! The memory store's accounts: each with its groups in a sorted vector of
 //! exact length, and its group names indexed once there are many.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
-use crate::model::{Account, Group, GroupName, UserId};
+use crate::model::{Account, Group, GroupName};
 use crate::store::memory::users::Slot;
 
 /// How many groups an account has before its group names get an index;
@@ -33,10 +33,11 @@ pub(super) struct AccountEntry {
 pub(super) struct GroupEntry {
     pub(super) group: Group,
     pub(super) members: Members,
-    /// The members by email identity and id: the order of a page of
-    /// members, read as a range. Kept true by every change of a member
-    /// and of a member's email.
-    pub(super) order: BTreeSet<(Box<str>, UserId)>,
+    /// The members as slot numbers sorted by email identity and id (four
+    /// bytes a member, compared through the slab): a page of members is a
+    /// binary search and its own rows. Kept true by every change of a
+    /// member and of a member's email.
+    pub(super) order: Vec<Slot>,
 }
 
 /// How many members a group keeps in a plain vector before a hash set.
@@ -204,7 +205,7 @@ mod tests {
                 revision: 0,
             },
             members: Members::default(),
-            order: BTreeSet::new(),
+            order: Vec::new(),
         }
     }
 

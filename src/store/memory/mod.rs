@@ -123,11 +123,11 @@ impl State {
     /// Puts the user in `slot` into `group`, the group's revision moving by
     /// `revision`.
     fn link(&mut self, group: GroupId, slot: Slot, revision: i8) {
-        let key = self.users.get(slot).map(Self::order_key);
+        let position = self.order_position(group, slot);
         if let Ok(entry) = self.group_entry_mut(group) {
             entry.members.insert(slot);
-            if let Some(key) = key {
-                entry.order.insert(key);
+            if let Some(Err(at)) = position {
+                entry.order.insert(at, slot);
             }
             entry.group.revision = entry.group.revision.wrapping_add_signed(revision.into());
         }
@@ -140,11 +140,11 @@ impl State {
     /// Takes the user in `slot` out of `group`, the group's revision moving
     /// by `revision`.
     fn unlink(&mut self, group: GroupId, slot: Slot, revision: i8) {
-        let key = self.users.get(slot).map(Self::order_key);
+        let position = self.order_position(group, slot);
         if let Ok(entry) = self.group_entry_mut(group) {
             entry.members.remove(slot);
-            if let Some(key) = key {
-                entry.order.remove(&key);
+            if let Some(Ok(at)) = position {
+                entry.order.remove(at);
             }
             entry.group.revision = entry.group.revision.wrapping_add_signed(revision.into());
         }
@@ -152,6 +152,18 @@ impl State {
             user.groups.leave(group);
         }
         self.ungovern_unless_governed(group.account, slot);
+    }
+
+    /// Where the user in `slot` is, or belongs, in the order of the group's
+    /// members.
+    fn order_position(&self, group: GroupId, slot: Slot) -> Option<Result<usize, usize>> {
+        let user = self.users.get(slot)?;
+        let entry = self.group_entry(group)?;
+        Some(entry.order.binary_search_by(|&other| {
+            self.users
+                .get(other)
+                .map_or(Ordering::Less, |other| list_order(other, user))
+        }))
     }
 
     /// Where the user in `slot` is, or belongs, in the account's list of
@@ -212,16 +224,35 @@ impl State {
     }
 
     /// Keeps a new record of the user in `slot`, moving them in each of
-    /// their accounts' lists and their groups' member orders when their
-    /// email changed; returns the record replaced.
+    /// their accounts' lists and their groups' member orders (their email
+    /// may have changed); returns the record replaced.
     fn replace_user(&mut self, slot: Slot, stored: Stored) -> Option<Stored> {
         let accounts = self.governing(slot);
+        let groups = self
+            .users
+            .get(slot)
+            .map(|user| user.groups.as_slice().to_vec())
+            .unwrap_or_default();
         for &account in &accounts {
             self.ungovern(account, slot);
         }
-        let previous = self.replace_record(slot, stored);
+        for &group in &groups {
+            if let Some(Ok(at)) = self.order_position(group, slot) {
+                if let Ok(entry) = self.group_entry_mut(group) {
+                    entry.order.remove(at);
+                }
+            }
+        }
+        let previous = self.users.replace(slot, stored);
         for &account in &accounts {
             self.govern(account, slot);
+        }
+        for &group in &groups {
+            if let Some(Err(at)) = self.order_position(group, slot) {
+                if let Ok(entry) = self.group_entry_mut(group) {
+                    entry.order.insert(at, slot);
+                }
+            }
         }
         previous
     }
@@ -252,35 +283,6 @@ impl State {
 }
 
 impl State {
-    /// Where a user sits in the order of a group's members.
-    fn order_key(user: &Stored) -> (Box<str>, UserId) {
-        (user.to_ref().email.identity().into(), user.id)
-    }
-
-    /// Replaces the user in `slot`, moving them in the order of each of
-    /// their groups' members if their email identity changed; returns the
-    /// record replaced.
-    fn replace_record(&mut self, slot: Slot, stored: Stored) -> Option<Stored> {
-        let new_key = Self::order_key(&stored);
-        let previous = self.users.replace(slot, stored)?;
-        let old_key = Self::order_key(&previous);
-        if old_key != new_key {
-            let groups = self
-                .users
-                .get(slot)
-                .map(|user| user.groups.as_slice().to_vec())
-                .unwrap_or_default();
-            for group in groups {
-                if let Ok(entry) = self.group_entry_mut(group) {
-                    if entry.order.remove(&old_key) {
-                        entry.order.insert(new_key.clone());
-                    }
-                }
-            }
-        }
-        Some(previous)
-    }
-
     fn remove_registration(
         &mut self,
         identity: &str,
@@ -480,15 +482,20 @@ impl Reader for State {
         let Some(entry) = self.group_entry(group) else {
             return Ok(Vec::new());
         };
-        let start = match after {
-            None => Bound::Unbounded,
-            Some((identity, id)) => Bound::Excluded((Box::<str>::from(identity), id)),
-        };
-        Ok(entry
-            .order
-            .range((start, Bound::Unbounded))
+        let users = &self.users;
+        let start = after.map_or(0, |(identity, id)| {
+            entry.order.partition_point(|&s| {
+                users.get(s).is_some_and(|u| {
+                    identity_order(u.email(), identity)
+                        .then(u.id.cmp(&id))
+                        .is_le()
+                })
+            })
+        });
+        Ok(entry.order[start..]
+            .iter()
             .take(limit)
-            .filter_map(|(_, id)| self.users.by_id(*id))
+            .filter_map(|&slot| users.get(slot))
             .map(Stored::to_ref)
             .collect())
     }
@@ -740,7 +747,7 @@ impl Transaction for MemoryTransaction<'_> {
         entry.insert_group(GroupEntry {
             group: group.clone(),
             members: Members::default(),
-            order: BTreeSet::new(),
+            order: Vec::new(),
         });
         self.undo.push(Undo::InsertGroup(group.id));
         Ok(group)
