@@ -1,7 +1,7 @@
 //! The memory store's accounts: each with its groups in a sorted vector of
 //! exact length, and its group names indexed once there are many.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::model::{Account, Group, GroupName};
 use crate::store::memory::users::Slot;
@@ -32,74 +32,11 @@ pub(super) struct AccountEntry {
 #[derive(Debug, Clone)]
 pub(super) struct GroupEntry {
     pub(super) group: Group,
-    pub(super) members: Members,
     /// The members as slot numbers sorted by email identity and id (four
     /// bytes a member, compared through the slab): a page of members is a
     /// binary search and its own rows. Kept true by every change of a
     /// member and of a member's email.
     pub(super) order: Vec<Slot>,
-}
-
-/// How many members a group keeps in a plain vector before a hash set.
-const FEW_MEMBERS: usize = 32;
-
-/// A group's members. Most groups have a handful, kept in a vector (four
-/// bytes a member, no table to rehash as members come and go); a big one
-/// gets a hash set, so that adding and removing stay one lookup.
-#[derive(Debug, Clone)]
-pub(super) enum Members {
-    Few(Vec<Slot>),
-    Many(HashSet<Slot>),
-}
-
-impl Default for Members {
-    fn default() -> Members {
-        Members::Few(Vec::new())
-    }
-}
-
-impl Members {
-    /// Adds `slot`, which is not a member.
-    pub(super) fn insert(&mut self, slot: Slot) {
-        match self {
-            Members::Few(few) if few.len() < FEW_MEMBERS => few.push(slot),
-            Members::Few(few) => {
-                let mut many: HashSet<Slot> = few.drain(..).collect();
-                many.insert(slot);
-                *self = Members::Many(many);
-            }
-            Members::Many(many) => {
-                many.insert(slot);
-            }
-        }
-    }
-
-    pub(super) fn remove(&mut self, slot: Slot) {
-        match self {
-            Members::Few(few) => {
-                if let Some(at) = few.iter().position(|&s| s == slot) {
-                    few.swap_remove(at);
-                }
-            }
-            Members::Many(many) => {
-                many.remove(&slot);
-            }
-        }
-    }
-
-    pub(super) fn len(&self) -> usize {
-        match self {
-            Members::Few(few) => few.len(),
-            Members::Many(many) => many.len(),
-        }
-    }
-
-    pub(super) fn slots(&self) -> Vec<Slot> {
-        match self {
-            Members::Few(few) => few.clone(),
-            Members::Many(many) => many.iter().copied().collect(),
-        }
-    }
 }
 
 impl AccountEntry {
@@ -204,33 +141,8 @@ mod tests {
                 created_at: DateTime::UNIX_EPOCH,
                 revision: 0,
             },
-            members: Members::default(),
             order: Vec::new(),
         }
-    }
-
-    /// A group keeps its members alike in a vector and, past
-    /// `FEW_MEMBERS`, in a set.
-    #[test]
-    fn members_come_and_go_alike_few_or_many() {
-        let mut members = Members::default();
-        for slot in 0..100 {
-            members.insert(slot);
-            assert_eq!(members.len(), slot as usize + 1);
-        }
-        assert!(matches!(members, Members::Many(_)));
-        for slot in (0..100).step_by(2) {
-            members.remove(slot);
-        }
-        let mut left = members.slots();
-        left.sort_unstable();
-        assert_eq!(left, (1..100).step_by(2).collect::<Vec<Slot>>());
-        let mut few = Members::default();
-        few.insert(7);
-        few.insert(9);
-        few.remove(7);
-        few.remove(8);
-        assert_eq!(few.slots(), [9]);
     }
 
     /// Names are checked the same with and without the index, before and

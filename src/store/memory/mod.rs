@@ -21,7 +21,7 @@ use crate::model::{
 };
 use crate::paging::Search;
 use crate::store::{Reader, Store, StoreError, Transaction};
-use accounts::{AccountEntry, GroupEntry, Members};
+use accounts::{AccountEntry, GroupEntry};
 use audit::Trail;
 use hashing::Keyed;
 use undo::Undo;
@@ -125,7 +125,6 @@ impl State {
     fn link(&mut self, group: GroupId, slot: Slot, revision: i8) {
         let position = self.order_position(group, slot);
         if let Ok(entry) = self.group_entry_mut(group) {
-            entry.members.insert(slot);
             if let Some(Err(at)) = position {
                 entry.order.insert(at, slot);
             }
@@ -142,7 +141,6 @@ impl State {
     fn unlink(&mut self, group: GroupId, slot: Slot, revision: i8) {
         let position = self.order_position(group, slot);
         if let Ok(entry) = self.group_entry_mut(group) {
-            entry.members.remove(slot);
             if let Some(Ok(at)) = position {
                 entry.order.remove(at);
             }
@@ -358,7 +356,7 @@ impl Reader for State {
                 .iter()
                 .map(|g| GroupSummary {
                     group: g.group.clone(),
-                    members: g.members.len(),
+                    members: g.order.len(),
                 })
                 .collect()
         }))
@@ -372,20 +370,18 @@ impl Reader for State {
     }
 
     fn member_count(&self, group: GroupId) -> Result<usize, StoreError> {
-        Ok(self.group_entry(group).map_or(0, |g| g.members.len()))
+        Ok(self.group_entry(group).map_or(0, |g| g.order.len()))
     }
 
     fn members(&self, group: GroupId) -> Result<Vec<UserRef>, StoreError> {
-        let mut members: Vec<UserRef> = self.group_entry(group).map_or_else(Vec::new, |g| {
-            g.members
-                .slots()
-                .into_iter()
-                .filter_map(|slot| self.users.get(slot))
+        // The order is by email identity already.
+        Ok(self.group_entry(group).map_or_else(Vec::new, |g| {
+            g.order
+                .iter()
+                .filter_map(|&slot| self.users.get(slot))
                 .map(Stored::to_ref)
                 .collect()
-        });
-        members.sort_by(|a, b| a.email.cmp(&b.email));
-        Ok(members)
+        }))
     }
 
     fn accounts_page(
@@ -437,28 +433,13 @@ impl Reader for State {
         let Some(entry) = self.accounts.get(&number) else {
             return Ok(None);
         };
-        // Users created elsewhere who are members of the account's groups,
-        // each once: the rest are counted by the users' own index.
-        let mut others: Vec<Slot> = entry
-            .groups
-            .iter()
-            .flat_map(|g| g.members.slots())
-            .filter(|&slot| {
-                self.users
-                    .get(slot)
-                    .is_some_and(|user| user.created_in() != number)
-            })
-            .collect();
-        others.sort_unstable();
-        others.dedup();
         let administrators = entry
             .group(GroupId::ADMINISTRATORS_NUMBER)
             .map_or(0, |admins| {
                 admins
-                    .members
-                    .slots()
-                    .into_iter()
-                    .filter(|&slot| {
+                    .order
+                    .iter()
+                    .filter(|&&slot| {
                         self.users
                             .get(slot)
                             .is_some_and(|user| user.status == UserStatus::Active)
@@ -467,7 +448,7 @@ impl Reader for State {
             });
         Ok(Some(AccountDetails::new(
             entry.account.clone(),
-            self.users.created_in(number) + others.len() as u64,
+            entry.users.len() as u64,
             entry.groups.len() as u64,
             administrators as u64,
         )))
@@ -658,10 +639,9 @@ impl Reader for State {
             .group_entry(GroupId::administrators(account))
             .map_or(0, |group| {
                 group
-                    .members
-                    .slots()
-                    .into_iter()
-                    .filter_map(|slot| self.users.get(slot))
+                    .order
+                    .iter()
+                    .filter_map(|&slot| self.users.get(slot))
                     .filter(|user| user.status == UserStatus::Active)
                     .count()
             }))
@@ -746,7 +726,6 @@ impl Transaction for MemoryTransaction<'_> {
         };
         entry.insert_group(GroupEntry {
             group: group.clone(),
-            members: Members::default(),
             order: Vec::new(),
         });
         self.undo.push(Undo::InsertGroup(group.id));
@@ -778,7 +757,7 @@ impl Transaction for MemoryTransaction<'_> {
             .get_mut(&id.account)
             .and_then(|entry| entry.remove_group(id.number))
             .ok_or(StoreError::NotFound)?;
-        for slot in removed.members.slots() {
+        for slot in removed.order.clone() {
             if let Some(user) = self.state.users.get_mut(slot) {
                 user.groups.leave(id);
             }

@@ -70,7 +70,7 @@ impl Undo {
                 }
             }
             Undo::DeleteGroup(id, removed) => {
-                let members = removed.members.slots();
+                let members = removed.order.clone();
                 if let Some(entry) = state.accounts.get_mut(&id.account) {
                     entry.insert_group(*removed);
                 }

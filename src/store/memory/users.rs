@@ -2,7 +2,6 @@
 //! email identity through hash tables of slot numbers.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
 
 use chrono::{DateTime, Utc};
@@ -81,11 +80,6 @@ impl Stored {
     pub(super) fn replace_sign_in(&mut self, state: &SignInState) -> Option<Box<SignInState>> {
         let packed = (*state != SignInState::default()).then(|| Box::new(state.clone()));
         std::mem::replace(&mut self.sign_in, packed)
-    }
-
-    /// The account the user was created in.
-    pub(super) fn created_in(&self) -> AccountNumber {
-        self.created_in
     }
 
     /// The email as typed.
@@ -191,8 +185,6 @@ pub(super) struct Users {
     by_email: HashTable<Slot>,
     hasher: RandomState,
     ids: Keyed,
-    /// How many users were created in each account.
-    created_in: HashMap<AccountNumber, u64, Keyed>,
 }
 
 impl Users {
@@ -229,7 +221,6 @@ impl Users {
     /// Keeps `stored` in a slot and indexes it; the caller has checked that
     /// neither its id nor its email identity is taken.
     pub(super) fn insert(&mut self, stored: Stored) -> Slot {
-        *self.created_in.entry(stored.created_in).or_default() += 1;
         let id_hash = self.ids.hash_one(stored.id);
         let email_hash = identity_hash(&self.hasher, stored.email());
         let slot = match self.free.pop() {
@@ -287,24 +278,9 @@ impl Users {
         });
     }
 
-    /// How many users were created in `account`.
-    pub(super) fn created_in(&self, account: AccountNumber) -> u64 {
-        self.created_in.get(&account).copied().unwrap_or(0)
-    }
-
-    fn uncount(&mut self, account: AccountNumber) {
-        if let Some(count) = self.created_in.get_mut(&account) {
-            *count -= 1;
-            if *count == 0 {
-                self.created_in.remove(&account);
-            }
-        }
-    }
-
     /// Takes the user out of its slot and both indexes.
     pub(super) fn remove(&mut self, slot: Slot) -> Option<Stored> {
         let stored = self.slots.get_mut(slot as usize)?.take()?;
-        self.uncount(stored.created_in);
         let id_hash = self.ids.hash_one(stored.id);
         if let Ok(entry) = self.by_id.find_entry(id_hash, |&s| s == slot) {
             entry.remove();
@@ -320,12 +296,7 @@ impl Users {
 
     /// Replaces the record in `slot`, keeping the email index true.
     pub(super) fn replace(&mut self, slot: Slot, stored: Stored) -> Option<Stored> {
-        let created_in = stored.created_in;
         let previous = self.slots.get_mut(slot as usize)?.replace(stored)?;
-        if previous.created_in != created_in {
-            self.uncount(previous.created_in);
-            *self.created_in.entry(created_in).or_default() += 1;
-        }
         let now = self.get(slot)?.email();
         if !previous.email().eq_ignore_ascii_case(now) {
             let email_hash = identity_hash(&self.hasher, now);
