@@ -36,29 +36,19 @@ impl<S: Store> Directory<S> {
     /// last active administrator of an account (R16); [`Error::Store`].
     pub fn disable_user(&self, actor: &Actor, email: &str) -> Result<UserDisabled, Error> {
         let email = Email::parse_field(email, Field::UserId)?;
-        self.write(|tx| {
-            let GovernedUser {
-                by,
-                mut user,
-                accounts,
-            } = authorized_user(tx, actor, &email)?;
+        let (user, changed) = self.change_governed_user(actor, &email, |reader, user| {
             if user.status == UserStatus::Disabled {
-                return Ok(UserDisabled {
-                    user: user.to_ref(),
-                    already_disabled: true,
-                });
+                return Ok(None);
             }
-            ensure_not_last_active_admin(tx, &user)?;
+            ensure_not_last_active_admin(reader, user)?;
             user.status = UserStatus::Disabled;
-            tx.update_user(&user)?;
-            let action = Action::UserDisabled {
+            Ok(Some(Action::UserDisabled {
                 user: user.to_ref(),
-            };
-            self.record_in_each(tx, &by, &accounts, &action)?;
-            Ok(UserDisabled {
-                user: user.to_ref(),
-                already_disabled: false,
-            })
+            }))
+        })?;
+        Ok(UserDisabled {
+            user,
+            already_disabled: !changed,
         })
     }
 
@@ -72,28 +62,18 @@ impl<S: Store> Directory<S> {
     /// [`Error::UserNotFound`]; [`Error::Store`].
     pub fn enable_user(&self, actor: &Actor, email: &str) -> Result<UserEnabled, Error> {
         let email = Email::parse_field(email, Field::UserId)?;
-        self.write(|tx| {
-            let GovernedUser {
-                by,
-                mut user,
-                accounts,
-            } = authorized_user(tx, actor, &email)?;
+        let (user, changed) = self.change_governed_user(actor, &email, |_, user| {
             if user.status == UserStatus::Active {
-                return Ok(UserEnabled {
-                    user: user.to_ref(),
-                    already_active: true,
-                });
+                return Ok(None);
             }
             user.status = UserStatus::Active;
-            tx.update_user(&user)?;
-            let action = Action::UserEnabled {
+            Ok(Some(Action::UserEnabled {
                 user: user.to_ref(),
-            };
-            self.record_in_each(tx, &by, &accounts, &action)?;
-            Ok(UserEnabled {
-                user: user.to_ref(),
-                already_active: false,
-            })
+            }))
+        })?;
+        Ok(UserEnabled {
+            user,
+            already_active: !changed,
         })
     }
 
@@ -139,32 +119,31 @@ impl<S: Store> Directory<S> {
         let email = Email::parse_field(email, Field::UserId)?;
         let first_name = Name::parse(first_name, Field::FirstName)?;
         let last_name = Name::parse(last_name, Field::LastName)?;
-        self.write(|tx| {
-            let GovernedUser {
-                by,
-                mut user,
-                accounts,
-            } = authorized_user(tx, actor, &email)?;
-            let previous_first_name = std::mem::replace(&mut user.first_name, first_name.clone());
-            let previous_last_name = std::mem::replace(&mut user.last_name, last_name.clone());
-            if previous_first_name != first_name || previous_last_name != last_name {
-                tx.update_user(&user)?;
-                let action = Action::UserRenamed {
+        let mut previous = None;
+        let (user, _) = self.change_governed_user(actor, &email, |_, user| {
+            let first = std::mem::replace(&mut user.first_name, first_name.clone());
+            let last = std::mem::replace(&mut user.last_name, last_name.clone());
+            previous = Some((first.clone(), last.clone()));
+            Ok(
+                (first != first_name || last != last_name).then(|| Action::UserRenamed {
                     user: user.to_ref(),
-                    from_first: previous_first_name.clone(),
-                    from_last: previous_last_name.clone(),
+                    from_first: first,
+                    from_last: last,
                     to_first: first_name.clone(),
                     to_last: last_name.clone(),
-                };
-                self.record_in_each(tx, &by, &accounts, &action)?;
-            }
-            Ok(UserRenamed {
-                user: user.to_ref(),
-                previous_first_name,
-                previous_last_name,
-                first_name: first_name.clone(),
-                last_name: last_name.clone(),
-            })
+                }),
+            )
+        })?;
+        let (previous_first_name, previous_last_name) =
+            previous.ok_or_else(|| Error::UserNotFound {
+                email: email.clone(),
+            })?;
+        Ok(UserRenamed {
+            user,
+            previous_first_name,
+            previous_last_name,
+            first_name,
+            last_name,
         })
     }
 

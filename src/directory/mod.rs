@@ -27,8 +27,9 @@ use chrono::TimeDelta;
 
 use crate::clock::{Clock, SystemClock};
 use crate::credentials::{PasswordHash, PasswordHashing, PasswordPolicy, SignInPolicy};
+use crate::directory::access::GovernedUser;
 use crate::error::Error;
-use crate::model::{AccountNumber, Action, ActorRecord, AuditRecord};
+use crate::model::{AccountNumber, Action, Actor, ActorRecord, AuditRecord, Email, User, UserRef};
 use crate::store::{Reader, Store, Transaction};
 
 /// The account administration service: every operation of the guide, on any
@@ -244,6 +245,32 @@ impl<S: Store> Directory<S> {
             }
         }
         attempt()
+    }
+
+    /// In one transaction: checks that the actor may act on the user
+    /// `email` (R13), applies `change`, which may refuse (R16) or change
+    /// nothing (`None`), and when it returns an action stores the user and
+    /// records the action in every account that governs them. Returns the
+    /// user as they are now, and whether `change` changed them.
+    fn change_governed_user(
+        &self,
+        actor: &Actor,
+        email: &Email,
+        mut change: impl FnMut(&dyn Reader, &mut User) -> Result<Option<Action>, Error>,
+    ) -> Result<(UserRef, bool), Error> {
+        self.write(|tx| {
+            let GovernedUser {
+                by,
+                mut user,
+                accounts,
+            } = access::authorized_user(tx, actor, email)?;
+            let action = change(tx, &mut user)?;
+            if let Some(action) = &action {
+                tx.update_user(&user)?;
+                self.record_in_each(tx, &by, &accounts, action)?;
+            }
+            Ok((user.to_ref(), action.is_some()))
+        })
     }
 
     fn record(&self, actor: &ActorRecord, account: AccountNumber, action: Action) -> AuditRecord {

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::confirmation::{PasswordChanged, PasswordReset, SignIn, UserUnlocked};
 use crate::credentials::{Password, PasswordHash};
 use crate::directory::Directory;
-use crate::directory::access::{GovernedUser, authorized_user, chosen_by, governing_accounts};
+use crate::directory::access::{authorized_user, chosen_by, governing_accounts};
 use crate::error::Error;
 use crate::input::{Field, InvalidInput, Problem};
 use crate::model::{
@@ -366,11 +366,11 @@ impl<S: Store> Directory<S> {
             set_at: self.clock.now(),
             chosen_by: chosen_by(actor, governed.user.created_in),
         };
-        let user = self.change_governed_user(actor, &email, |user| {
+        let (user, _) = self.change_governed_user(actor, &email, |_, user| {
             user.credential = Some(credential.clone());
-            Some(Action::PasswordReset {
+            Ok(Some(Action::PasswordReset {
                 user: user.to_ref(),
-            })
+            }))
         })?;
         Ok(PasswordReset { user })
     }
@@ -384,37 +384,14 @@ impl<S: Store> Directory<S> {
     /// As for [`Directory::reset_password`], but for the password.
     pub fn unlock_user(&self, actor: &Actor, email: &str) -> Result<UserUnlocked, Error> {
         let email = Email::parse_field(email, Field::UserId)?;
-        let user = self.change_governed_user(actor, &email, |user| {
+        let (user, _) = self.change_governed_user(actor, &email, |_, user| {
             let had_state = user.sign_in != SignInState::default();
             user.sign_in = SignInState::default();
-            had_state.then(|| Action::UserUnlocked {
+            Ok(had_state.then(|| Action::UserUnlocked {
                 user: user.to_ref(),
-            })
+            }))
         })?;
         Ok(UserUnlocked { user })
-    }
-
-    /// In one transaction: checks the actor may act on the user (R13),
-    /// applies `change`, and records the action it returns (none: nothing
-    /// changed) in every governing account. Returns the user.
-    fn change_governed_user(
-        &self,
-        actor: &Actor,
-        email: &Email,
-        mut change: impl FnMut(&mut User) -> Option<Action>,
-    ) -> Result<crate::model::UserRef, Error> {
-        self.write(|tx| {
-            let GovernedUser {
-                by,
-                mut user,
-                accounts,
-            } = authorized_user(tx, actor, email)?;
-            if let Some(action) = change(&mut user) {
-                tx.update_user(&user)?;
-                self.record_in_each(tx, &by, &accounts, &action)?;
-            }
-            Ok(user.to_ref())
-        })
     }
 }
 
