@@ -23,9 +23,9 @@ use std::process::ExitCode;
 
 use cres_admin::store::Reader;
 use cres_admin::{
-    AccountNumber, Actor, AddUserForm, Arg, Directory, Email, Error, GroupId, Label, Localize,
-    Localizer, MemoryStore, Message, Password, RegistrationForm, SecureMessageSent, SignIn,
-    SignInSource, Store,
+    AccountNumber, Actor, AddUserForm, Arg, AuditQuery, Directory, Email, Error, GroupId, Label,
+    Localize, Localizer, MemoryStore, Message, PageSize, Password, RegistrationForm,
+    SecureMessageSent, ShowingUsers, SignIn, SignInSource, Store, UserQuery, UserStatus,
 };
 
 const ACCOUNT: AccountNumber = AccountNumber::new(12345);
@@ -358,5 +358,44 @@ fn run<S: Store>(dir: &Directory<S>, guide: &Guide) -> Result<(), Error> {
     guide.act(dir, dave, Label::EnableUser, "bob@example.com", |me| {
         dir.enable_user(me, "bob@example.com")
     })?;
+
+    // The Users tab, as Dave sees it, and the account's trail a page at a time.
+    let me = dave.actor(dir)?;
+    guide.step(dave, Label::Users, "12345");
+    let page = dir.users(&me, ACCOUNT, &UserQuery::new())?;
+    for row in &page.items {
+        let flags = [
+            (row.administrator, "admin"),
+            (row.temporary_password, "temporary password"),
+            (row.locked, "locked"),
+            (row.status == UserStatus::Disabled, "disabled"),
+        ];
+        let flags: Vec<&str> = flags
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, f)| *f)
+            .collect();
+        println!(
+            "    {} {} <{}> {}",
+            row.first_name,
+            row.last_name,
+            row.user.email,
+            flags.join(", ")
+        );
+    }
+    let count = dir.user_count(&me, ACCOUNT)?;
+    println!("    {}", guide.localizer.render(&ShowingUsers { count }));
+    let size = PageSize::new(5)?;
+    let first = dir.audit_page(&me, ACCOUNT, &AuditQuery::new().size(size))?;
+    println!(
+        "    audit, newest first: {} entries, then more: {}",
+        first.items.len(),
+        first.next.is_some()
+    );
+    if let Some(next) = first.next {
+        let second = dir.audit_page(&me, ACCOUNT, &AuditQuery::new().size(size).after(next))?;
+        let sequences: Vec<u64> = second.items.iter().map(|e| e.sequence).collect();
+        println!("    the next page: entries {sequences:?}");
+    }
     Ok(())
 }
