@@ -23,9 +23,10 @@ use std::process::ExitCode;
 
 use cres_admin::store::Reader;
 use cres_admin::{
-    AccountNumber, Actor, AddUserForm, Arg, AuditQuery, Directory, Email, Error, GroupId, Label,
-    Localize, Localizer, MemoryStore, Message, PageSize, Password, RegistrationForm,
-    SecureMessageSent, ShowingUsers, SignIn, SignInSource, Store, UserQuery, UserStatus,
+    AccountNumber, Actor, AddUserForm, Arg, AuditQuery, Directory, Email, Error, GroupId,
+    GroupName, Label, Localize, Localizer, MemoryStore, Message, PageSize, Password,
+    RegistrationForm, SecureMessageSent, ShowingUsers, SignIn, SignInSource, Store, UserQuery,
+    UserStatus,
 };
 
 const ACCOUNT: AccountNumber = AccountNumber::new(12345);
@@ -363,12 +364,15 @@ fn run<S: Store>(dir: &Directory<S>, guide: &Guide) -> Result<(), Error> {
     let me = dave.actor(dir)?;
     guide.step(dave, Label::Users, "12345");
     let page = dir.users(&me, ACCOUNT, &UserQuery::new())?;
+    // The administrator flag by the built-in group's name in the reader's
+    // language; the other flags as signs every language reads.
+    let admins_name = guide.localizer.render(&GroupName::AccountAdministrators);
     for row in &page.items {
         let flags = [
-            (row.administrator, "admin"),
-            (row.temporary_password, "temporary password"),
-            (row.locked, "locked"),
-            (row.status == UserStatus::Disabled, "disabled"),
+            (row.administrator, admins_name.as_str()),
+            (row.temporary_password, "⏳"),
+            (row.locked, "🔒"),
+            (row.status == UserStatus::Disabled, "⛔"),
         ];
         let flags: Vec<&str> = flags
             .iter()
@@ -380,22 +384,21 @@ fn run<S: Store>(dir: &Directory<S>, guide: &Guide) -> Result<(), Error> {
             row.first_name,
             row.last_name,
             row.user.email,
-            flags.join(", ")
+            flags.join(" ")
         );
     }
     let count = dir.user_count(&me, ACCOUNT)?;
     println!("    {}", guide.localizer.render(&ShowingUsers { count }));
     let size = PageSize::new(5)?;
     let first = dir.audit_page(&me, ACCOUNT, &AuditQuery::new().size(size))?;
-    println!(
-        "    audit, newest first: {} entries, then more: {}",
-        first.items.len(),
-        first.next.is_some()
-    );
-    if let Some(next) = first.next {
+    // Sequence numbers, newest first: the second page starts after the first.
+    let sequences = |page: &cres_admin::Page<cres_admin::AuditEntry>| {
+        page.items.iter().map(|e| e.sequence).collect::<Vec<u64>>()
+    };
+    println!("    {:?} →", sequences(&first));
+    if let Some(next) = first.next.clone() {
         let second = dir.audit_page(&me, ACCOUNT, &AuditQuery::new().size(size).after(next))?;
-        let sequences: Vec<u64> = second.items.iter().map(|e| e.sequence).collect();
-        println!("    the next page: entries {sequences:?}");
+        println!("    {:?}", sequences(&second));
     }
     Ok(())
 }
