@@ -371,7 +371,7 @@ fn run<S: Store>(dir: &Directory<S>, guide: &Guide) -> Result<(), Error> {
         let flags = [
             (row.administrator, admins_name.as_str()),
             (row.temporary_password, "⏳"),
-            (row.locked, "🔒"),
+            (row.locked(), "🔒"),
             (row.status == UserStatus::Disabled, "⛔"),
         ];
         let flags: Vec<&str> = flags

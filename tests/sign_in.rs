@@ -449,10 +449,16 @@ fn an_administrator_unlocks_a_locked_user_and_it_is_audited() {
         Action::UserUnlocked { .. }
     ));
     assert_eq!(trail[0].record.actor, record_of(&dir, "alice@example.com"));
-    // Every source and the user's own count are cleared.
+    // Every source and the user's own count are cleared; when bob last
+    // signed in (making his password permanent) is kept.
+    let state = stored(&dir, "bob@example.com").sign_in;
+    assert!(state.last_signed_in.is_some());
     assert_eq!(
-        stored(&dir, "bob@example.com").sign_in,
-        SignInState::default()
+        state,
+        SignInState {
+            last_signed_in: state.last_signed_in,
+            ..SignInState::default()
+        }
     );
     // Unlocking a user with nothing to clear changes and records nothing.
     let entries = audit_len(&dir);

@@ -667,6 +667,7 @@ fn revisions_are_kept_in_the_file() {
             locked_until: Some(at(9, 5)),
         },
         sources: vec![(SignInSource::new("198.51.100.7"), Throttle::default())],
+        last_signed_in: Some(at(9, 2)),
     };
     let sales = GroupName::custom("Sales", cres_admin::Field::GroupName).unwrap();
     let ventes = GroupName::custom("Ventes", cres_admin::Field::GroupName).unwrap();

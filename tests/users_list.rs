@@ -3,20 +3,21 @@
 
 mod common;
 
+use chrono::TimeDelta;
 use common::*;
+use cres_admin::testing::fixtures;
 use cres_admin::{
-    Actor, Directory, Error, Forbidden, Localizer, MemoryStore, Page, PageSize, Search,
-    ShowingUsers, Store, UserQuery, UserRow,
+    Actor, Clock, Directory, Error, Forbidden, Localizer, MemoryStore, Page, PageSize, Password,
+    Search, ShowingUsers, SignIn, SignInPolicy, Store, UserQuery, UserRow,
 };
 
 macro_rules! on_every_store {
     ($check:ident) => {{
-        $check(directory(MemoryStore::new()));
+        $check(MemoryStore::new());
         #[cfg(feature = "sqlite")]
         {
             let folder = scratch();
-            let store = cres_admin::SqliteStore::open(folder.path().join("users.db")).unwrap();
-            $check(directory(store));
+            $check(cres_admin::SqliteStore::open(folder.path().join("users.db")).unwrap());
         }
     }};
 }
@@ -56,7 +57,8 @@ fn all<S: Store>(dir: &Directory<S>, query: &UserQuery) -> Vec<Page<UserRow>> {
 
 #[test]
 fn users_tab_lists_the_users_the_account_governs_a_page_at_a_time() {
-    fn check<S: Store>(dir: Directory<S>) {
+    fn check<S: Store>(store: S) {
+        let dir = directory(store);
         tab(&dir, &["dave", "Carol", "erin", "bob", "frank"]);
         // Olga, created in the other account, becomes governed by this one
         // when she joins one of its groups.
@@ -76,7 +78,7 @@ fn users_tab_lists_the_users_the_account_governs_a_page_at_a_time() {
         assert_eq!(rows[2].user.email.as_str(), "Carol@example.com", "as typed");
         assert_eq!(dir.user_count(&Actor::Support, ACCOUNT).unwrap(), 7);
         let alice = &rows[0];
-        assert!(alice.administrator && alice.temporary_password && !alice.locked);
+        assert!(alice.administrator && alice.temporary_password && !alice.locked());
         assert!(!rows[1].administrator, "bob");
         let others = dir
             .users(&Actor::Support, OTHER_ACCOUNT, &UserQuery::new())
@@ -96,8 +98,74 @@ fn users_tab_lists_the_users_the_account_governs_a_page_at_a_time() {
 }
 
 #[test]
+fn users_tab_shows_the_last_sign_in_and_only_locks_in_force() {
+    fn check<S: Store>(store: S) {
+        let clock = fixtures::clock();
+        let mut policy = SignInPolicy::default();
+        policy.max_failures = 2;
+        policy.max_user_failures = 2;
+        let dir = directory(store)
+            .with_clock(clock.clone())
+            .with_sign_in_policy(policy);
+        tab(&dir, &["bob", "carol"]);
+        let row = |who: &str| {
+            let query = UserQuery::new().email(Search::parse(who).unwrap());
+            let page = dir.users(&Actor::Support, ACCOUNT, &query).unwrap();
+            page.items[0].clone()
+        };
+        let sign_in = |who: &str, password: &str| {
+            dir.authenticate(
+                &SOURCE,
+                &format!("{who}@example.com"),
+                &Password::new(password),
+            )
+        };
+        assert_eq!(row("bob").last_signed_in, None, "never signed in");
+        let bob = sign_in("bob", fixtures::PASSWORD).unwrap();
+        assert!(matches!(bob, SignIn::PermanentPasswordRequired(_)));
+        assert_eq!(row("bob").last_signed_in, Some(start()), "a right password");
+        clock.advance(TimeDelta::hours(1));
+        assert!(sign_in("bob", "Wrong-Pass-2026").is_err());
+        assert_eq!(
+            row("bob").last_signed_in,
+            Some(start()),
+            "a wrong password is not a sign-in"
+        );
+        // Two failures lock carol out for the first lockout.
+        for _ in 0..2 {
+            assert!(sign_in("carol", "Wrong-Pass-2026").is_err());
+        }
+        let carol = row("carol");
+        let until = clock.now() + policy.first_lockout;
+        assert_eq!((carol.locked(), carol.locked_until), (true, Some(until)));
+        dir.unlock_user(&Actor::Support, "bob@example.com").unwrap();
+        assert_eq!(
+            row("bob").last_signed_in,
+            Some(start()),
+            "an unlock keeps the last sign-in"
+        );
+        clock.advance(policy.first_lockout);
+        let carol = row("carol");
+        assert_eq!(
+            (carol.locked(), carol.locked_until),
+            (false, None),
+            "a lock that has ended is not shown"
+        );
+        // A temporary password past its lifetime signs no one in.
+        clock.advance(policy.temporary_password_lifetime);
+        assert!(matches!(
+            sign_in("carol", fixtures::PASSWORD),
+            Err(Error::TemporaryPasswordExpired)
+        ));
+        assert_eq!(row("carol").last_signed_in, None);
+    }
+    on_every_store!(check);
+}
+
+#[test]
 fn users_tab_searches_by_the_start_of_the_email_and_a_part_of_a_name() {
-    fn check<S: Store>(dir: Directory<S>) {
+    fn check<S: Store>(store: S) {
+        let dir = directory(store);
         tab(&dir, &["bob", "bobby", "Bobette", "rob", "b_ob", "b%ob"]);
         let by_email = |text: &str| {
             let query = UserQuery::new().email(Search::parse(text).unwrap());
@@ -144,7 +212,8 @@ fn users_tab_searches_by_the_start_of_the_email_and_a_part_of_a_name() {
 
 #[test]
 fn users_tab_pages_neither_repeat_nor_skip_rows_that_stayed() {
-    fn check<S: Store>(dir: Directory<S>) {
+    fn check<S: Store>(store: S) {
+        let dir = directory(store);
         tab(&dir, &["b1", "b2", "b3", "b4", "b5", "b6"]);
         let query = UserQuery::new().size(size(3));
         let first = dir.users(&Actor::Support, ACCOUNT, &query).unwrap();
@@ -176,7 +245,8 @@ fn users_tab_pages_neither_repeat_nor_skip_rows_that_stayed() {
 
 #[test]
 fn users_tab_cursors_belong_to_their_list() {
-    fn check<S: Store>(dir: Directory<S>) {
+    fn check<S: Store>(store: S) {
+        let dir = directory(store);
         tab(&dir, &["b1", "b2", "b3"]);
         let query = UserQuery::new().size(size(1));
         let cursor = dir
@@ -209,7 +279,8 @@ fn users_tab_cursors_belong_to_their_list() {
 
 #[test]
 fn users_tab_is_for_support_and_the_accounts_administrators() {
-    fn check<S: Store>(dir: Directory<S>) {
+    fn check<S: Store>(store: S) {
+        let dir = directory(store);
         tab(&dir, &["bob"]);
         let query = UserQuery::new();
         assert!(

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::input::{Field, InvalidInput, Problem};
 use crate::model::{
     Action, Actor, ActorRecord, Credential, Email, PasswordChangeTicket, PasswordChosenBy,
-    SignInSource, SignInState, Throttle, User, UserId, UserStatus, later,
+    SignInSource, Throttle, User, UserId, UserStatus, later,
 };
 use crate::store::{Reader, Store};
 
@@ -85,8 +85,10 @@ impl<S: Store> Directory<S> {
             self.record_failure(user.id, source, now)?;
             return Err(Error::SignInRefused);
         }
-        let (user, hash) = self.record_success(&user, &credential, source, password, now)?;
-        if credential.temporary && self.temporary_expired(&credential, now) {
+        let expired = credential.temporary && self.temporary_expired(&credential, now);
+        let (user, hash) =
+            self.record_success(&user, &credential, source, password, now, !expired)?;
+        if expired {
             return Err(Error::TemporaryPasswordExpired);
         }
         Ok(Proven {
@@ -181,8 +183,10 @@ impl<S: Store> Directory<S> {
 
     /// A counted attempt succeeded: it is uncounted, its source's failures
     /// are cleared unless the source is locked out meanwhile (a lock is
-    /// never cleared here), and a stale hash is replaced. Returns the user
-    /// and the hash that stands for the verified password.
+    /// never cleared here), a stale hash is replaced, and unless the
+    /// password was an expired temporary one (`signed_in` false) `now` is
+    /// the user's last sign-in. Returns the user and the hash that stands
+    /// for the verified password.
     fn record_success(
         &self,
         user: &User,
@@ -190,6 +194,7 @@ impl<S: Store> Directory<S> {
         source: &SignInSource,
         password: &Password,
         now: DateTime<Utc>,
+        signed_in: bool,
     ) -> Result<(User, PasswordHash), Error> {
         let fresh = self
             .hashing
@@ -210,6 +215,9 @@ impl<S: Store> Directory<S> {
                 *throttle = Throttle::default();
             }
             state.decay(now, self.sign_in.failure_window);
+            if signed_in {
+                state.last_signed_in = Some(now);
+            }
             let mut proven = credential.hash.clone();
             if let (Some(fresh), Some(stored)) = (&fresh, current.credential.as_mut()) {
                 // Only if no one changed the password meanwhile.
@@ -385,9 +393,7 @@ impl<S: Store> Directory<S> {
     pub fn unlock_user(&self, actor: &Actor, email: &str) -> Result<UserUnlocked, Error> {
         let email = Email::parse_field(email, Field::UserId)?;
         let (user, _) = self.change_governed_user(actor, &email, |_, user| {
-            let had_state = user.sign_in != SignInState::default();
-            user.sign_in = SignInState::default();
-            Ok(had_state.then(|| Action::UserUnlocked {
+            Ok(user.sign_in.clear_failures().then(|| Action::UserUnlocked {
                 user: user.to_ref(),
             }))
         })?;
@@ -470,7 +476,7 @@ mod tests {
                 locked(&dir),
                 "four wrong guesses after one counted attempt lock the source"
             );
-            dir.record_success(&user, &credential, &source, &RIGHT.into(), now)
+            dir.record_success(&user, &credential, &source, &RIGHT.into(), now, true)
                 .unwrap();
             assert!(
                 locked(&dir),
@@ -498,7 +504,7 @@ mod tests {
             dir.reset_password(&Actor::Support, email.as_str(), &reset, &reset)
                 .unwrap();
             let (_, proven) = dir
-                .record_success(&user, &credential, &source, &RIGHT.into(), now)
+                .record_success(&user, &credential, &source, &RIGHT.into(), now, true)
                 .unwrap();
             let ticket = PasswordChangeTicket {
                 user: user.to_ref(),

@@ -9,8 +9,8 @@ use crate::error::Error;
 use crate::forms::AddUserForm;
 use crate::input::Field;
 use crate::model::{
-    AccountNumber, Action, Actor, ActorRecord, Credential, Email, GroupId, Name, SignInState, User,
-    UserId, UserRow, UserStatus,
+    AccountNumber, Action, Actor, ActorRecord, Credential, Email, Name, SignInState, User, UserId,
+    UserRow, UserStatus,
 };
 use crate::paging::{Cursor, Page, Search, UserQuery};
 use crate::store::{Reader, Store, StoreError};
@@ -174,12 +174,12 @@ impl<S: Store> Directory<S> {
         };
         let size = query.size.get() as usize;
         let now = self.clock.now();
-        let admins = GroupId::administrators(account);
         let prefix = query.email.as_ref().map(Search::as_str);
-        let wanted = |user: &User| {
-            query.status.is_none_or(|s| user.status == s)
+        let filtered = query.status.is_some() || query.name.is_some();
+        let wanted = |row: &UserRow| {
+            query.status.is_none_or(|s| row.status == s)
                 && query.name.as_ref().is_none_or(|name| {
-                    [&user.first_name, &user.last_name]
+                    [&row.first_name, &row.last_name]
                         .iter()
                         .any(|n| n.as_str().to_lowercase().contains(name.as_str()))
                 })
@@ -187,28 +187,25 @@ impl<S: Store> Directory<S> {
         let mut rows = self.read(|reader| {
             authorize(reader, actor, account)?;
             let mut rows = Vec::new();
-            let batch = (size + 1).max(64);
+            // One more row than the page tells whether there is a next one;
+            // a filter reads on in batches until the page is full.
+            let batch = if filtered {
+                (size + 1).max(64)
+            } else {
+                size + 1
+            };
             loop {
                 let key = after
                     .as_ref()
                     .map(|(identity, id): &(String, UserId)| (identity.as_str(), *id));
-                let users = reader.account_users(account, prefix, key, batch)?;
-                let exhausted = users.len() < batch;
-                if let Some(last) = users.last() {
-                    after = Some((last.email.identity().to_owned(), last.id));
+                let batch_rows = reader.account_users(account, prefix, key, batch)?;
+                let exhausted = batch_rows.len() < batch;
+                if let Some(last) = batch_rows.last() {
+                    after = Some((last.user.email.identity().to_owned(), last.user.id));
                 }
-                for user in users.into_iter().filter(|u| wanted(u)) {
-                    let administrator = reader.is_member(admins, user.id)?;
-                    rows.push(UserRow {
-                        user: user.to_ref(),
-                        temporary_password: user.credential.as_ref().is_some_and(|c| c.temporary),
-                        locked: user.sign_in.is_locked(now),
-                        administrator,
-                        first_name: user.first_name,
-                        last_name: user.last_name,
-                        status: user.status,
-                        created_at: user.created_at,
-                    });
+                for mut row in batch_rows.into_iter().filter(|r| wanted(r)) {
+                    row.locked_until = row.locked_until.filter(|until| now < *until);
+                    rows.push(row);
                     if rows.len() > size {
                         return Ok(rows);
                     }

@@ -229,6 +229,9 @@ pub struct SignInState {
     /// The most recent sources, at most [`SignInState::MAX_SOURCES`].
     #[serde(default)]
     pub sources: Vec<(SignInSource, Throttle)>,
+    /// When the user last signed in successfully; never if `None`.
+    #[serde(default)]
+    pub last_signed_in: Option<DateTime<Utc>>,
 }
 
 impl SignInState {
@@ -269,6 +272,18 @@ impl SignInState {
             }
         };
         &mut self.sources[at].1
+    }
+
+    /// Lifts every lock and forgets every failure, keeping when the user
+    /// last signed in; returns whether there was anything to clear.
+    pub(crate) fn clear_failures(&mut self) -> bool {
+        let cleared = SignInState {
+            last_signed_in: self.last_signed_in,
+            ..SignInState::default()
+        };
+        let changed = *self != cleared;
+        *self = cleared;
+        changed
     }
 
     /// Decays every throttle and forgets the sources with nothing left.
@@ -377,12 +392,41 @@ pub struct UserRow {
     /// The password is temporary: the user must choose one at the next
     /// sign-in (R7).
     pub temporary_password: bool,
-    /// Sign-in is refused from everywhere until a lock ends (R15).
-    pub locked: bool,
+    /// Sign-in is refused from everywhere until then (R15). In the rows
+    /// [`Directory::users`](crate::Directory::users) returns, only a lock
+    /// still in force when the page was read.
+    pub locked_until: Option<DateTime<Utc>>,
     /// A member of the account's *Account Administrators*.
     pub administrator: bool,
     /// When the user was created.
     pub created_at: DateTime<Utc>,
+    /// When the user last signed in successfully; never if `None`.
+    pub last_signed_in: Option<DateTime<Utc>>,
+}
+
+impl UserRow {
+    /// The row of `user` in an account whose *Account Administrators* they
+    /// are a member of if `administrator`: what a store's
+    /// [`Reader::account_users`](crate::store::Reader::account_users)
+    /// returns for each user.
+    pub fn new(user: &User, administrator: bool) -> UserRow {
+        UserRow {
+            user: user.to_ref(),
+            first_name: user.first_name.clone(),
+            last_name: user.last_name.clone(),
+            status: user.status,
+            temporary_password: user.credential.as_ref().is_some_and(|c| c.temporary),
+            locked_until: user.sign_in.user.locked_until,
+            administrator,
+            created_at: user.created_at,
+            last_signed_in: user.sign_in.last_signed_in,
+        }
+    }
+
+    /// Whether the row shows a lock: sign-in is refused from everywhere.
+    pub fn locked(&self) -> bool {
+        self.locked_until.is_some()
+    }
 }
 
 /// A user without anything about their password or sign-ins: what

@@ -137,7 +137,7 @@ macro_rules! forward_reader {
                 prefix: ::core::option::Option<&str>,
                 after: ::core::option::Option<(&str, $crate::UserId)>,
                 limit: usize,
-            ) -> ::core::result::Result<::std::vec::Vec<$crate::User>, $crate::StoreError> {
+            ) -> ::core::result::Result<::std::vec::Vec<$crate::UserRow>, $crate::StoreError> {
                 $crate::__forward_call!($mode $this.account_users(account, prefix, after, limit))
             }
 

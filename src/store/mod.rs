@@ -91,7 +91,7 @@ use crate::i18n::{Arg, Localize, Message};
 use crate::model::{
     Account, AccountDetails, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId,
     GroupName, GroupSummary, Name, PendingRegistration, SignInState, User, UserBrief, UserId,
-    UserRef,
+    UserRef, UserRow,
 };
 use crate::paging::Search;
 
@@ -324,11 +324,15 @@ pub trait Reader {
     }
 
     /// A page of the users `account` governs (R13: created in it, or
-    /// members of one of its groups), ordered by email identity and then
-    /// id: at most `limit`, those after `after` (an identity and an id), only
-    /// those whose email identity starts with `prefix` if given. A store
-    /// answers it from an index of each account's users, in time that grows
-    /// with the page, not with the users.
+    /// members of one of its groups), as the rows of its Users tab, ordered
+    /// by email identity and then id: at most `limit`, those after `after`
+    /// (an identity and an id), only those whose email identity starts with
+    /// `prefix` if given. Each row is [`UserRow::new`] of its user, with
+    /// `administrator` telling whether the user is a member of the
+    /// account's *Account Administrators*; `locked_until` is the stored
+    /// one, ended or not. A store answers it from an index of each
+    /// account's users, in time that grows with the page, not with the
+    /// users.
     ///
     /// # Errors
     /// [`StoreError::Unsupported`] from a store written before it; a
@@ -339,7 +343,7 @@ pub trait Reader {
         prefix: Option<&str>,
         after: Option<(&str, UserId)>,
         limit: usize,
-    ) -> Result<Vec<User>, StoreError> {
+    ) -> Result<Vec<UserRow>, StoreError> {
         let _ = (account, prefix, after, limit);
         Err(StoreError::Unsupported {
             operation: "account_users",

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use crate::model::{
     Account, AccountDetails, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId,
     GroupName, GroupSummary, Name, PendingRegistration, SignInState, User, UserBrief, UserId,
-    UserRef, UserStatus,
+    UserRef, UserRow, UserStatus,
 };
 use crate::paging::Search;
 use crate::store::{Reader, Store, StoreError, Transaction};
@@ -535,10 +535,11 @@ impl Reader for State {
         prefix: Option<&str>,
         after: Option<(&str, UserId)>,
         limit: usize,
-    ) -> Result<Vec<User>, StoreError> {
+    ) -> Result<Vec<UserRow>, StoreError> {
         let Some(entry) = self.accounts.get(&account) else {
             return Ok(Vec::new());
         };
+        let administrators = GroupId::administrators(account);
         let users = &self.users;
         let at = |slot: Slot| users.get(slot);
         // Binary searches: the first user at or past the prefix, and the
@@ -568,7 +569,7 @@ impl Reader for State {
                 })
             })
             .take(limit)
-            .map(Stored::user)
+            .map(|user| user.row(user.groups.contains(&administrators)))
             .collect())
     }
 

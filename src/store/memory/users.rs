@@ -11,7 +11,7 @@ use crate::store::memory::hashing::Keyed;
 
 use crate::model::{
     AccountNumber, ActorRecord, Credential, Email, GroupId, Name, SignInState, User, UserBrief,
-    UserId, UserRef, UserStatus,
+    UserId, UserRef, UserRow, UserStatus,
 };
 
 /// Where a user lives in the slab.
@@ -87,15 +87,21 @@ impl Stored {
         &self.text[..self.first_at as usize]
     }
 
+    fn first_name(&self) -> Name {
+        Name::from_stored(&self.text[self.first_at as usize..self.last_at as usize])
+    }
+
+    fn last_name(&self) -> Name {
+        Name::from_stored(&self.text[self.last_at as usize..])
+    }
+
     pub(super) fn user(&self) -> User {
         User {
             id: self.id,
             revision: self.revision,
             email: Email::from_stored(self.email()),
-            first_name: Name::from_stored(
-                &self.text[self.first_at as usize..self.last_at as usize],
-            ),
-            last_name: Name::from_stored(&self.text[self.last_at as usize..]),
+            first_name: self.first_name(),
+            last_name: self.last_name(),
             status: self.status,
             credential: self.credential.clone(),
             created_at: self.created_at,
@@ -106,6 +112,23 @@ impl Stored {
             },
             created_in: self.created_in,
             sign_in: self.sign_in.as_deref().cloned().unwrap_or_default(),
+        }
+    }
+
+    /// Its row in an account's Users tab ([`UserRow::new`], without
+    /// unpacking the rest of the user).
+    pub(super) fn row(&self, administrator: bool) -> UserRow {
+        let sign_in = self.sign_in.as_deref();
+        UserRow {
+            user: self.to_ref(),
+            first_name: self.first_name(),
+            last_name: self.last_name(),
+            status: self.status,
+            temporary_password: self.credential.as_ref().is_some_and(|c| c.temporary),
+            locked_until: sign_in.and_then(|s| s.user.locked_until),
+            administrator,
+            created_at: self.created_at,
+            last_signed_in: sign_in.and_then(|s| s.last_signed_in),
         }
     }
 

@@ -16,7 +16,7 @@ use crate::PasswordHash;
 use crate::model::{
     Account, AccountDetails, AccountNumber, AuditEntry, AuditRecord, Credential, Email, Group,
     GroupId, GroupName, GroupSummary, Name, PendingRegistration, SignInState, Throttle, User,
-    UserBrief, UserId, UserRef, UserStatus,
+    UserBrief, UserId, UserRef, UserRow, UserStatus,
 };
 use crate::paging::Search;
 use crate::store::codec::{
@@ -94,7 +94,8 @@ fn revision(row: &Row<'_>, index: usize) -> rusqlite::Result<u64> {
 /// [`user_from_row`] reads them.
 const USER_COLUMNS: &str = "id, revision, email, first_name, last_name, status, password_hash,
     password_temporary, password_set_at, created_at, created_by, created_in, failed_sign_ins,
-    lockouts, locked_until, password_chosen_by, failure_window_started, sign_in_sources";
+    lockouts, locked_until, password_chosen_by, failure_window_started, sign_in_sources,
+    last_signed_in";
 
 fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
     let hash: Option<String> = row.get(6)?;
@@ -126,6 +127,7 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
                 locked_until: optional_time(row, 14, "lock-out time")?,
             },
             sources: decoded(row, 17, "sign-in sources", parse_sources)?,
+            last_signed_in: optional_time(row, 18, "last sign-in")?,
         },
     })
 }
@@ -169,11 +171,11 @@ fn registration_from_row(row: &Row<'_>) -> rusqlite::Result<PendingRegistration>
 }
 
 /// The `users` columns of a user but its revision: `id` (`?1`) and then,
-/// from `?2` to `?18`, `identity, email, first_name, last_name, status,
+/// from `?2` to `?19`, `identity, email, first_name, last_name, status,
 /// password_hash, password_temporary, password_set_at, created_at,
 /// created_by, created_in, failed_sign_ins, lockouts, locked_until,
-/// password_chosen_by, failure_window_started, sign_in_sources` (owned
-/// values: rusqlite's parameter tuples stop at 16).
+/// password_chosen_by, failure_window_started, sign_in_sources,
+/// last_signed_in` (owned values: rusqlite's parameter tuples stop at 16).
 fn user_columns(user: &User) -> Result<Vec<Value>, StoreError> {
     let credential = user.credential.as_ref();
     let throttle = &user.sign_in.user;
@@ -199,6 +201,7 @@ fn user_columns(user: &User) -> Result<Vec<Value>, StoreError> {
             .into(),
         throttle.window_started.as_ref().map(time_text).into(),
         sources_json(&user.sign_in.sources)?.into(),
+        user.sign_in.last_signed_in.as_ref().map(time_text).into(),
     ])
 }
 
@@ -551,7 +554,7 @@ impl Reader for Db<'_> {
         prefix: Option<&str>,
         after: Option<(&str, UserId)>,
         limit: usize,
-    ) -> Result<Vec<User>, StoreError> {
+    ) -> Result<Vec<UserRow>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         // A prefix is the range [prefix, prefix with its last byte one
         // higher): identities are ASCII, below DEL.
@@ -574,12 +577,15 @@ impl Reader for Db<'_> {
             });
         let low = low.max(after_identity.clone());
         self.query_all(
-            &format!(
-                "SELECT {USER_COLUMNS} FROM account_users a JOIN users u ON u.id = a.user_id
-                 WHERE a.account = ?1 AND a.identity >= ?2 AND a.identity < ?3
-                   AND (a.identity > ?4 OR a.user_id > ?5)
-                 ORDER BY a.identity, a.user_id LIMIT ?6"
-            ),
+            "SELECT u.id, u.email, u.first_name, u.last_name, u.status, u.password_temporary,
+                    u.locked_until, u.created_at, u.last_signed_in,
+                    EXISTS (SELECT 1 FROM memberships m
+                            WHERE m.account = a.account AND m.number = ?7
+                              AND m.user_id = a.user_id)
+             FROM account_users a JOIN users u ON u.id = a.user_id
+             WHERE a.account = ?1 AND a.identity >= ?2 AND a.identity < ?3
+               AND (a.identity > ?4 OR a.user_id > ?5)
+             ORDER BY a.identity, a.user_id LIMIT ?6",
             (
                 account_key(account),
                 low,
@@ -587,8 +593,21 @@ impl Reader for Db<'_> {
                 after_identity,
                 after_id,
                 limit,
+                GroupId::ADMINISTRATORS_NUMBER,
             ),
-            user_from_row,
+            |row| {
+                Ok(UserRow {
+                    user: user_ref(row, 0)?,
+                    first_name: decoded(row, 2, "first name", stored_name)?,
+                    last_name: decoded(row, 3, "last name", stored_name)?,
+                    status: decoded(row, 4, "user status", parse_status)?,
+                    temporary_password: row.get::<_, Option<bool>>(5)?.unwrap_or(false),
+                    locked_until: optional_time(row, 6, "lock-out time")?,
+                    created_at: decoded(row, 7, "creation time", parse_time)?,
+                    last_signed_in: optional_time(row, 8, "last sign-in")?,
+                    administrator: row.get(9)?,
+                })
+            },
         )
     }
 
@@ -823,9 +842,9 @@ impl Db<'_> {
                                 password_temporary, password_set_at, created_at, created_by,
                                 created_in, failed_sign_ins, lockouts, locked_until,
                                 password_chosen_by, failure_window_started, sign_in_sources,
-                                revision)
+                                last_signed_in, revision)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, ?18, ?19)",
+                     ?17, ?18, ?19, ?20)",
             rusqlite::params_from_iter(columns),
         )
         .map(drop)
@@ -843,7 +862,7 @@ impl Db<'_> {
                               created_in = ?12, failed_sign_ins = ?13, lockouts = ?14,
                               locked_until = ?15, password_chosen_by = ?16,
                               failure_window_started = ?17, sign_in_sources = ?18,
-                              revision = revision + 1
+                              last_signed_in = ?19, revision = revision + 1
              WHERE id = ?1 RETURNING revision",
             rusqlite::params_from_iter(columns),
             |row| revision(row, 0),
@@ -860,7 +879,8 @@ impl Db<'_> {
         let throttle = &state.user;
         let changed = self.execute(
             "UPDATE users SET failed_sign_ins = ?2, lockouts = ?3, locked_until = ?4,
-                              failure_window_started = ?5, sign_in_sources = ?6
+                              failure_window_started = ?5, sign_in_sources = ?6,
+                              last_signed_in = ?7
              WHERE id = ?1",
             (
                 id_key(user),
@@ -869,6 +889,7 @@ impl Db<'_> {
                 throttle.locked_until.as_ref().map(time_text),
                 throttle.window_started.as_ref().map(time_text),
                 sources_json(&state.sources)?,
+                state.last_signed_in.as_ref().map(time_text),
             ),
         )?;
         if changed == 0 {

@@ -17,7 +17,7 @@ use crate::store::OpenError;
 
 /// The text of each migration, in order. Append only: never edit or
 /// remove one that has shipped.
-const SQL: [&str; 8] = [
+const SQL: [&str; 9] = [
     // Version 1: accounts, users, groups, memberships, the audit trail.
     include_str!("migrations/0001_initial.sql"),
     // Version 2: each user's sign-in state (consecutive failures, lock-out).
@@ -49,6 +49,8 @@ const SQL: [&str; 8] = [
     // when an email changes), an account's pending registrations by
     // expiry; users by the account they were created in.
     include_str!("migrations/0008_list_pages.sql"),
+    // Version 9: when each user last signed in successfully.
+    include_str!("migrations/0009_last_sign_in.sql"),
 ];
 
 /// Migration 5 rebuilds tables that others refer to, so it runs with
@@ -63,6 +65,7 @@ static MIGRATIONS: [M<'static>; SQL.len()] = [
     M::up(SQL[5]),
     M::up(SQL[6]),
     M::up(SQL[7]),
+    M::up(SQL[8]),
 ];
 
 /// The schema version this code writes, and the newest it can open.
@@ -178,7 +181,7 @@ mod tests {
     /// databases in the field were made by exactly these texts, and
     /// `sqlite_schema` keeps each statement's text, so a migrated file has
     /// the schema of a new one only if the text never changes.
-    const SHIPPED: [&str; 8] = [
+    const SHIPPED: [&str; 9] = [
         "5919b8650be76eb2d959d09fabfbe04ee9b0cc45e3f9940477e485a94aa043ca",
         "45b6297383b4e52b2531bbb1f58fa2390ee1e34074efb4f500651156fdd53aa5",
         "f6523f924589174f7ed2bb83caead19b32045d64525da14fce4c006897239343",
@@ -187,6 +190,7 @@ mod tests {
         "cd33bfecec4a8de1c5680b30872605800f74ab05ae36013ea6f3ca32028592f3",
         "a106085faa6c905c68d8ffee6ab5b2fb242a8df81c9716847763b574492585e4",
         "b3ef8edba419e8dd628b776c87603751772ffc51cd401bad10e44233b9e4a3dc",
+        "cc980463b527d4dbf417475b10c65362d953ba719db57fa1a3c2f0d51d7d7176",
     ];
 
     fn text(version: usize) -> &'static str {

@@ -185,6 +185,7 @@ macro_rules! __conformance_checks {
                     members_page_by_identity,
                     registrations_page_by_expiry,
                     pages_survive_inserts_and_deletes,
+                    account_user_rows_carry_their_flags,
                 }
                 round_trip {
                     stored_values_round_trip,

@@ -1,13 +1,14 @@
-//! Lists read a page at a time: the accounts by number, a group's members
+//! Lists read a page at a time: the accounts by number, an account's
+//! users as the rows of its Users tab, a group's members
 //! by email identity and id, an account's pending registrations by expiry
 //! and identity; an account's details and its name. Each
 //! page starts strictly after the key it is given, so rows inserted and
 //! deleted between pages never make a row that stayed repeat or go missing.
 
-use crate::model::{AccountNumber, GroupId, User, UserId, UserRef};
+use crate::model::{AccountNumber, GroupId, User, UserId, UserRef, UserRow, UserStatus};
 use crate::store::{Reader, Store, StoreError, Transaction};
 use crate::testing::conformance::support::{commit, read, setup_account};
-use crate::testing::fixtures::{account, group_name, registration, user};
+use crate::testing::fixtures::{account, group_name, registration, time, user};
 
 const ONE: AccountNumber = AccountNumber::new(1);
 const TWO: AccountNumber = AccountNumber::new(2);
@@ -490,5 +491,61 @@ pub fn account_details_count_what_the_account_holds<S: Store>(make: &dyn Fn() ->
         StoreError::is_not_found,
         "renaming an account that does not exist must be NotFound",
         |tx| tx.rename_account(AccountNumber::new(3), &new_name),
+    );
+}
+
+/// [`Reader::account_users`] gives each user's Users-tab row: names,
+/// status, the temporary flag, the stored lock, the last sign-in, and
+/// whether they administer *this* account (not another one), each as
+/// [`UserRow::new`](crate::UserRow::new) makes it from the user; a later
+/// sign-in state or membership shows in the next read.
+pub fn account_user_rows_carry_their_flags<S: Store>(make: &dyn Fn() -> S) {
+    let store = make();
+    let mut ann = user("Ann@example.com");
+    let mut bob = user("bob@example.com");
+    let carol = user("carol@example.com");
+    ann.credential.as_mut().expect("a credential").temporary = true;
+    ann.sign_in.user.locked_until = Some(time(1_800_000_000, 5));
+    ann.sign_in.last_signed_in = Some(time(1_700_000_100, 7));
+    ann.status = UserStatus::Disabled;
+    bob.credential = None;
+    commit(&store, "set up", |tx| {
+        setup_account(tx, 1)?;
+        setup_account(tx, 2)?;
+        for person in [&ann, &bob, &carol] {
+            tx.insert_user(person)?;
+        }
+        tx.add_member(GroupId::administrators(ONE), ann.id)?;
+        tx.add_member(GroupId::administrators(TWO), carol.id)
+    });
+    let rows = |account| read(&store, |r| r.account_users(account, None, None, 10));
+    assert_eq!(
+        rows(ONE),
+        [
+            UserRow::new(&ann, true),
+            UserRow::new(&bob, false),
+            UserRow::new(&carol, false),
+        ],
+        "each row as UserRow::new makes it: temporary, lock and last sign-in as stored, \
+         administrator only of the account's own Account Administrators"
+    );
+    assert_eq!(
+        rows(TWO),
+        [UserRow::new(&carol, true)],
+        "carol administers account 2"
+    );
+    bob.sign_in.last_signed_in = Some(time(1_700_000_200, 9));
+    commit(&store, "bob signs in, ann leaves", |tx| {
+        tx.set_sign_in_state(bob.id, &bob.sign_in)?;
+        tx.remove_member(GroupId::administrators(ONE), ann.id)
+    });
+    assert_eq!(
+        rows(ONE),
+        [
+            UserRow::new(&ann, false),
+            UserRow::new(&bob, false),
+            UserRow::new(&carol, false),
+        ],
+        "a stored sign-in state and a membership removed show in the next read"
     );
 }

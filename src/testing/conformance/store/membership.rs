@@ -217,7 +217,7 @@ pub fn account_users_follow_every_change<S: Store>(make: &dyn Fn() -> S) {
             read(&store, |r| {
                 Ok(r.account_users(account, prefix, after, 10)?
                     .into_iter()
-                    .map(|u| u.email.identity().to_owned())
+                    .map(|row| row.user.email.identity().to_owned())
                     .collect::<Vec<_>>())
             })
         };

@@ -146,6 +146,7 @@ pub fn sign_in_state_leaves_the_revision<S: Store>(make: &dyn Fn() -> S) {
             locked_until: Some(at(70)),
         },
         sources: Vec::new(),
+        last_signed_in: Some(at(5)),
     };
     commit(&store, "count failed sign-ins", |tx| {
         tx.set_sign_in_state(ann.id, &locked)?;

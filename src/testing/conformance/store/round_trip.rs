@@ -216,6 +216,7 @@ pub fn users_are_updated<S: Store>(make: &dyn Fn() -> S) {
             (SignInSource::new("192.0.2.1"), throttle),
             (SignInSource::unknown(), Throttle::default()),
         ],
+        last_signed_in: Some(time(1_800_000_300, 123_456_789)),
     };
     let revision = commit(&store, "update ann", |tx| {
         let revision = tx.update_user(&changed)?;
@@ -239,7 +240,7 @@ pub fn users_are_updated<S: Store>(make: &dyn Fn() -> S) {
         stored.as_ref().map(|u| &u.sign_in),
         Some(&changed.sign_in),
         "the sign-in state (failures, window, lockouts, locked_until to the nanosecond, each \
-         source's throttle in order) must read back equal"
+         source's throttle in order, the last sign-in) must read back equal"
     );
     assert_eq!(
         stored
@@ -277,6 +278,7 @@ pub fn users_are_updated<S: Store>(make: &dyn Fn() -> S) {
             locked_until: None,
         },
         sources: Vec::new(),
+        last_signed_in: None,
     };
     let revision = commit(&store, "update ann again", |tx| tx.update_user(&cleared));
     assert_eq!(revision, 2, "the second update gives revision 2");
@@ -370,6 +372,7 @@ pub fn sign_in_state_is_stored<S: Store>(make: &dyn Fn() -> S) {
                 },
             ),
         ],
+        last_signed_in: Some(time(1_800_000_950, 3)),
     };
     commit(&store, "store ann's sign-in state", |tx| {
         tx.set_sign_in_state(ann.id, &state)?;
