@@ -120,8 +120,8 @@ pub use i18n::{
 };
 pub use input::{Field, InvalidInput, Problem};
 pub use model::{
-    Account, AccountDetails, AccountNumber, Action, Actor, ActorRecord, AuditEntry, AuditRecord,
-    Credential, Email, Group, GroupId, GroupName, GroupSummary, InvalidUserId, Name,
+    Account, AccountDetails, AccountNumber, AccountUser, Action, Actor, ActorRecord, AuditEntry,
+    AuditRecord, Credential, Email, Group, GroupId, GroupName, GroupSummary, InvalidUserId, Name,
     PasswordChangeTicket, PasswordChosenBy, PendingRegistration, SignInSource, SignInState,
     Throttle, User, UserBrief, UserId, UserProfile, UserRef, UserRow, UserStatus,
 };

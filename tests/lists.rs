@@ -1,6 +1,7 @@
 //! The lists behind the guide's screens, a page at a time: Customer
 //! Support's accounts (with their details and names), a group's members,
-//! the groups of a user in an account, an account's pending registrations.
+//! one user of an account with their groups there, an account's pending
+//! registrations.
 //! Who may read them, and how they stand up to hostile cursors, searches
 //! and page sizes, on every store.
 
@@ -248,7 +249,62 @@ fn user_groups_are_the_groups_of_that_account_only() {
 }
 
 #[test]
-fn user_groups_are_refused_to_other_accounts_and_plain_users() {
+fn account_user_opens_a_users_row_with_the_groups_of_that_account() {
+    fn check<S: Store>(dir: Directory<S>, _: Arc<FixedClock>) {
+        sales(&dir, 2);
+        let alice = user(&dir, "alice@example.com");
+        let olga = user(&dir, "olga@example.com");
+        dir.add_to_group(
+            &Actor::Support,
+            GroupId::administrators(OTHER_ACCOUNT),
+            "member00@example.com",
+        )
+        .unwrap();
+        let opened = dir
+            .account_user(&alice, ACCOUNT, "MEMBER00@example.com")
+            .unwrap();
+        assert_eq!(opened.row.user.email.as_str(), "Member00@Example.com");
+        assert_eq!(
+            (
+                opened.row.first_name.as_str(),
+                opened.row.last_name.as_str()
+            ),
+            ("Bob", "Builder")
+        );
+        assert!(!opened.row.administrator, "not of this account");
+        assert!(opened.row.temporary_password);
+        assert_eq!(
+            opened.groups.iter().map(|g| g.id).collect::<Vec<_>>(),
+            [SALES]
+        );
+        // The same user, seen from the account they administer.
+        let theirs = dir
+            .account_user(&olga, OTHER_ACCOUNT, "member00@example.com")
+            .unwrap();
+        assert!(theirs.row.administrator);
+        assert_eq!(
+            theirs.groups.iter().map(|g| g.id).collect::<Vec<_>>(),
+            [GroupId::administrators(OTHER_ACCOUNT)]
+        );
+        // The row is the one the Users tab lists.
+        let listed = dir
+            .users(
+                &alice,
+                ACCOUNT,
+                &cres_admin::UserQuery::new().email(Search::parse("member00").unwrap()),
+            )
+            .unwrap();
+        assert_eq!(listed.items, [opened.row]);
+        assert!(matches!(
+            dir.account_user(&alice, ACCOUNT, "olga@example.com"),
+            Err(Error::UserNotFound { .. })
+        ));
+    }
+    on_every_store!(check);
+}
+
+#[test]
+fn user_groups_and_account_user_are_refused_to_other_accounts_and_plain_users() {
     fn check<S: Store>(dir: Directory<S>, _: Arc<FixedClock>) {
         sales(&dir, 2);
         let olga = user(&dir, "olga@example.com");
@@ -256,11 +312,15 @@ fn user_groups_are_refused_to_other_accounts_and_plain_users() {
         for (who, actor) in [("olga", &olga), ("paul", &paul)] {
             // Refused before the address is looked at: nothing is learnt of it.
             for address in ["member00@example.com", "ghost@example.com"] {
-                let refused = dir.user_groups(actor, ACCOUNT, address);
-                assert!(
-                    matches!(refused, Err(Error::Forbidden(_))),
-                    "{who}, {address}: {refused:?}"
-                );
+                for refused in [
+                    dir.user_groups(actor, ACCOUNT, address).map(drop),
+                    dir.account_user(actor, ACCOUNT, address).map(drop),
+                ] {
+                    assert!(
+                        matches!(refused, Err(Error::Forbidden(_))),
+                        "{who}, {address}: {refused:?}"
+                    );
+                }
             }
         }
         assert!(matches!(

@@ -280,38 +280,14 @@ impl<S: Store> Directory<S> {
     /// created in it, or a member of one of its groups (R13).
     ///
     /// # Errors
-    /// [`Error::Invalid`] for a malformed address; [`Error::Forbidden`]
-    /// for anyone but Support and an active administrator of the account;
-    /// [`Error::AccountNotFound`]; [`Error::UserNotFound`] when no user of
-    /// the account has that address; [`Error::Store`].
+    /// As for [`Directory::account_user`].
     pub fn user_groups(
         &self,
         actor: &Actor,
         account: AccountNumber,
         email: &str,
     ) -> Result<Vec<Group>, Error> {
-        let email = Email::parse_field(email, Field::UserId)?;
-        self.read(|reader| {
-            authorize(reader, actor, account)?;
-            let not_found = || Error::UserNotFound {
-                email: email.clone(),
-            };
-            let id = reader.user_id(&email)?.ok_or_else(not_found)?;
-            let user = reader.user_brief(id)?.ok_or_else(not_found)?;
-            let in_account: Vec<GroupId> = reader
-                .user_groups(id)?
-                .into_iter()
-                .filter(|group| group.account == account)
-                .collect();
-            if in_account.is_empty() && user.created_in != account {
-                return Err(not_found());
-            }
-            let mut groups = Vec::with_capacity(in_account.len());
-            for group in in_account {
-                groups.extend(reader.group(group)?);
-            }
-            Ok(groups)
-        })
+        Ok(self.account_user(actor, account, email)?.groups)
     }
 
     /// Whether `user` is an active member of the *Account Administrators*

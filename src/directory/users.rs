@@ -9,8 +9,8 @@ use crate::error::Error;
 use crate::forms::AddUserForm;
 use crate::input::Field;
 use crate::model::{
-    AccountNumber, Action, Actor, ActorRecord, Credential, Email, Name, SignInState, User, UserId,
-    UserRow, UserStatus,
+    AccountNumber, AccountUser, Action, Actor, ActorRecord, Credential, Email, GroupId, Name,
+    SignInState, User, UserId, UserRow, UserStatus,
 };
 use crate::paging::{Cursor, Page, Search, UserQuery};
 use crate::store::{Reader, Store, StoreError};
@@ -204,7 +204,7 @@ impl<S: Store> Directory<S> {
                     after = Some((last.user.email.identity().to_owned(), last.user.id));
                 }
                 for mut row in batch_rows.into_iter().filter(|r| wanted(r)) {
-                    row.locked_until = row.locked_until.filter(|until| now < *until);
+                    row.hide_ended_lock(now);
                     rows.push(row);
                     if rows.len() > size {
                         return Ok(rows);
@@ -228,6 +228,50 @@ impl<S: Store> Directory<S> {
             Cursor::new(&list, &key)
         });
         Ok(Page::new(rows, next))
+    }
+
+    /// One of the account's users, opened from its Users tab: their row
+    /// and the groups of `account` they are a member of. The user must be
+    /// one of the account's users: created in it, or a member of one of its
+    /// groups (R13).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a malformed address; [`Error::Forbidden`]
+    /// for anyone but Support and an active administrator of the account;
+    /// [`Error::AccountNotFound`]; [`Error::UserNotFound`] when no user of
+    /// the account has that address; [`Error::Store`].
+    pub fn account_user(
+        &self,
+        actor: &Actor,
+        account: AccountNumber,
+        email: &str,
+    ) -> Result<AccountUser, Error> {
+        let email = Email::parse_field(email, Field::UserId)?;
+        let now = self.clock.now();
+        self.read(|reader| {
+            authorize(reader, actor, account)?;
+            let not_found = || Error::UserNotFound {
+                email: email.clone(),
+            };
+            let id = reader.user_id(&email)?.ok_or_else(not_found)?;
+            let user = reader.user(id)?.ok_or_else(not_found)?;
+            let in_account: Vec<GroupId> = reader
+                .user_groups(id)?
+                .into_iter()
+                .filter(|group| group.account == account)
+                .collect();
+            if in_account.is_empty() && user.created_in != account {
+                return Err(not_found());
+            }
+            let administrator = in_account.contains(&GroupId::administrators(account));
+            let mut row = UserRow::new(&user, administrator);
+            row.hide_ended_lock(now);
+            let mut groups = Vec::with_capacity(in_account.len());
+            for group in in_account {
+                groups.extend(reader.group(group)?);
+            }
+            Ok(AccountUser { row, groups })
+        })
     }
 
     /// How many users the account governs (R13): the footer of the Users

@@ -25,7 +25,7 @@ pub use ticket::PasswordChangeTicket;
 pub(crate) use user::end_of_time;
 pub(crate) use user::later;
 pub use user::{
-    Credential, PasswordChosenBy, SignInSource, SignInState, Throttle, User, UserBrief,
-    UserProfile, UserRow, UserStatus,
+    AccountUser, Credential, PasswordChosenBy, SignInSource, SignInState, Throttle, User,
+    UserBrief, UserProfile, UserRow, UserStatus,
 };
 pub use user_id::{InvalidUserId, UserId, UserRef};

@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::credentials::PasswordHash;
-use crate::model::{AccountNumber, ActorRecord, Email, Name, UserId, UserRef};
+use crate::model::{AccountNumber, ActorRecord, Email, Group, Name, UserId, UserRef};
 
 /// Where a user stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -427,6 +427,23 @@ impl UserRow {
     pub fn locked(&self) -> bool {
         self.locked_until.is_some()
     }
+
+    /// Leaves out a lock that has ended by `now`.
+    pub(crate) fn hide_ended_lock(&mut self, now: DateTime<Utc>) {
+        self.locked_until = self.locked_until.filter(|until| now < *until);
+    }
+}
+
+/// One of an account's users opened from its Users tab: their row, and
+/// the groups of that account they are a member of, in group-number order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct AccountUser {
+    /// The user's row, as [`Directory::users`](crate::Directory::users)
+    /// lists it.
+    pub row: UserRow,
+    /// The account's groups the user is a member of.
+    pub groups: Vec<Group>,
 }
 
 /// A user without anything about their password or sign-ins: what
