@@ -466,6 +466,40 @@ fn change_email_respects_invitations<S: Store>(make: &dyn Fn() -> S) {
     ));
 }
 
+/// R14: an invitation whose sender is disabled or deleted no longer works,
+/// so it holds its address for no one: another account may add the
+/// address, or move a user to it. (Before, such a dead link refused both
+/// until it expired.)
+fn r14_a_dead_invitation_holds_no_address<S: Store>(make: &dyn Fn() -> S) {
+    let dir = setup(make());
+    let support = Actor::Support;
+    // Oscar also administers B, so that olga may be disabled and deleted (R16).
+    dir.add_user(&support, B, &form("oscar@example.com"))
+        .unwrap();
+    dir.add_to_group(&support, GroupId::administrators(B), "oscar@example.com")
+        .unwrap();
+    dir.send_secure_message(&olga(&dir), B, "dan@example.com")
+        .unwrap();
+    dir.send_secure_message(&olga(&dir), B, "erin@example.com")
+        .unwrap();
+    assert!(matches!(
+        dir.add_user(&alice(&dir), A, &form("dan@example.com")),
+        Err(Error::InvitedElsewhere { .. })
+    ));
+    dir.disable_user(&support, "olga@example.com").unwrap();
+    dir.change_email(&alice(&dir), CAROL, "dan@example.com")
+        .unwrap();
+    dir.enable_user(&support, "olga@example.com").unwrap();
+    assert!(matches!(
+        dir.add_user(&alice(&dir), A, &form("erin@example.com")),
+        Err(Error::InvitedElsewhere { .. })
+    ));
+    dir.delete_user(&support, "olga@example.com").unwrap();
+    dir.add_user(&alice(&dir), A, &form("erin@example.com"))
+        .unwrap();
+    assert!(stored(&dir, "erin@example.com").is_some_and(|u| u.created_in == A));
+}
+
 // ---------------------------------------------------------------------------
 // R16: the last active administrator
 // ---------------------------------------------------------------------------
@@ -624,6 +658,7 @@ on_every_store!(
     rename_user,
     change_email,
     change_email_respects_invitations,
+    r14_a_dead_invitation_holds_no_address,
     r16_the_last_active_administrator_stays,
     r16_a_disabled_administrator_does_not_count,
     r16_holds_in_every_governing_account,

@@ -18,6 +18,7 @@
 use crate::confirmation::{EmailChanged, UserDeleted, UserDisabled, UserEnabled, UserRenamed};
 use crate::directory::Directory;
 use crate::directory::access::{GovernedUser, authorized_user};
+use crate::directory::users::ensure_not_invited_elsewhere;
 use crate::error::Error;
 use crate::input::Field;
 use crate::model::{AccountNumber, Action, Actor, Email, GroupId, Name, User, UserStatus};
@@ -153,7 +154,8 @@ impl<S: Store> Directory<S> {
     ///
     /// A pending registration of the new address ends if it belongs to an
     /// account that governs the user (each end recorded in that account's
-    /// trail); one of any other account still valid refuses the change
+    /// trail); one of any other account that still works (unexpired, its
+    /// sender still active) refuses the change
     /// ([`Error::InvitedElsewhere`]), as it does *Add User* (R14).
     ///
     /// # Errors
@@ -193,15 +195,7 @@ impl<S: Store> Directory<S> {
             {
                 return Err(taken());
             }
-            let pending = tx.registrations(&new_email)?;
-            if pending
-                .iter()
-                .any(|r| !accounts.contains(&r.account) && r.expires_at > now)
-            {
-                return Err(Error::InvitedElsewhere {
-                    email: new_email.clone(),
-                });
-            }
+            ensure_not_invited_elsewhere(tx, &new_email, &accounts, now)?;
             user.email = new_email.clone();
             tx.update_user(&user).map_err(|e| match e {
                 StoreError::Conflict => taken(),
@@ -215,6 +209,7 @@ impl<S: Store> Directory<S> {
             self.record_in_each(tx, &by, &accounts, &action)?;
             // The governing accounts' own invitations of the address end:
             // their tokens stop working.
+            let pending = tx.registrations(&new_email)?;
             for ended in pending.iter().filter(|r| accounts.contains(&r.account)) {
                 tx.delete_registration(&new_email, ended.account)?;
                 let action = Action::RegistrationEnded {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::confirmation::UserAdded;
 use crate::directory::Directory;
-use crate::directory::access::{authorize, chosen_by};
+use crate::directory::access::{authorize, chosen_by, sender_vouches};
 use crate::error::Error;
 use crate::forms::AddUserForm;
 use crate::input::Field;
@@ -22,8 +22,10 @@ impl<S: Store> Directory<S> {
     ///
     /// A pending registration of the address for `account` (R8) ends: its
     /// token stops working. If *another* account has invited the address
-    /// (and the invitation has not expired), the user is not added ([`Error::InvitedElsewhere`]): that invitation
-    /// is not this account's to void (R14).
+    /// by an invitation that still works (unexpired, and its sender still
+    /// an active user or Support), the user is not added
+    /// ([`Error::InvitedElsewhere`]): that invitation is not this
+    /// account's to void (R14).
     ///
     /// # Errors
     /// [`Error::Invalid`] naming the refused field; [`Error::Forbidden`];
@@ -104,8 +106,7 @@ impl<S: Store> Directory<S> {
 }
 
 /// Refuses an address that has a user, or that another account than
-/// `account` has invited to register (R14) by an invitation still valid at
-/// `now` (an expired one waits only for the purge).
+/// `account` has invited to register (R14).
 pub(super) fn ensure_new_user(
     reader: &dyn Reader,
     email: &Email,
@@ -117,14 +118,28 @@ pub(super) fn ensure_new_user(
             email: email.clone(),
         });
     }
-    if reader
-        .registrations(email)?
-        .iter()
-        .any(|pending| pending.account != account && pending.expires_at > now)
-    {
-        return Err(Error::InvitedElsewhere {
-            email: email.clone(),
-        });
+    ensure_not_invited_elsewhere(reader, email, &[account], now)
+}
+
+/// Refuses an address that an account not in `ours` has invited to
+/// register (R14) by an invitation that still works at `now`. An expired
+/// invitation, or one whose sender no longer vouches for it (disabled or
+/// deleted), holds nothing: it only waits for the purge.
+pub(super) fn ensure_not_invited_elsewhere(
+    reader: &dyn Reader,
+    email: &Email,
+    ours: &[AccountNumber],
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    for pending in reader.registrations(email)? {
+        if !ours.contains(&pending.account)
+            && pending.expires_at > now
+            && sender_vouches(reader, &pending)?
+        {
+            return Err(Error::InvitedElsewhere {
+                email: email.clone(),
+            });
+        }
     }
     Ok(())
 }
