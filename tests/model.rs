@@ -32,10 +32,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use common::{SOURCE, directory, start};
 use cres_admin::store::Reader;
 use cres_admin::{
-    AccountNumber, Action, Actor, ActorRecord, AddUserForm, AuditEntry, Clock, Directory, Email,
-    Error, FixedClock, GroupId, GroupName, Localize, MemoryStore, Password, PasswordChangeTicket,
-    PasswordChosenBy, RegistrationForm, RegistrationToken, SecureMessageSent, SignIn, SignInPolicy,
-    SignInSource, Store, StoreError, Throttle, User, UserId, UserRef, UserStatus,
+    AccountNumber, AccountQuery, Action, Actor, ActorRecord, AddUserForm, AuditEntry, AuditQuery,
+    Clock, Cursor, Directory, Email, Error, FixedClock, GroupId, GroupName, Localize, MemoryStore,
+    Page, PageSize, Password, PasswordChangeTicket, PasswordChosenBy, RegistrationForm,
+    RegistrationToken, SecureMessageSent, SignIn, SignInPolicy, SignInSource, Store, StoreError,
+    Throttle, User, UserId, UserQuery, UserRef, UserStatus,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -593,6 +594,9 @@ struct ModelSignIn {
     user: Throttled,
     /// By source index; a source with nothing to remember is absent.
     sources: BTreeMap<usize, Throttled>,
+    /// The last sign-in with the right password (not an expired temporary
+    /// one): kept by an unlock.
+    last_signed_in: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]
@@ -871,6 +875,7 @@ impl Model {
         if user.temporary && now >= user.set_at + policy.temporary_password_lifetime {
             return Err("error-temporary-password-expired");
         }
+        user.sign_in.last_signed_in = Some(now);
         let ticket = ModelTicket {
             credential: user.credential,
             password: user.password,
@@ -1057,11 +1062,10 @@ impl Model {
         if self.users.contains_key(&email) {
             return Err("error-user-exists");
         }
-        let now = self.now;
         if self
             .registrations
             .iter()
-            .any(|((invited, by), r)| *invited == email && *by != account && r.expires_at > now)
+            .any(|((invited, by), r)| *invited == email && *by != account && self.works(r))
         {
             return Err("error-invited-elsewhere");
         }
@@ -1149,6 +1153,16 @@ impl Model {
     }
 
     /// How many active members the account's *Account Administrators* has.
+    /// R14: an invitation holds its address while it works: unexpired, and
+    /// sent by Support or by a user who is still active.
+    fn works(&self, registration: &ModelRegistration) -> bool {
+        registration.expires_at > self.now
+            && registration
+                .sender
+                .as_ref()
+                .is_none_or(|sender| self.users.get(sender).is_some_and(|u| !u.disabled))
+    }
+
     fn active_admins(&self, account: u64) -> usize {
         self.accounts[&account]
             .administrators()
@@ -1222,9 +1236,8 @@ impl Model {
         if self.users.contains_key(&to) {
             return Err("error-user-exists");
         }
-        let now = self.now;
         if self.registrations.iter().any(|((invited, account), r)| {
-            *invited == to && !governing.contains(account) && r.expires_at > now
+            *invited == to && !governing.contains(account) && self.works(r)
         }) {
             return Err("error-invited-elsewhere");
         }
@@ -1390,8 +1403,12 @@ impl Model {
         let governing = self.authorized_user(actor, addr)?;
         let email = addr.identity();
         let user = self.users.get_mut(&email).unwrap();
-        if user.sign_in != ModelSignIn::default() {
-            user.sign_in = ModelSignIn::default();
+        let cleared = ModelSignIn {
+            last_signed_in: user.sign_in.last_signed_in,
+            ..ModelSignIn::default()
+        };
+        if user.sign_in != cleared {
+            user.sign_in = cleared;
             self.record_in_each(&governing, &actor.record(), &Did::UserUnlocked { email });
         }
         Ok("user-unlocked")
@@ -1989,6 +2006,7 @@ fn world_user<S: Store>(
         sign_in: ModelSignIn {
             user: throttled(&user.sign_in.user),
             sources,
+            last_signed_in: user.sign_in.last_signed_in,
         },
         disabled: user.status == UserStatus::Disabled,
         names: (
@@ -2296,6 +2314,7 @@ fn check_sequence<S: Store>(store: S, ops: &[Op]) -> Result<(), TestCaseError> {
         &harness.ids,
         &mut verified,
     );
+    let last_step = bootstrap().len() + ops.len() - 1;
     for (step, op) in bootstrap().iter().chain(ops).enumerate() {
         let lengths = model.audit_lengths();
         let actual = harness.apply(op, &model);
@@ -2339,6 +2358,11 @@ fn check_sequence<S: Store>(store: S, ops: &[Op]) -> Result<(), TestCaseError> {
             );
         }
         prop_assert_eq!(&after, &model.world(), "step {}: {:?}", step, op);
+        // The lists read every store row again: every few steps is enough
+        // to catch one out of step, and the last step is always checked.
+        if step % LIST_CHECK_EVERY == 0 || step == last_step {
+            assert_lists(&harness.dir, &model, &harness.ids, step);
+        }
         // A new user has revision 0. A change of the user (password, who
         // chose it, an unlock) moves the revision on; sign-in bookkeeping
         // alone (attempts counted, uncounted, locks) leaves it; it never
@@ -2427,6 +2451,206 @@ fn assert_audit_trails<S: Store>(dir: &Directory<S>, model: &Model, ids: &Ids) {
         );
         let events: Vec<Event> = trail.iter().rev().map(|e| event(e, ids)).collect();
         assert_eq!(events, account.audit, "audit trail of {number}");
+        // A page at a time, the whole trail and each user's part of it.
+        let n = AccountNumber::new(*number);
+        let size = PageSize::new(LIST_PAGE).expect("a page size");
+        let paged = |about: Option<UserId>| {
+            every_page(|after| {
+                let mut query = AuditQuery::new().size(size);
+                if let Some(id) = about {
+                    query = query.about(id);
+                }
+                if let Some(cursor) = after {
+                    query = query.after(cursor);
+                }
+                dir.audit_page(&Actor::Support, n, &query)
+            })
+        };
+        assert_eq!(paged(None), trail, "audit trail of {number}, paged");
+        let mut targets: Vec<UserId> = trail
+            .iter()
+            .filter_map(|e| e.record.action.target())
+            .collect();
+        targets.sort();
+        targets.dedup();
+        for id in targets {
+            let about: Vec<&AuditEntry> = trail
+                .iter()
+                .filter(|e| e.record.action.target() == Some(id))
+                .collect();
+            assert_eq!(
+                paged(Some(id)).iter().collect::<Vec<_>>(),
+                about,
+                "audit trail of {number} about {id}"
+            );
+        }
+    }
+}
+
+/// Every row of a list, `LIST_PAGE` rows a page, following the cursors.
+fn every_page<T>(mut page: impl FnMut(Option<Cursor>) -> Result<Page<T>, Error>) -> Vec<T> {
+    let mut rows = Vec::new();
+    let mut after = None;
+    loop {
+        let Page { items, next, .. } = page(after).expect("a page");
+        assert!(
+            items.len() <= LIST_PAGE as usize,
+            "a page holds at most its size"
+        );
+        assert!(
+            next.is_none() || items.len() == LIST_PAGE as usize,
+            "only the last page is short"
+        );
+        rows.extend(items);
+        match next {
+            Some(cursor) => after = Some(cursor),
+            None => return rows,
+        }
+    }
+}
+
+/// How often [`check_sequence`] reads the lists: every this many steps.
+const LIST_CHECK_EVERY: usize = 3;
+
+/// Rows per page in [`assert_lists`]: small, so that every list crosses
+/// pages.
+const LIST_PAGE: u32 = 2;
+
+/// A row of the Users tab as the model knows it: identity, names,
+/// administrator, disabled, temporary, locked, last sign-in.
+type ModelRow = (
+    String,
+    (String, String),
+    bool,
+    bool,
+    bool,
+    bool,
+    Option<DateTime<Utc>>,
+);
+
+/// The lists behind the console (issue 14) agree with the model, read
+/// through the directory a few rows a page: the accounts and their
+/// details, each account's Users tab and its count, each user opened from
+/// it with their groups, each group's members, each account's pending
+/// invitations.
+fn assert_lists<S: Store>(dir: &Directory<S>, model: &Model, ids: &Ids, step: usize) {
+    let support = Actor::Support;
+    let size = PageSize::new(LIST_PAGE).expect("a page size");
+    let now = model.now;
+    let accounts = every_page(|after| {
+        let query = AccountQuery::new().size(size);
+        dir.accounts(&support, &after.map_or(query.clone(), |c| query.after(c)))
+    });
+    assert_eq!(
+        accounts.iter().map(|a| a.number.get()).collect::<Vec<_>>(),
+        model.accounts.keys().copied().collect::<Vec<_>>(),
+        "step {step}: the accounts page"
+    );
+    for (&number, account) in &model.accounts {
+        let n = AccountNumber::new(number);
+        let expected: Vec<ModelRow> = model
+            .users
+            .iter()
+            .filter(|(email, _)| model.governing(email).contains(&number))
+            .map(|(email, user)| {
+                (
+                    email.clone(),
+                    (user.names.0.to_owned(), user.names.1.to_owned()),
+                    account.administrators().contains(email),
+                    user.disabled,
+                    user.temporary,
+                    user.sign_in.user.locked(now),
+                    user.sign_in.last_signed_in,
+                )
+            })
+            .collect();
+        let rows = every_page(|after| {
+            let query = UserQuery::new().size(size);
+            dir.users(
+                &support,
+                n,
+                &after.map_or(query.clone(), |c| query.after(c)),
+            )
+        });
+        let listed: Vec<ModelRow> = rows
+            .iter()
+            .map(|row| {
+                (
+                    row.user.email.identity().to_owned(),
+                    (
+                        row.first_name.as_str().to_owned(),
+                        row.last_name.as_str().to_owned(),
+                    ),
+                    row.administrator,
+                    row.status == UserStatus::Disabled,
+                    row.temporary_password,
+                    row.locked(),
+                    row.last_signed_in,
+                )
+            })
+            .collect();
+        assert_eq!(listed, expected, "step {step}: the Users tab of {number}");
+        for row in &rows {
+            assert_eq!(Some(&row.user.id), ids.get(row.user.email.identity()));
+            let opened = dir
+                .account_user(&support, n, row.user.email.as_str())
+                .expect("a listed user opens");
+            assert_eq!(&opened.row, row, "step {step}: a user opened from the tab");
+            let groups: Vec<u32> = opened.groups.iter().map(|g| g.id.number).collect();
+            let in_model: Vec<u32> = account
+                .groups
+                .iter()
+                .filter(|(_, g)| g.members.contains(row.user.email.identity()))
+                .map(|(number, _)| *number)
+                .collect();
+            assert_eq!(groups, in_model, "step {step}: {}'s groups", row.user);
+        }
+        assert_eq!(
+            dir.user_count(&support, n).expect("a count"),
+            expected.len() as u64,
+            "step {step}: the Users footer of {number}"
+        );
+        let details = dir.account_details(&support, n).expect("details");
+        assert_eq!(
+            (details.users, details.groups, details.administrators),
+            (
+                expected.len() as u64,
+                account.groups.len() as u64,
+                model.active_admins(number) as u64
+            ),
+            "step {step}: the details of {number}"
+        );
+        for (&group, model_group) in &account.groups {
+            let id = GroupId {
+                account: n,
+                number: group,
+            };
+            let members = every_page(|after| dir.members_page(&support, id, size, after.as_ref()));
+            assert_eq!(
+                members
+                    .iter()
+                    .map(|m| m.email.identity().to_owned())
+                    .collect::<Vec<_>>(),
+                model_group.members.iter().cloned().collect::<Vec<_>>(),
+                "step {step}: the members of {id:?}"
+            );
+        }
+        let invitations = every_page(|after| dir.registrations(&support, n, size, after.as_ref()));
+        let mut in_model: Vec<(DateTime<Utc>, String)> = model
+            .registrations
+            .iter()
+            .filter(|((_, account), _)| *account == number)
+            .map(|((email, _), r)| (r.expires_at, email.clone()))
+            .collect();
+        in_model.sort();
+        assert_eq!(
+            invitations
+                .iter()
+                .map(|r| (r.expires_at, r.email.identity().to_owned()))
+                .collect::<Vec<_>>(),
+            in_model,
+            "step {step}: the invitations of {number}"
+        );
     }
 }
 
