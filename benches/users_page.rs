@@ -148,6 +148,33 @@ fn memory(c: &mut Criterion) {
     group.finish();
 }
 
+/// The store's own query for a page of an account's users (in
+/// `src/store/sqlite/queries.rs`), run bare: the same rows, the same index.
+#[cfg(feature = "sqlite")]
+const PAGE_SQL: &str = "SELECT u.id, u.email, u.first_name, u.last_name, u.status,
+        u.password_temporary, u.locked_until, u.created_at, u.last_signed_in,
+        EXISTS (SELECT 1 FROM memberships m
+                WHERE m.account = a.account AND m.number = ?7 AND m.user_id = a.user_id)
+    FROM account_users a JOIN users u ON u.id = a.user_id
+    WHERE a.account = ?1 AND a.identity >= ?2 AND a.identity < ?3
+      AND (a.identity > ?4 OR a.user_id > ?5)
+    ORDER BY a.identity, a.user_id LIMIT ?6";
+
+/// A row as bare rusqlite reads it: the columns as SQLite holds them.
+#[cfg(feature = "sqlite")]
+type BareRow = (
+    Vec<u8>,
+    String,
+    String,
+    String,
+    String,
+    Option<bool>,
+    Option<String>,
+    String,
+    Option<String>,
+    bool,
+);
+
 #[cfg(feature = "sqlite")]
 fn sqlite(c: &mut Criterion) {
     use cres_admin::SqliteStore;
@@ -190,19 +217,32 @@ fn sqlite(c: &mut Criterion) {
                 BenchmarkId::new(format!("raw rusqlite, {what}"), users),
                 |b| {
                     b.iter(|| {
-                        let mut statement = raw
-                            .prepare_cached(
-                                "SELECT u.id, u.email, u.first_name, u.last_name, u.status,
-                                    u.password_temporary, u.locked_until, u.created_at
-                             FROM account_users a JOIN users u ON u.id = a.user_id
-                             WHERE a.account = ?1 AND a.identity >= ?2 AND a.identity < ?3
-                             ORDER BY a.identity, a.user_id LIMIT ?4",
-                            )
-                            .expect("a statement");
-                        let rows: Vec<(Vec<u8>, String, String, String)> = statement
+                        let mut statement = raw.prepare_cached(PAGE_SQL).expect("a statement");
+                        let rows: Vec<BareRow> = statement
                             .query_map(
-                                (ACCOUNT.get() as i64, &prefix, &high, i64::from(PAGE) + 1),
-                                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+                                (
+                                    ACCOUNT.get() as i64,
+                                    &prefix,
+                                    &high,
+                                    "",
+                                    &[][..] as &[u8],
+                                    i64::from(PAGE) + 1,
+                                    1,
+                                ),
+                                |row| {
+                                    Ok((
+                                        row.get(0)?,
+                                        row.get(1)?,
+                                        row.get(2)?,
+                                        row.get(3)?,
+                                        row.get(4)?,
+                                        row.get(5)?,
+                                        row.get(6)?,
+                                        row.get(7)?,
+                                        row.get(8)?,
+                                        row.get(9)?,
+                                    ))
+                                },
                             )
                             .expect("rows")
                             .collect::<Result<_, _>>()
