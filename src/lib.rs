@@ -79,6 +79,7 @@
 //! | feature | adds |
 //! | --- | --- |
 //! | `sqlite` | `SqliteStore`: a persistent store in one SQLite file (bundled SQLite, no system library) |
+//! | `postgres` | `PostgresStore`: a store on PostgreSQL shared by several service instances (TLS through rustls) |
 //! | `testing` | the `testing` module: the store conformance suite, fault-injecting and PostgreSQL-like wrapper stores, fixtures, the message catalogue |
 //!
 //! See `ARCHITECTURE.md` in the repository for the data flow and invariants.
@@ -135,3 +136,6 @@ pub struct ReadmeDoctests;
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use store::SqliteStore;
 pub use store::{MemoryStore, OpenError, Store, StoreError};
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use store::{PostgresConfig, PostgresStore, TlsMode};

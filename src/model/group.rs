@@ -205,7 +205,7 @@ impl From<&GroupName> for Arg {
 }
 
 /// Read-back for the stores that keep text (feature `sqlite`).
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 impl GroupName {
     /// The name of a group an administrator created, as a store kept it,
     /// read back as it was stored: a [`Name::from_stored`], not checked

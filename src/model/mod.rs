@@ -21,7 +21,7 @@ pub use name::Name;
 pub use registration::PendingRegistration;
 pub(crate) use text::clean as clean_text;
 pub use ticket::PasswordChangeTicket;
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) use user::end_of_time;
 pub(crate) use user::later;
 pub use user::{

@@ -72,10 +72,12 @@
 //! method, fast paths included; see [`FailingStore`](crate::testing::FailingStore)
 //! (feature `testing`).
 
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod codec;
 mod forward;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
@@ -84,6 +86,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresConfig, PostgresRead, PostgresStore, PostgresWrite, TlsMode};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 

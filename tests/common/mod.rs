@@ -135,3 +135,69 @@ pub fn is_admin<S: Store>(dir: &Directory<S>, account: AccountNumber, email: &st
 pub fn record_of<S: Store>(dir: &Directory<S>, email: &str) -> cres_admin::ActorRecord {
     cres_admin::ActorRecord::User(stored(dir, email).expect("the user exists").to_ref())
 }
+
+/// A PostgreSQL server for the tests of `PostgresStore`, named by
+/// `CRES_POSTGRES_URL` (see `scripts/with-postgres`).
+#[cfg(feature = "postgres")]
+pub mod postgres {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use cres_admin::PostgresConfig;
+
+    const NEEDS_SERVER: &str = "needs CRES_POSTGRES_URL";
+
+    /// The server's URL.
+    ///
+    /// # Panics
+    /// Without `CRES_POSTGRES_URL`: these tests never pass without a server.
+    pub fn url() -> String {
+        std::env::var("CRES_POSTGRES_URL")
+            .ok()
+            .filter(|url| !url.is_empty())
+            .unwrap_or_else(|| {
+                panic!("{NEEDS_SERVER}: run through scripts/with-postgres (see tests/postgres.rs)")
+            })
+    }
+
+    /// A schema name no other test or process uses.
+    pub fn fresh_schema() -> String {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        format!(
+            "cres_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        )
+    }
+
+    /// A plain client to the server, for what the store does not do itself:
+    /// through the throwaway server's unix socket when there is one (which
+    /// needs no TLS), else to the URL without TLS.
+    pub fn client() -> postgres::Client {
+        let url = url();
+        let plain = url.split_once('?').map_or(url.as_str(), |(base, _)| base);
+        let mut config: postgres::Config = plain.parse().expect("a valid URL");
+        if let Some(folder) = std::env::var_os("CRES_POSTGRES_DIR") {
+            let mut socket = postgres::Config::new();
+            socket.host_path(folder);
+            socket.port(config.get_ports().first().copied().unwrap_or(5432));
+            socket.user(config.get_user().unwrap_or("postgres"));
+            socket.dbname(config.get_dbname().unwrap_or("postgres"));
+            config = socket;
+        }
+        config.connect(postgres::NoTls).expect("a setup connection")
+    }
+
+    pub fn drop_schema(schema: &str) {
+        let mut client = client();
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .expect("the schema dropped");
+    }
+
+    pub fn config(schema: &str) -> PostgresConfig {
+        PostgresConfig::from_url(&url())
+            .expect("a valid URL")
+            .schema(schema)
+            .pool_size(4)
+    }
+}

@@ -247,16 +247,31 @@ macro_rules! __conformance_checks {
 /// `memory::directory::isolation::last_admin_race`. See the suite's
 /// [Stability](crate::testing::conformance#stability) section for what may
 /// change between versions.
+///
+/// Attributes after `make` go on every test: a store that needs a server
+/// can mark its tests `#[ignore = "…"]`, so that a run without the server
+/// reports them as ignored rather than passing them, and a run with it
+/// asks for them with `-- --include-ignored`:
+///
+/// ```
+/// mod on_a_server {
+///     cres_admin::conformance_tests!(
+///         cres_admin::MemoryStore::new,
+///         #[ignore = "needs the server: run with -- --include-ignored"]
+///     );
+/// }
+/// # fn main() {}
+/// ```
 #[macro_export]
 macro_rules! conformance_tests {
-    ($make:expr $(,)?) => {
+    ($make:expr $(, #[$attr:meta])* $(,)?) => {
         /// A fresh store for one check of the conformance suite.
         #[allow(dead_code)]
         fn __conformance_make() -> impl $crate::store::Store {
             ($make)()
         }
 
-        $crate::__conformance_checks!([$crate::__conformance_tests]);
+        $crate::__conformance_checks!([$crate::__conformance_tests] [$(#[$attr])*]);
     };
 }
 
@@ -266,7 +281,7 @@ macro_rules! conformance_tests {
 #[macro_export]
 macro_rules! __conformance_tests {
     (
-        []
+        [$attrs:tt]
         $($side:ident { $($concern:ident { $($check:ident),* $(,)? })* })*
     ) => {
         $(
@@ -276,17 +291,28 @@ macro_rules! __conformance_tests {
                     /// Conformance checks of one concern.
                     mod $concern {
                         $(
-                            #[test]
-                            fn $check() {
-                                $crate::testing::conformance::$side::$concern::$check(
-                                    &super::super::__conformance_make,
-                                );
-                            }
+                            $crate::__conformance_test!($attrs $side $concern $check);
                         )*
                     }
                 )*
             }
         )*
+    };
+}
+
+/// One test of [`conformance_tests!`](crate::conformance_tests), with its
+/// attributes.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_test {
+    ([$(#[$attr:meta])*] $side:ident $concern:ident $check:ident) => {
+        #[test]
+        $(#[$attr])*
+        fn $check() {
+            $crate::testing::conformance::$side::$concern::$check(
+                &super::super::__conformance_make,
+            );
+        }
     };
 }
 
