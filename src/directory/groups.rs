@@ -297,7 +297,7 @@ impl<S: Store> Directory<S> {
     /// # Errors
     /// [`Error::Store`].
     pub fn is_account_admin(&self, account: AccountNumber, user: UserId) -> Result<bool, Error> {
-        self.read(|reader| Ok(reader.is_active_admin(account, user)?))
+        self.retrying(|| Ok(self.store.is_active_admin_now(account, user)?))
     }
 }
 

@@ -659,6 +659,26 @@ pub trait Store: Send + Sync {
     /// A [`StoreError`] if the store cannot open one now
     /// ([`StoreError::Contention`] if it is busy).
     fn begin_write(&self) -> Result<Self::Write<'_>, StoreError>;
+
+    /// The hot path, asked on its own: whether `user` is an active member
+    /// of `account`'s *Account Administrators*, as
+    /// [`Reader::is_active_admin`] answers it in a snapshot of its own
+    /// (what this default does). A store for which a snapshot costs more
+    /// than the question overrides it: `PostgresStore` asks in one
+    /// statement, one round trip, without a transaction around it. Unlike
+    /// the methods added to [`Reader`] and [`Transaction`], its default is
+    /// not [`StoreError::Unsupported`]: it is the same answer by the
+    /// required methods, not a fast path a wrapper could lose.
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
+    fn is_active_admin_now(
+        &self,
+        account: AccountNumber,
+        user: UserId,
+    ) -> Result<bool, StoreError> {
+        self.begin_read()?.is_active_admin(account, user)
+    }
 }
 
 macro_rules! forward_store {
@@ -673,6 +693,14 @@ macro_rules! forward_store {
 
             fn begin_write(&self) -> Result<Self::Write<'_>, StoreError> {
                 (**self).begin_write()
+            }
+
+            fn is_active_admin_now(
+                &self,
+                account: AccountNumber,
+                user: UserId,
+            ) -> Result<bool, StoreError> {
+                (**self).is_active_admin_now(account, user)
             }
         }
     )*};
@@ -696,5 +724,13 @@ impl<S: Store + ?Sized> Store for &S {
 
     fn begin_write(&self) -> Result<Self::Write<'_>, StoreError> {
         (**self).begin_write()
+    }
+
+    fn is_active_admin_now(
+        &self,
+        account: AccountNumber,
+        user: UserId,
+    ) -> Result<bool, StoreError> {
+        (**self).is_active_admin_now(account, user)
     }
 }

@@ -333,6 +333,16 @@ impl Store for PostgresStore {
             open: true,
         })
     }
+
+    /// One statement on a pooled connection, outside any transaction (a
+    /// statement is a snapshot of its own): one round trip.
+    fn is_active_admin_now(
+        &self,
+        account: AccountNumber,
+        user: UserId,
+    ) -> Result<bool, StoreError> {
+        queries::is_active_admin(&mut *self.connection()?, account, user)
+    }
 }
 
 /// A read snapshot of a [`PostgresStore`]: a pooled connection inside a

@@ -268,6 +268,27 @@ impl UserValues {
     }
 }
 
+/// Whether `user` is an active administrator of `account`: one statement,
+/// two primary-key lookups, one round trip.
+pub(super) fn is_active_admin(
+    conn: &mut Connection,
+    account: AccountNumber,
+    user: UserId,
+) -> Result<bool, StoreError> {
+    let row = conn.query_opt(
+        "SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+                        WHERE m.account = $1 AND m.number = $2 AND m.user_id = $3
+                          AND u.status = $4)",
+        &[
+            &account_key(account),
+            &i64::from(GroupId::ADMINISTRATORS_NUMBER),
+            &id_key(user),
+            &status_text(UserStatus::Active),
+        ],
+    )?;
+    row.map_or(Ok(false), |row| get(&row, 0, "flag"))
+}
+
 /// The store's reads and writes on one pooled connection, inside its
 /// transaction.
 pub(super) struct Db<'c> {
@@ -359,20 +380,7 @@ impl Reader for Db<'_> {
     }
 
     fn is_active_admin(&self, account: AccountNumber, user: UserId) -> Result<bool, StoreError> {
-        // One statement, two primary-key lookups: one round trip.
-        let found = self.query_one(
-            "SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
-                            WHERE m.account = $1 AND m.number = $2 AND m.user_id = $3
-                              AND u.status = $4)",
-            &[
-                &account_key(account),
-                &i64::from(GroupId::ADMINISTRATORS_NUMBER),
-                &id_key(user),
-                &status_text(UserStatus::Active),
-            ],
-            |row| get(row, 0, "flag"),
-        )?;
-        Ok(found.unwrap_or(false))
+        is_active_admin(&mut self.conn(), account, user)
     }
 
     fn group(&self, id: GroupId) -> Result<Option<Group>, StoreError> {

@@ -426,6 +426,14 @@ impl<S: Store, G: Send + Sync> Store for Guarded<S, G> {
     fn begin_write(&self) -> Result<Self::Write<'_>, StoreError> {
         self.store.begin_write()
     }
+
+    fn is_active_admin_now(
+        &self,
+        account: crate::AccountNumber,
+        user: crate::UserId,
+    ) -> Result<bool, StoreError> {
+        self.store.is_active_admin_now(account, user)
+    }
 }
 
 /// A guard that runs a closure when dropped: see [`Guarded::on_drop`].

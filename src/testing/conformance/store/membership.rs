@@ -8,7 +8,8 @@ use crate::testing::fixtures::{at, email, group_name, user};
 
 /// Membership is kept both ways and in step with the groups: `members`
 /// (ordered by email identity, addresses as typed), `member_count`,
-/// `is_member`, `user_groups`, `is_active_admin` and the counts of `groups`
+/// `is_member`, `user_groups`, `is_active_admin` (and the store's own
+/// `is_active_admin_now`) and the counts of `groups`
 /// agree, and deleting a group deletes its memberships and nothing else.
 pub fn membership_is_indexed_both_ways<S: Store>(make: &dyn Fn() -> S) {
     let store = make();
@@ -85,6 +86,21 @@ pub fn membership_is_indexed_both_ways<S: Store>(make: &dyn Fn() -> S) {
         assert_eq!(counts, [1, 3], "groups must count each group's members");
         Ok(())
     });
+    for (account, person, expected) in [
+        (one, &zoe, true),
+        (two, &zoe, false),
+        (one, &mia, false),
+        (two, &adam, true),
+    ] {
+        assert_eq!(
+            store
+                .is_active_admin_now(account, person.id)
+                .expect("Store::is_active_admin_now"),
+            expected,
+            "Store::is_active_admin_now must answer as Reader::is_active_admin ({}, {account:?})",
+            person.email
+        );
+    }
     commit(&store, "delete Sales", |tx| tx.delete_group(sales));
     read(&store, |r| {
         for person in people {
