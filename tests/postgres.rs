@@ -216,3 +216,403 @@ fn tls_verify_full_and_require_connect_and_plain_tcp_is_refused() {
     ));
     drop_schema(&schema);
 }
+
+// ---------------------------------------------------------------------------
+// Faults: lost connections, a statement timeout, serialization failures
+// ---------------------------------------------------------------------------
+
+mod faults {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::common::postgres::{client, drop_schema, fresh_schema, url};
+    use super::common::{ACCOUNT, ADMINS, bootstrap, form, state, user};
+    use cres_admin::store::{Store, StoreError, Transaction};
+    use cres_admin::testing::fixtures::directory;
+    use cres_admin::{Actor, Directory, Error, Password, PostgresConfig, PostgresStore};
+
+    /// A store whose connections carry `name` as their application name,
+    /// so that a test can find and terminate them.
+    fn named(schema: &str, name: &str) -> PostgresStore {
+        let url = url();
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let config = PostgresConfig::from_url(&format!("{url}{separator}application_name={name}"))
+            .expect("a URL")
+            .schema(schema)
+            .pool_size(2);
+        PostgresStore::open(&config).expect("a store")
+    }
+
+    /// Terminates every backend of the connections named `name`, and waits
+    /// until they are gone.
+    fn terminate(name: &str) -> i64 {
+        client()
+            .query_one(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000))
+                 FROM pg_stat_activity
+                 WHERE application_name = $1 AND pid <> pg_backend_pid()",
+                &[&name],
+            )
+            .expect("backends terminated")
+            .get(0)
+    }
+
+    /// A PostgreSQL store whose `n`-th write (or commit) from the arming on
+    /// is preceded by terminating its own connections: the write then runs
+    /// on a connection the server has closed.
+    struct Terminating {
+        inner: PostgresStore,
+        name: String,
+        countdown: AtomicUsize,
+        terminated: AtomicUsize,
+    }
+
+    impl Terminating {
+        fn arm(&self, n: usize) {
+            self.countdown.store(n, Ordering::SeqCst);
+        }
+
+        fn before_write(&self) {
+            let previous = self
+                .countdown
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                    (n != 0).then(|| n - 1)
+                });
+            if previous == Ok(1) {
+                assert!(terminate(&self.name) >= 1, "the store's connection ended");
+                self.terminated.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    impl Store for Terminating {
+        type Read<'s> = cres_admin::store::PostgresRead;
+        type Write<'s> = TerminatingWrite<'s>;
+
+        fn begin_read(&self) -> Result<Self::Read<'_>, StoreError> {
+            self.inner.begin_read()
+        }
+
+        fn begin_write(&self) -> Result<Self::Write<'_>, StoreError> {
+            Ok(TerminatingWrite {
+                inner: self.inner.begin_write()?,
+                store: self,
+            })
+        }
+    }
+
+    struct TerminatingWrite<'s> {
+        inner: cres_admin::store::PostgresWrite,
+        store: &'s Terminating,
+    }
+
+    impl TerminatingWrite<'_> {
+        fn write<T>(
+            &mut self,
+            call: impl FnOnce(&mut cres_admin::store::PostgresWrite) -> Result<T, StoreError>,
+        ) -> Result<T, StoreError> {
+            self.store.before_write();
+            call(&mut self.inner)
+        }
+
+        /// The commit is a position too: the connection lost just before it.
+        fn finish(self) -> Result<(), StoreError> {
+            self.store.before_write();
+            self.inner.commit()
+        }
+    }
+
+    cres_admin::forward_reader!(['s] TerminatingWrite<'s>, self => self.inner);
+    cres_admin::forward_writes!(['s] TerminatingWrite<'s>, self, via: write, commit: finish);
+
+    const EMAILS: [&str; 5] = [
+        "alice@example.com",
+        "bob@example.com",
+        "carol@example.com",
+        "dave@example.com",
+        "erin@example.com",
+    ];
+
+    /// Runs `op` with a lost connection before each of its writes and its
+    /// commit in turn:
+    /// each time it fails with `Unavailable` and changes nothing, and the
+    /// next operation finds a working connection. Returns how many writes
+    /// were interrupted before `op` ran through.
+    fn interrupt_every_write(
+        store: &Terminating,
+        dir: &Directory<&Terminating>,
+        what: &str,
+        op: impl Fn(&Directory<&Terminating>) -> Result<(), Error>,
+    ) -> usize {
+        let mut faults = 0;
+        for n in 1.. {
+            let before = state(dir, &[ACCOUNT], &EMAILS);
+            store.arm(n);
+            let result = op(dir);
+            store.arm(0);
+            let interrupted = store.terminated.swap(0, Ordering::SeqCst) > 0;
+            if !interrupted {
+                result.unwrap_or_else(|e| panic!("{what} after {n} writes: {e:?}"));
+                return faults;
+            }
+            match result {
+                Err(Error::Store(StoreError::Unavailable(_))) => {}
+                other => panic!("{what}, connection lost before write {n}: {other:?}"),
+            }
+            assert_eq!(
+                state(dir, &[ACCOUNT], &EMAILS),
+                before,
+                "{what}: a connection lost before write {n} left a partial write"
+            );
+            faults += 1;
+        }
+        unreachable!("the loop returns")
+    }
+
+    #[test]
+    #[ignore = "needs CRES_POSTGRES_URL"]
+    fn a_connection_lost_before_any_write_leaves_nothing_partial() {
+        let schema = fresh_schema();
+        let name = format!("cres_fault_{schema}");
+        let store = Terminating {
+            inner: named(&schema, &name),
+            name,
+            countdown: AtomicUsize::new(0),
+            terminated: AtomicUsize::new(0),
+        };
+        let dir = directory(&store);
+        let mut faults = 0;
+        let support = Actor::Support;
+        faults += interrupt_every_write(&store, &dir, "create_account", |d| {
+            d.create_account(&support, ACCOUNT, "Example Corp")
+                .map(drop)
+        });
+        faults += interrupt_every_write(&store, &dir, "add_user by Support", |d| {
+            d.add_user(&support, ACCOUNT, &form("alice@example.com"))
+                .map(drop)
+        });
+        faults += interrupt_every_write(&store, &dir, "add_to_group by Support", |d| {
+            d.add_to_group(&support, ADMINS, "alice@example.com")
+                .map(drop)
+        });
+        let alice = user(&dir, "alice@example.com");
+        let steps: Vec<(
+            &str,
+            Box<dyn Fn(&Directory<&Terminating>) -> Result<(), Error>>,
+        )> = vec![
+            (
+                "add_user",
+                Box::new(|d| {
+                    d.add_user(&alice, ACCOUNT, &form("bob@example.com"))
+                        .map(drop)
+                }),
+            ),
+            (
+                "create_group",
+                Box::new(|d| d.create_group(&alice, ACCOUNT, "Sales").map(drop)),
+            ),
+            (
+                "add_to_group",
+                Box::new(|d| d.add_to_group(&alice, ADMINS, "bob@example.com").map(drop)),
+            ),
+            (
+                "rename_user",
+                Box::new(|d| {
+                    d.rename_user(&alice, "bob@example.com", "Robert", "B")
+                        .map(drop)
+                }),
+            ),
+            (
+                "change_email",
+                Box::new(|d| {
+                    d.change_email(&alice, "bob@example.com", "carol@example.com")
+                        .map(drop)
+                }),
+            ),
+            (
+                "send_secure_message",
+                Box::new(|d| {
+                    d.send_secure_message(&alice, ACCOUNT, "dave@example.com")
+                        .map(drop)
+                }),
+            ),
+            (
+                "reset_password",
+                Box::new(|d| {
+                    let password = Password::new("Temp-Pass-2031");
+                    d.reset_password(&support, "carol@example.com", &password, &password)
+                        .map(drop)
+                }),
+            ),
+            (
+                "disable_user",
+                Box::new(|d| d.disable_user(&alice, "carol@example.com").map(drop)),
+            ),
+            (
+                "remove_from_group",
+                Box::new(|d| {
+                    d.remove_from_group(&alice, ADMINS, "carol@example.com")
+                        .map(drop)
+                }),
+            ),
+            (
+                "delete_user",
+                Box::new(|d| d.delete_user(&alice, "carol@example.com").map(drop)),
+            ),
+        ];
+        for (what, op) in &steps {
+            let interrupted = interrupt_every_write(&store, &dir, what, op);
+            assert!(interrupted >= 1, "{what} writes at least once");
+            faults += interrupted;
+        }
+        println!(
+            "a connection lost before each write: {faults} faults over {} operations",
+            steps.len() + 3
+        );
+        drop(dir);
+        drop(store);
+        drop_schema(&schema);
+    }
+
+    #[test]
+    #[ignore = "needs CRES_POSTGRES_URL"]
+    fn a_statement_past_the_timeout_fails_and_changes_nothing() {
+        let schema = fresh_schema();
+        let config = super::common::postgres::config(&schema)
+            .statement_timeout(Some(Duration::from_millis(300)));
+        let dir = directory(PostgresStore::open(&config).expect("a store"));
+        bootstrap(&dir);
+        let alice = user(&dir, "alice@example.com");
+        // Another session holds the account's row: appending to its trail waits.
+        let mut holder = client();
+        let mut blocking = holder.transaction().expect("a transaction");
+        blocking
+            .execute(
+                &format!("SELECT 1 FROM {schema}.accounts WHERE number = $1 FOR UPDATE"),
+                &[&(ACCOUNT.get() as i64)],
+            )
+            .expect("the row held");
+        let before = state(&dir, &[ACCOUNT], &EMAILS);
+        let started = std::time::Instant::now();
+        let result = dir.add_user(&alice, ACCOUNT, &form("bob@example.com"));
+        assert!(
+            matches!(result, Err(Error::Store(StoreError::Unavailable(_)))),
+            "{result:?}"
+        );
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert_eq!(state(&dir, &[ACCOUNT], &EMAILS), before);
+        blocking.commit().expect("released");
+        dir.add_user(&alice, ACCOUNT, &form("bob@example.com"))
+            .expect("the same operation, once the row is free");
+        drop(dir);
+        drop_schema(&schema);
+    }
+
+    /// Counts the contention (serialization failures, deadlocks) each write
+    /// and commit of the wrapped store reports.
+    struct Counting {
+        inner: PostgresStore,
+        contention: Arc<AtomicUsize>,
+    }
+
+    impl Store for Counting {
+        type Read<'s> = cres_admin::store::PostgresRead;
+        type Write<'s> = CountingWrite;
+
+        fn begin_read(&self) -> Result<Self::Read<'_>, StoreError> {
+            self.inner.begin_read()
+        }
+
+        fn begin_write(&self) -> Result<CountingWrite, StoreError> {
+            Ok(CountingWrite {
+                inner: self.inner.begin_write()?,
+                contention: self.contention.clone(),
+            })
+        }
+    }
+
+    struct CountingWrite {
+        inner: cres_admin::store::PostgresWrite,
+        contention: Arc<AtomicUsize>,
+    }
+
+    impl CountingWrite {
+        fn counted<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+            if matches!(result, Err(StoreError::Contention(_))) {
+                self.contention.fetch_add(1, Ordering::SeqCst);
+            }
+            result
+        }
+
+        fn write<T>(
+            &mut self,
+            call: impl FnOnce(&mut cres_admin::store::PostgresWrite) -> Result<T, StoreError>,
+        ) -> Result<T, StoreError> {
+            let result = call(&mut self.inner);
+            self.counted(result)
+        }
+
+        fn finish(self) -> Result<(), StoreError> {
+            let contention = self.contention.clone();
+            let result = self.inner.commit();
+            if matches!(result, Err(StoreError::Contention(_))) {
+                contention.fetch_add(1, Ordering::SeqCst);
+            }
+            result
+        }
+    }
+
+    cres_admin::forward_reader!([] CountingWrite, self => self.inner);
+    cres_admin::forward_writes!([] CountingWrite, self, via: write, commit: finish);
+
+    #[test]
+    #[ignore = "needs CRES_POSTGRES_URL"]
+    fn serialization_failures_are_retried_and_counted() {
+        let schema = fresh_schema();
+        let contention = Arc::new(AtomicUsize::new(0));
+        let store = Counting {
+            inner: PostgresStore::open(&super::common::postgres::config(&schema)).expect("a store"),
+            contention: contention.clone(),
+        };
+        let dir = directory(store);
+        bootstrap(&dir);
+        let alice = user(&dir, "alice@example.com");
+        dir.add_user(&alice, ACCOUNT, &form("bob@example.com"))
+            .expect("bob");
+        const ROUNDS: usize = 40;
+        std::thread::scope(|scope| {
+            let renames = scope.spawn(|| {
+                for round in 0..ROUNDS {
+                    let last = format!("Builder{round}");
+                    dir.rename_user(&alice, "bob@example.com", "Bob", &last)
+                        .expect("a rename, retried as needed");
+                }
+            });
+            let toggles = scope.spawn(|| {
+                for _ in 0..ROUNDS / 2 {
+                    dir.disable_user(&alice, "bob@example.com")
+                        .expect("disabled");
+                    dir.enable_user(&alice, "bob@example.com").expect("enabled");
+                }
+            });
+            renames.join().expect("no panic");
+            toggles.join().expect("no panic");
+        });
+        let seen = contention.load(Ordering::SeqCst);
+        println!(
+            "{} conflicting operations: {seen} serialization failures retried",
+            2 * ROUNDS
+        );
+        assert!(seen > 0, "two sessions changing one user conflict");
+        let trail = dir
+            .audit_trail(&Actor::Support, ACCOUNT, usize::MAX)
+            .expect("the trail");
+        assert!(
+            trail.windows(2).all(|w| w[0].sequence > w[1].sequence),
+            "the trail's sequence numbers follow the commits"
+        );
+        drop(dir);
+        drop_schema(&schema);
+    }
+}
