@@ -326,6 +326,9 @@ mod faults {
     cres_admin::forward_reader!(['s] TerminatingWrite<'s>, self => self.inner);
     cres_admin::forward_writes!(['s] TerminatingWrite<'s>, self, via: write, commit: finish);
 
+    /// An operation run again and again until no write of it is interrupted.
+    type Operation<'a> = dyn Fn(&Directory<&Terminating>) -> Result<(), Error> + 'a;
+
     const EMAILS: [&str; 5] = [
         "alice@example.com",
         "bob@example.com",
@@ -345,7 +348,6 @@ mod faults {
         what: &str,
         op: impl Fn(&Directory<&Terminating>) -> Result<(), Error>,
     ) -> usize {
-        let mut faults = 0;
         for n in 1.. {
             let before = state(dir, &[ACCOUNT], &EMAILS);
             store.arm(n);
@@ -354,7 +356,7 @@ mod faults {
             let interrupted = store.terminated.swap(0, Ordering::SeqCst) > 0;
             if !interrupted {
                 result.unwrap_or_else(|e| panic!("{what} after {n} writes: {e:?}"));
-                return faults;
+                return n - 1;
             }
             match result {
                 Err(Error::Store(StoreError::Unavailable(_))) => {}
@@ -365,7 +367,6 @@ mod faults {
                 before,
                 "{what}: a connection lost before write {n} left a partial write"
             );
-            faults += 1;
         }
         unreachable!("the loop returns")
     }
@@ -397,10 +398,7 @@ mod faults {
                 .map(drop)
         });
         let alice = user(&dir, "alice@example.com");
-        let steps: Vec<(
-            &str,
-            Box<dyn Fn(&Directory<&Terminating>) -> Result<(), Error>>,
-        )> = vec![
+        let steps: Vec<(&str, Box<Operation<'_>>)> = vec![
             (
                 "add_user",
                 Box::new(|d| {
