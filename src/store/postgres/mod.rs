@@ -306,10 +306,22 @@ impl PostgresStore {
         &self.schema
     }
 
+    /// A pooled connection that is still open. One the server closed
+    /// while it sat in the pool (a restart, a terminated backend) is
+    /// dropped, and the pool drops it for good.
     fn connection(&self) -> Result<PooledConnection<Manager>, StoreError> {
-        self.pool
-            .get()
-            .map_err(|error| StoreError::Unavailable(Box::new(error)))
+        for _ in 0..=self.pool.max_size() {
+            let mut conn = self
+                .pool
+                .get()
+                .map_err(|error| StoreError::Unavailable(Box::new(error)))?;
+            if !conn.client().is_closed() {
+                return Ok(conn);
+            }
+        }
+        Err(StoreError::Unavailable(
+            "every pooled connection to PostgreSQL was closed".into(),
+        ))
     }
 }
 
