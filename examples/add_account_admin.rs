@@ -9,11 +9,13 @@
 //! cargo run --example add_account_admin                 # English
 //! cargo run --example add_account_admin -- --lang fr    # any BCP 47 tag or Accept-Language value
 //! cargo run --features sqlite --example add_account_admin -- --store cres.db
+//! cargo run --features postgres --example add_account_admin -- --store postgresql://…
 //! ```
 //!
-//! With `--store`, the directory lives in a SQLite file: run it twice and the
-//! second run shows what the first one kept (the account exists, Bob is
-//! already an administrator).
+//! With `--store`, the directory lives in a SQLite file or a PostgreSQL
+//! database (in its schema `cres_admin`): run it twice and the second run
+//! shows what the first one kept (the account exists, Bob is already an
+//! administrator).
 //!
 //! Every step prints what a person would see: the confirmation or the
 //! refusal, in the chosen language. Refusals are part of the story; the
@@ -48,9 +50,14 @@ fn parse_options() -> Result<Options, String> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--lang" => options.lang = Some(args.next().ok_or("--lang needs a language tag")?),
-            "--store" => options.store = Some(args.next().ok_or("--store needs a file path")?),
+            "--store" => {
+                options.store = Some(args.next().ok_or("--store needs a file path or a URL")?);
+            }
             "-h" | "--help" => {
-                return Err("usage: add_account_admin [--lang TAG] [--store FILE.db]".to_owned());
+                return Err(
+                    "usage: add_account_admin [--lang TAG] [--store FILE.db | --store postgresql://…]"
+                        .to_owned(),
+                );
             }
             other => return Err(format!("unknown argument {other:?}; try --help")),
         }
@@ -73,7 +80,7 @@ fn main() -> ExitCode {
     let guide = Guide { localizer };
     let result = match &options.store {
         None => run(&Directory::new(MemoryStore::new()), &guide),
-        Some(path) => run_on_file(path, &guide),
+        Some(store) => run_on_store(store, &guide),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -87,29 +94,61 @@ fn main() -> ExitCode {
     }
 }
 
+/// The store `--store` names: a `postgresql://` (or `postgres://`) URL, or
+/// the path of a SQLite file.
+fn run_on_store(store: &str, guide: &Guide) -> Result<(), Error> {
+    if store.starts_with("postgres://") || store.starts_with("postgresql://") {
+        run_on_postgres(store, guide)
+    } else {
+        run_on_file(store, guide)
+    }
+}
+
+/// The opened store, or the program ends saying why it could not be opened,
+/// in the reader's language.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn opened<S: Store>(store: Result<S, cres_admin::OpenError>, guide: &Guide) -> S {
+    store.unwrap_or_else(|error| {
+        eprintln!("{}", guide.localizer.render(&error));
+        if let Some(cause) = std::error::Error::source(&error) {
+            eprintln!("  ({cause})");
+        }
+        std::process::exit(1);
+    })
+}
+
+/// Without the store's feature: says how to run with it.
+#[cfg(not(all(feature = "sqlite", feature = "postgres")))]
+fn needs_feature(feature: &str, store: &str) -> ! {
+    eprintln!(
+        "--store {store} needs the {feature} feature: \
+         cargo run --features {feature} --example add_account_admin -- --store {store}"
+    );
+    std::process::exit(2);
+}
+
 #[cfg(feature = "sqlite")]
 fn run_on_file(path: &str, guide: &Guide) -> Result<(), Error> {
-    let store = match cres_admin::SqliteStore::open(path) {
-        Ok(store) => store,
-        Err(error) => {
-            // Why the file could not be opened, in the reader's language.
-            eprintln!("{}", guide.localizer.render(&error));
-            if let Some(cause) = std::error::Error::source(&error) {
-                eprintln!("  ({cause})");
-            }
-            std::process::exit(1);
-        }
-    };
-    run(&Directory::new(store), guide)
+    run(
+        &Directory::new(opened(cres_admin::SqliteStore::open(path), guide)),
+        guide,
+    )
 }
 
 #[cfg(not(feature = "sqlite"))]
-fn run_on_file(_path: &str, _guide: &Guide) -> Result<(), Error> {
-    eprintln!(
-        "--store needs the sqlite feature: \
-         cargo run --features sqlite --example add_account_admin -- --store FILE.db"
-    );
-    std::process::exit(2);
+fn run_on_file(path: &str, _guide: &Guide) -> Result<(), Error> {
+    needs_feature("sqlite", path)
+}
+
+#[cfg(feature = "postgres")]
+fn run_on_postgres(url: &str, guide: &Guide) -> Result<(), Error> {
+    let store = opened(cres_admin::PostgresStore::connect(url), guide);
+    run(&Directory::new(store), guide)
+}
+
+#[cfg(not(feature = "postgres"))]
+fn run_on_postgres(url: &str, _guide: &Guide) -> Result<(), Error> {
+    needs_feature("postgres", url)
 }
 
 /// Someone in the story: Customer Support, or a user by email.
