@@ -25,7 +25,7 @@ use crate::store::codec::{
     parse_action, parse_actor, parse_chosen_by, parse_group_name, parse_sources, parse_status,
     parse_time, sources_json, status_text, stored_email, stored_name, time_text,
 };
-use crate::store::{Reader, StoreError};
+use crate::store::{Reader, StoreError, sql};
 
 /// A stored value that cannot be read back. Names the column, never the value.
 #[derive(Debug)]
@@ -447,67 +447,19 @@ impl Reader for Db<'_> {
         after: Option<AccountNumber>,
         limit: usize,
     ) -> Result<Vec<Account>, StoreError> {
-        /// How many accounts a search of names reads at a time.
-        const BATCH: i64 = 256;
-        let range = |low: i64, high: i64, above: i64, limit: usize| {
-            self.query_all(
-                "SELECT number, name, created_at FROM accounts
+        sql::accounts_page(
+            search,
+            after.map_or(-1, account_key),
+            limit,
+            |low, high, above, limit| {
+                self.query_all(
+                    "SELECT number, name, created_at FROM accounts
                  WHERE number BETWEEN $1 AND $2 AND number > $3 ORDER BY number LIMIT $4",
-                &[&low, &high, &above, &limit_key(limit)],
-                account_from_row,
-            )
-        };
-        let above = after.map_or(-1, account_key);
-        match search {
-            None => range(0, i64::MAX, above, limit),
-            Some(search) => match search.account_numbers() {
-                Some(ranges) => {
-                    let mut page = Vec::new();
-                    for (low, high) in ranges {
-                        if page.len() >= limit {
-                            break;
-                        }
-                        let rows = range(
-                            account_key(low),
-                            account_key(high),
-                            above,
-                            limit - page.len(),
-                        )?;
-                        page.extend(rows);
-                    }
-                    Ok(page)
-                }
-                None => {
-                    // Names are compared as the other stores compare them
-                    // (Unicode lower case, literal text), not with SQL's
-                    // collation-dependent lower() and LIKE patterns.
-                    let mut page = Vec::new();
-                    let mut above = above;
-                    loop {
-                        let batch = self.query_all(
-                            "SELECT number, name, created_at FROM accounts
-                             WHERE number > $1 ORDER BY number LIMIT $2",
-                            &[&above, &BATCH],
-                            account_from_row,
-                        )?;
-                        let Some(last) = batch.last() else {
-                            return Ok(page);
-                        };
-                        above = account_key(last.number);
-                        let last_batch = batch.len() < BATCH as usize;
-                        page.extend(
-                            batch
-                                .into_iter()
-                                .filter(|a| search.found_in(a.name.as_str()))
-                                .take(limit - page.len()),
-                        );
-                        if page.len() >= limit || last_batch {
-                            return Ok(page);
-                        }
-                    }
-                }
+                    &[&low, &high, &above, &limit_key(limit)],
+                    account_from_row,
+                )
             },
-        }
+        )
     }
 
     fn account_details(&self, number: AccountNumber) -> Result<Option<AccountDetails>, StoreError> {
@@ -608,18 +560,7 @@ impl Reader for Db<'_> {
         after: Option<(&str, UserId)>,
         limit: usize,
     ) -> Result<Vec<UserRow>, StoreError> {
-        // A prefix is the range [prefix, prefix with its last byte one
-        // higher): identities are ASCII, below DEL.
-        let (low, high) = match prefix.map(str::to_ascii_lowercase) {
-            Some(prefix) if !prefix.is_empty() => {
-                let mut high = prefix.clone().into_bytes();
-                if let Some(last) = high.last_mut() {
-                    *last = last.saturating_add(1);
-                }
-                (prefix, String::from_utf8_lossy(&high).into_owned())
-            }
-            _ => (String::new(), "\u{7f}".to_owned()),
-        };
+        let (low, high) = sql::identity_range(prefix);
         let (after_identity, after_id) = after
             .map_or((String::new(), Vec::new()), |(identity, id)| {
                 (identity.to_owned(), id_key(id))
