@@ -746,11 +746,15 @@ impl Db<'_> {
         name: &GroupName,
         created_at: DateTime<Utc>,
     ) -> Result<Group, StoreError> {
-        // The counter moves first, in the same transaction: a refused name
-        // then fails the transaction, which the caller drops.
+        // The account's row is locked until the transaction ends: a second
+        // transaction creating a group in the account waits, then (being
+        // serializable) fails with a serialization failure and runs again,
+        // reading the counter this one moved. Without the lock both would
+        // take the same number, and the second would fail on the primary
+        // key as if the name were taken.
         let next = self
             .query_one(
-                "SELECT next_group FROM accounts WHERE number = $1",
+                "SELECT next_group FROM accounts WHERE number = $1 FOR UPDATE",
                 &[&account_key(account)],
                 |row| get::<i64>(row, 0, "next group number"),
             )?
@@ -939,20 +943,33 @@ impl Db<'_> {
     }
 
     pub(super) fn add_member(&self, group: GroupId, user: UserId) -> Result<(), StoreError> {
-        // The primary key refuses a second membership (Conflict), the
-        // foreign keys a missing group (NotFound); a missing user leaves
-        // the identity NULL, which its NOT NULL refuses as NotFound.
+        let key: [&(dyn ToSql + Sync); 3] = [
+            &account_key(group.account),
+            &i64::from(group.number),
+            &id_key(user),
+        ];
+        // ON CONFLICT DO NOTHING: a membership another transaction added
+        // since this one's snapshot is a serialization failure (a lost
+        // race, retried), not a unique violation; one this transaction can
+        // see is a Conflict. The foreign key refuses a missing group; a
+        // missing user inserts nothing.
         let added = self.execute(
             "INSERT INTO memberships (account, number, user_id, identity)
-             SELECT $1, $2, id, identity FROM users WHERE id = $3",
-            &[
-                &account_key(group.account),
-                &i64::from(group.number),
-                &id_key(user),
-            ],
+             SELECT $1, $2, id, identity FROM users WHERE id = $3
+             ON CONFLICT DO NOTHING",
+            &key,
         )?;
         if added == 0 {
-            return Err(StoreError::NotFound);
+            let exists = self.query_one(
+                "SELECT 1 FROM memberships WHERE account = $1 AND number = $2 AND user_id = $3",
+                &key,
+                |_| Ok(()),
+            )?;
+            return Err(if exists.is_some() {
+                StoreError::Conflict
+            } else {
+                StoreError::NotFound
+            });
         }
         self.touch_group(group)
     }
