@@ -29,14 +29,21 @@ fn stable<S: Store>(dir: &Directory<S>) -> Vec<String> {
     emails
 }
 
-/// Rounds of adding and deleting done by every writer so far.
-static ROUNDS: AtomicUsize = AtomicUsize::new(0);
+/// What the reader and the writers of one run share. Each run has its own:
+/// the two tests run at once, and a counter shared between them let one
+/// test's reader stop on the other test's writers' rounds.
+#[derive(Default)]
+struct Churn {
+    stop: AtomicBool,
+    /// Rounds of adding and deleting done by every writer of this run.
+    rounds: AtomicUsize,
+}
 
 /// Adds and deletes users of its own until told to stop; returns how many
 /// rounds it made.
-fn churn<S: Store>(dir: &Directory<S>, writer: usize, stop: &AtomicBool) -> usize {
+fn churn<S: Store>(dir: &Directory<S>, writer: usize, shared: &Churn) -> usize {
     let mut n = 0;
-    while !stop.load(Ordering::Relaxed) {
+    while !shared.stop.load(Ordering::Relaxed) {
         // Before, among and after the stable users in the order of the list.
         for prefix in ["a", "stable05", "z"] {
             let email = format!("{prefix}churn{writer}x{n}@example.com");
@@ -45,7 +52,7 @@ fn churn<S: Store>(dir: &Directory<S>, writer: usize, stop: &AtomicBool) -> usiz
             dir.delete_user(&Actor::Support, &email).unwrap();
         }
         n += 1;
-        ROUNDS.fetch_add(1, Ordering::SeqCst);
+        shared.rounds.fetch_add(1, Ordering::SeqCst);
     }
     n
 }
@@ -62,23 +69,23 @@ impl Drop for StopOnDrop<'_> {
 
 /// Whether paging may stop: enough passes, and the writers made rounds
 /// while they were read.
-fn enough(pass: usize, rounds_at_start: usize) -> bool {
-    pass + 1 >= PASSES && ROUNDS.load(Ordering::SeqCst) >= rounds_at_start + WRITERS
+fn enough(pass: usize, shared: &Churn, rounds_at_start: usize) -> bool {
+    pass + 1 >= PASSES && shared.rounds.load(Ordering::SeqCst) >= rounds_at_start + WRITERS
 }
 
 fn users_while_churning<S: Store + 'static>(dir: &Directory<S>) {
     let stable = stable(dir);
-    let stop = AtomicBool::new(false);
+    let shared = Churn::default();
     thread::scope(|scope| {
         let writers: Vec<_> = (0..WRITERS)
             .map(|writer| {
-                let stop = &stop;
-                scope.spawn(move || churn(dir, writer, stop))
+                let shared = &shared;
+                scope.spawn(move || churn(dir, writer, shared))
             })
             .collect();
         let query = UserQuery::new().size(PageSize::new(7).unwrap());
-        let stopper = StopOnDrop(&stop);
-        let rounds_at_start = ROUNDS.load(Ordering::SeqCst);
+        let stopper = StopOnDrop(&shared.stop);
+        let rounds_at_start = shared.rounds.load(Ordering::SeqCst);
         for pass in 0.. {
             let mut seen: Vec<String> = Vec::new();
             let mut page = dir.users(&Actor::Support, ACCOUNT, &query).unwrap();
@@ -105,7 +112,7 @@ fn users_while_churning<S: Store + 'static>(dir: &Directory<S>) {
                 stable.len(),
                 "pass {pass}: a stable row missing"
             );
-            if enough(pass, rounds_at_start) {
+            if enough(pass, &shared, rounds_at_start) {
                 break;
             }
         }
@@ -126,17 +133,17 @@ fn audit_while_churning<S: Store + 'static>(dir: &Directory<S>) {
         .iter()
         .map(|e| e.sequence)
         .collect();
-    let stop = AtomicBool::new(false);
+    let shared = Churn::default();
     thread::scope(|scope| {
         let writers: Vec<_> = (0..WRITERS)
             .map(|writer| {
-                let stop = &stop;
-                scope.spawn(move || churn(dir, writer, stop))
+                let shared = &shared;
+                scope.spawn(move || churn(dir, writer, shared))
             })
             .collect();
         let query = AuditQuery::new().size(PageSize::new(9).unwrap());
-        let stopper = StopOnDrop(&stop);
-        let rounds_at_start = ROUNDS.load(Ordering::SeqCst);
+        let stopper = StopOnDrop(&shared.stop);
+        let rounds_at_start = shared.rounds.load(Ordering::SeqCst);
         for pass in 0.. {
             let mut seen: Vec<u64> = Vec::new();
             let mut page = dir.audit_page(&Actor::Support, ACCOUNT, &query).unwrap();
@@ -157,7 +164,7 @@ fn audit_while_churning<S: Store + 'static>(dir: &Directory<S>) {
                 .filter(|s| before.contains(s))
                 .collect();
             assert_eq!(old, before, "pass {pass}: every entry from before, once");
-            if enough(pass, rounds_at_start) {
+            if enough(pass, &shared, rounds_at_start) {
                 break;
             }
         }
