@@ -218,6 +218,77 @@ fn tls_verify_full_and_require_connect_and_plain_tcp_is_refused() {
 }
 
 // ---------------------------------------------------------------------------
+/// Serializable transactions on two different accounts, interleaved step
+/// by step as two instances would run them, both commit. Each account has
+/// enough administrators that their memberships fill index pages of their
+/// own (PostgreSQL's predicate locks are taken per index page, so rows
+/// that share a page still conflict). The planner, with the statistics
+/// `ANALYZE` leaves, read tables this small whole, and a table read whole
+/// under SERIALIZABLE conflicts with every write to it: the second commit
+/// failed, and under load operations on disjoint accounts ran out of
+/// retries. Writes now use the indexes.
+#[test]
+#[ignore = "needs CRES_POSTGRES_URL"]
+fn writes_to_different_accounts_do_not_conflict() {
+    use common::{ACCOUNT, OTHER_ACCOUNT, bootstrap, form, id, other_account_administered_by_olga};
+    use cres_admin::store::{Reader, Transaction};
+    use cres_admin::{Email, GroupId};
+
+    const ADMINISTRATORS: usize = 300;
+    let schema = fresh_schema();
+    let store = PostgresStore::open(&config(&schema)).expect("a fresh PostgreSQL store");
+    let store = Guarded::on_drop(store, {
+        let schema = schema.clone();
+        move || drop_schema(&schema)
+    });
+    let dir = cres_admin::testing::fixtures::directory(&store);
+    bootstrap(&dir);
+    other_account_administered_by_olga(&dir);
+    let admins = [ACCOUNT, OTHER_ACCOUNT].map(GroupId::administrators);
+    for (group, prefix) in admins.iter().zip(["a", "o"]) {
+        for i in 0..ADMINISTRATORS {
+            let email = format!("{prefix}{i}@example.com");
+            dir.add_user(&Actor::Support, group.account, &form(&email))
+                .expect("a user");
+            dir.add_to_group(&Actor::Support, *group, &email)
+                .expect("an administrator");
+        }
+    }
+    for (account, email) in [
+        (ACCOUNT, "bob@example.com"),
+        (OTHER_ACCOUNT, "oscar@example.com"),
+    ] {
+        dir.add_user(&Actor::Support, account, &form(email))
+            .expect("a user");
+    }
+    client()
+        .batch_execute(&format!("ANALYZE {schema}.memberships, {schema}.users"))
+        .expect("statistics");
+    let alice = id(&dir, "alice@example.com").expect("alice");
+    let olga = id(&dir, "olga@example.com").expect("olga");
+    let mut one = store.begin_write().expect("a transaction");
+    let mut two = store.begin_write().expect("a second one");
+    // What an Add to Group reads: the actor, the target, the membership.
+    assert!(one.is_active_admin(ACCOUNT, alice).expect("read"));
+    assert!(two.is_active_admin(OTHER_ACCOUNT, olga).expect("read"));
+    let address = |text| Email::parse(text).expect("an address");
+    let bob = one.user_id(&address("bob@example.com")).expect("read");
+    let oscar = two.user_id(&address("oscar@example.com")).expect("read");
+    let (bob, oscar) = (bob.expect("bob"), oscar.expect("oscar"));
+    assert!(!one.is_member(admins[0], bob).expect("read"));
+    assert!(!two.is_member(admins[1], oscar).expect("read"));
+    one.add_member(admins[0], bob).expect("bob added");
+    two.add_member(admins[1], oscar).expect("oscar added");
+    one.commit().expect("the first commits");
+    two.commit()
+        .expect("the second commits: it touched nothing the first did");
+    assert!(dir.is_account_admin(ACCOUNT, bob).expect("an answer"));
+    assert!(
+        dir.is_account_admin(OTHER_ACCOUNT, oscar)
+            .expect("an answer")
+    );
+}
+
 // Faults: lost connections, a statement timeout, serialization failures
 // ---------------------------------------------------------------------------
 
