@@ -116,6 +116,10 @@ pub enum Error {
     /// A cursor (where a list's next page starts) that is not one this
     /// crate made for this list: altered, cut, or from another list.
     InvalidCursor,
+    /// Too many operations are waiting to hash a password: try again in a
+    /// moment. Nothing was done. Only `AsyncDirectory` (feature `tokio`)
+    /// refuses so, past its `HashingLimit`.
+    Busy,
     /// The actor may not do this.
     Forbidden(#[from] Forbidden),
     /// The store failed; nothing was changed. The cause is in [`std::error::Error::source`].
@@ -201,6 +205,7 @@ impl Localize for Error {
             }
             Error::SignInRefused => Message::new("error-sign-in-refused"),
             Error::InvalidCursor => Message::new("error-invalid-cursor"),
+            Error::Busy => Message::new("error-busy"),
             Error::TemporaryPasswordExpired => Message::new("error-temporary-password-expired"),
             Error::PasswordChangeExpired => Message::new("error-password-change-expired"),
             Error::RegistrationRefused => Message::new("error-registration-refused"),

@@ -86,6 +86,8 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "tokio")]
+mod async_directory;
 mod clock;
 mod confirmation;
 mod credentials;
@@ -102,6 +104,9 @@ pub mod store;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub use async_directory::{AsyncDirectory, HashingLimit};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use confirmation::{
     AccountCreated, AccountRenamed, AddedToGroup, EmailChanged, GroupCreated, GroupDeleted,

@@ -94,6 +94,7 @@ error-account-not-found = Das Konto { $account } ist nicht vorhanden.
 error-group-exists = Dieses Konto hat bereits eine Gruppe namens „{ $group }“.
 error-group-not-found = Diese Gruppe ist nicht vorhanden.
 error-invalid-cursor = Dieser Seitenlink ist nicht mehr gültig. Beginnen Sie wieder bei der ersten Seite.
+error-busy = Der Dienst ist gerade ausgelastet. Versuchen Sie es gleich noch einmal.
 error-not-a-member = Benutzer { $email } ist kein Mitglied der Gruppe „{ $group }“.
 error-built-in-group = Die Gruppe „{ $group }“ ist vordefiniert und kann weder gelöscht noch umbenannt werden.
 error-last-administrator = Benutzer { $email } ist der letzte Kontoadministrator des Kontos { $account } und kann nicht entfernt werden.

@@ -102,6 +102,7 @@ error-account-not-found = Account { $account } does not exist.
 error-group-exists = This account already has a group named { $group }.
 error-group-not-found = This group does not exist.
 error-invalid-cursor = This page link is no longer valid. Start again from the first page.
+error-busy = The service is busy. Try again in a moment.
 error-not-a-member = { $email } is not in { $group }.
 error-built-in-group = The { $group } group is built in: it cannot be deleted or renamed.
 error-last-administrator = { $email } is the last Account Administrator of account { $account } and cannot be removed.

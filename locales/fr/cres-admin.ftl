@@ -105,6 +105,7 @@ error-account-not-found = Le compte { $account } n'existe pas.
 error-group-exists = Ce compte possède déjà un groupe nommé « { $group } ».
 error-group-not-found = Ce groupe n'existe pas.
 error-invalid-cursor = Ce lien de page n'est plus valide. Recommencez à partir de la première page.
+error-busy = Le service est occupé. Réessayez dans un instant.
 error-not-a-member = L'utilisateur { $email } ne fait pas partie du groupe « { $group } ».
 error-built-in-group = Le groupe « { $group } » est prédéfini : il ne peut être ni supprimé ni renommé.
 error-last-administrator = L'utilisateur { $email } est le dernier administrateur du compte { $account } et ne peut pas être retiré.

@@ -191,6 +191,7 @@ pub fn every_error() -> Vec<Error> {
         Error::UserNotFound { email: email() },
         Error::RegistrationRefused,
         Error::InvalidCursor,
+        Error::Busy,
         Error::RegistrationExpired,
         Error::RegistrationNotFound { email: email() },
         Error::OwnPasswordRequired { email: email() },
@@ -351,9 +352,10 @@ mod tests {
             Error::InvitedElsewhere { .. } => 20,
             Error::InvalidCursor => 21,
             Error::LastActiveAdministrator { .. } => 22,
+            Error::Busy => 23,
         }
     }
-    const ERROR_VARIANTS: usize = 23;
+    const ERROR_VARIANTS: usize = 24;
 
     fn forbidden_variant(forbidden: &Forbidden) -> usize {
         match forbidden {
