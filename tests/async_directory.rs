@@ -379,3 +379,34 @@ async fn a_future_dropped_while_it_waits_to_hash_never_runs() {
         assert_eq!(found, exists, "{email}");
     }
 }
+
+/// The shipped stores fit the facade: `Send + Sync + 'static`, so their
+/// `AsyncDirectory` futures are `Send` too.
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn a_sqlite_directory_runs_async() {
+    let folder = scratch();
+    let store = cres_admin::SqliteStore::open(folder.path().join("async.db")).expect("a store");
+    let dir = directory(store);
+    bootstrap(&dir);
+    let dir = AsyncDirectory::new(dir);
+    let alice = actor(&dir, ALICE);
+    let added = tokio::spawn({
+        let (dir, alice) = (dir.clone(), alice.clone());
+        async move {
+            dir.add_user(&alice, ACCOUNT, &form("bob@example.com"))
+                .await
+        }
+    });
+    added.await.expect("no panic").expect("bob added");
+    let users = dir.users(&alice, ACCOUNT, &UserQuery::new()).await;
+    assert_eq!(users.expect("a page").items.len(), 2);
+}
+
+/// PostgresStore fits the facade too: checked when this file compiles (its
+/// runs need a server, see tests/postgres.rs).
+#[cfg(feature = "postgres")]
+const _: fn() = || {
+    fn fits<S: Store + Send + Sync + 'static>() {}
+    fits::<cres_admin::PostgresStore>();
+};
