@@ -470,14 +470,35 @@ impl Browser {
     /// button), then checks that page with axe.
     pub async fn click_and_load(&mut self, css: &str) -> Result<()> {
         let element = self.find(css).await?;
+        self.click_element_and_load(&element, css).await
+    }
+
+    /// Clicks `element` (`what` names it) and waits for the page it leads
+    /// to, then checks that page with axe.
+    pub async fn click_element_and_load(&mut self, element: &Element, what: &str) -> Result<()> {
         self.mark_document().await?;
         element
             .click()
             .await
-            .with_context(|| format!("clicking `{css}`"))?;
-        self.wait_new_document(css).await?;
-        let what = format!("after clicking {css}");
-        self.audit(&what).await
+            .with_context(|| format!("clicking {what}"))?;
+        self.wait_new_document(what).await?;
+        self.audit(&format!("after clicking {what}")).await
+    }
+
+    /// The element among `css` whose text is `text` (trimmed).
+    pub async fn find_by_text(&self, css: &str, text: &str) -> Result<Element> {
+        let mut seen = Vec::new();
+        for e in self.find_all(css).await? {
+            let t = e.text().await?.trim().to_owned();
+            if t == text {
+                return Ok(e);
+            }
+            seen.push(t);
+        }
+        bail!(
+            "no `{css}` reads {text:?} on {}; those there read {seen:?}",
+            self.path().await?
+        )
     }
 
     /// Runs `script` (which should navigate, e.g. submit a form), waits for
@@ -504,14 +525,22 @@ impl Browser {
         loop {
             // A script error while the old page is unloading is a reason to
             // look again, not a failure.
-            let state = self
+            let state = match self
                 .client
                 .execute(
                     "return window.__cresOldPage ? 'old' : document.readyState",
                     vec![],
                 )
                 .await
-                .unwrap_or(Value::Null);
+            {
+                Ok(state) => state,
+                Err(e) if e.is_unexpected_alert_open() => {
+                    // A confirmation dialog (delete, say): answer yes.
+                    let _ = self.client.accept_alert().await;
+                    Value::Null
+                }
+                Err(_) => Value::Null,
+            };
             if state == "complete" {
                 return Ok(());
             }
