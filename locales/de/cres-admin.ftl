@@ -43,6 +43,67 @@ label-disable-user = Benutzer deaktivieren
 label-enable-user = Benutzer aktivieren
 label-delete-user = Benutzer löschen
 
+## Beschriftungen der Webkonsole
+
+label-details = Details
+label-actions = Aktionen
+label-back-to-accounts = Zurück zur Kontenliste
+label-sign-out = Abmelden
+label-signed-in-as = Angemeldet als
+label-audit-trail = Prüfprotokoll
+label-create-account = Konto erstellen
+label-reset-password = Kennwort zurücksetzen
+label-unlock-user = Benutzer entsperren
+label-status = Status
+label-created = Erstellt am
+label-next-page = Nächste Seite
+label-language = Sprache
+label-new-password = Neues Kennwort
+label-set-password = Kennwort festlegen
+label-support-password = Kennwort des Kundensupports
+label-active = Aktiv
+label-disabled = Deaktiviert
+label-yes = Ja
+label-no = Nein
+label-temporary-password = Temporäres Kennwort
+label-locked = Gesperrt
+label-administrator = Administrator
+label-members = Mitglieder
+label-recipient = Empfänger
+label-registration-link = Registrierungslink der sicheren Nachricht
+label-when = Zeitpunkt
+label-who = Durchgeführt von
+label-action = Aktion
+label-account-details = Kontodetails
+label-administration = CRES-Kontoverwaltung
+label-form-refused = Dieses Formular konnte nicht angenommen werden: Es ist abgelaufen oder stammt nicht von dieser Website. Es wurde nichts geändert. Laden Sie die Seite neu und versuchen Sie es erneut.
+label-not-signed-in = Bitte melden Sie sich an, um fortzufahren.
+label-no-account-administered = Sie verwalten kein Konto.
+label-page-not-found = Diese Seite existiert nicht.
+label-audit-account-created = Konto erstellt
+label-audit-account-renamed = Konto umbenannt
+label-audit-user-added = Benutzer hinzugefügt
+label-audit-group-created = Gruppe hinzugefügt
+label-audit-group-renamed = Gruppe umbenannt
+label-audit-group-deleted = Gruppe gelöscht
+label-audit-member-added = Zu Gruppe hinzugefügt
+label-audit-member-removed = Aus Gruppe entfernt
+label-audit-password-changed = Kennwort vom Benutzer geändert
+label-audit-password-reset = Kennwort zurückgesetzt
+label-audit-user-locked = Anmeldung gesperrt
+label-audit-user-unlocked = Benutzer entsperrt
+label-audit-secure-message-sent = Sichere Nachricht gesendet
+label-audit-registration-ended = Einladung beendet
+label-audit-registrations-purged = Abgelaufene Einladungen entfernt
+label-audit-registration-revoked = Einladung widerrufen
+label-audit-user-registered = Benutzer registriert
+label-audit-user-disabled = Benutzer deaktiviert
+label-audit-user-enabled = Benutzer aktiviert
+label-audit-user-deleted = Benutzer gelöscht
+label-audit-user-renamed = Benutzer umbenannt
+label-audit-email-changed = E-Mail-Adresse geändert
+label-audit-other = Sonstige Änderung
+
 ## Listen
 
 groups-showing =

@@ -43,6 +43,67 @@ label-disable-user = Disable User
 label-enable-user = Enable User
 label-delete-user = Delete User
 
+## Web console labels
+
+label-details = Details
+label-actions = Actions
+label-back-to-accounts = Back to Accounts List
+label-sign-out = Sign Out
+label-signed-in-as = Signed in as
+label-audit-trail = Audit Trail
+label-create-account = Create Account
+label-reset-password = Reset Password
+label-unlock-user = Unlock User
+label-status = Status
+label-created = Created
+label-next-page = Next Page
+label-language = Language
+label-new-password = New Password
+label-set-password = Set Password
+label-support-password = Customer Support Password
+label-active = Active
+label-disabled = Disabled
+label-yes = Yes
+label-no = No
+label-temporary-password = Temporary Password
+label-locked = Locked
+label-administrator = Administrator
+label-members = Members
+label-recipient = Recipient
+label-registration-link = Registration link in the secure message
+label-when = When
+label-who = Who
+label-action = Action
+label-account-details = Account Details
+label-administration = CRES Account Administration
+label-form-refused = This form could not be accepted: it has expired or did not come from this site. Nothing was changed. Reload the page and try again.
+label-not-signed-in = Please sign in to continue.
+label-no-account-administered = You do not administer any account.
+label-page-not-found = This page does not exist.
+label-audit-account-created = Account created
+label-audit-account-renamed = Account renamed
+label-audit-user-added = User added
+label-audit-group-created = Group added
+label-audit-group-renamed = Group renamed
+label-audit-group-deleted = Group deleted
+label-audit-member-added = Added to group
+label-audit-member-removed = Removed from group
+label-audit-password-changed = Password changed by the user
+label-audit-password-reset = Password reset
+label-audit-user-locked = Sign-in locked
+label-audit-user-unlocked = User unlocked
+label-audit-secure-message-sent = Secure message sent
+label-audit-registration-ended = Invitation ended
+label-audit-registrations-purged = Expired invitations removed
+label-audit-registration-revoked = Invitation revoked
+label-audit-user-registered = User registered
+label-audit-user-disabled = User disabled
+label-audit-user-enabled = User enabled
+label-audit-user-deleted = User deleted
+label-audit-user-renamed = User renamed
+label-audit-email-changed = Email address changed
+label-audit-other = Other change
+
 ## Lists
 
 groups-showing =

@@ -45,6 +45,67 @@ label-disable-user = Désactiver l'utilisateur
 label-enable-user = Réactiver l'utilisateur
 label-delete-user = Supprimer l'utilisateur
 
+## Libellés de la console web
+
+label-details = Détails
+label-actions = Actions
+label-back-to-accounts = Retour à la liste des comptes
+label-sign-out = Se déconnecter
+label-signed-in-as = Connecté en tant que
+label-audit-trail = Journal d'audit
+label-create-account = Créer un compte
+label-reset-password = Réinitialiser le mot de passe
+label-unlock-user = Déverrouiller l'utilisateur
+label-status = Statut
+label-created = Créé le
+label-next-page = Page suivante
+label-language = Langue
+label-new-password = Nouveau mot de passe
+label-set-password = Définir le mot de passe
+label-support-password = Mot de passe du service d'assistance
+label-active = Actif
+label-disabled = Désactivé
+label-yes = Oui
+label-no = Non
+label-temporary-password = Mot de passe temporaire
+label-locked = Verrouillé
+label-administrator = Administrateur
+label-members = Membres
+label-recipient = Destinataire
+label-registration-link = Lien d'inscription du message sécurisé
+label-when = Date
+label-who = Auteur
+label-action = Action
+label-account-details = Détails du compte
+label-administration = Administration des comptes CRES
+label-form-refused = Ce formulaire n'a pas pu être accepté : il a expiré ou ne provient pas de ce site. Rien n'a été modifié. Rechargez la page et réessayez.
+label-not-signed-in = Veuillez vous connecter pour continuer.
+label-no-account-administered = Vous n'administrez aucun compte.
+label-page-not-found = Cette page n'existe pas.
+label-audit-account-created = Compte créé
+label-audit-account-renamed = Compte renommé
+label-audit-user-added = Utilisateur ajouté
+label-audit-group-created = Groupe ajouté
+label-audit-group-renamed = Groupe renommé
+label-audit-group-deleted = Groupe supprimé
+label-audit-member-added = Ajouté au groupe
+label-audit-member-removed = Retiré du groupe
+label-audit-password-changed = Mot de passe modifié par l'utilisateur
+label-audit-password-reset = Mot de passe réinitialisé
+label-audit-user-locked = Connexion verrouillée
+label-audit-user-unlocked = Utilisateur déverrouillé
+label-audit-secure-message-sent = Message sécurisé envoyé
+label-audit-registration-ended = Invitation terminée
+label-audit-registrations-purged = Invitations expirées supprimées
+label-audit-registration-revoked = Invitation révoquée
+label-audit-user-registered = Utilisateur inscrit
+label-audit-user-disabled = Utilisateur désactivé
+label-audit-user-enabled = Utilisateur réactivé
+label-audit-user-deleted = Utilisateur supprimé
+label-audit-user-renamed = Utilisateur renommé
+label-audit-email-changed = Adresse e-mail modifiée
+label-audit-other = Autre modification
+
 ## Listes
 
 # En français, 0 et 1 prennent le singulier (catégorie CLDR « one »).

@@ -67,6 +67,122 @@ pub enum Label {
     EnableUser,
     /// "Delete User"
     DeleteUser,
+    /// "Details"
+    Details,
+    /// "Actions"
+    Actions,
+    /// "Back to Accounts List"
+    BackToAccounts,
+    /// "Sign Out"
+    SignOut,
+    /// "Signed in as"
+    SignedInAs,
+    /// "Audit Trail"
+    AuditTrail,
+    /// "Create Account"
+    CreateAccount,
+    /// "Reset Password"
+    ResetPassword,
+    /// "Unlock User"
+    UnlockUser,
+    /// "Status"
+    Status,
+    /// "Created"
+    Created,
+    /// "Next Page"
+    NextPage,
+    /// "Language"
+    Language,
+    /// "New Password"
+    NewPassword,
+    /// "Set Password"
+    SetPassword,
+    /// "Customer Support Password"
+    SupportPassword,
+    /// "Active"
+    Active,
+    /// "Disabled"
+    Disabled,
+    /// "Yes"
+    Yes,
+    /// "No"
+    No,
+    /// "Temporary Password"
+    TemporaryPassword,
+    /// "Locked"
+    Locked,
+    /// "Administrator"
+    Administrator,
+    /// "Members"
+    Members,
+    /// "Recipient"
+    Recipient,
+    /// "Registration link in the secure message"
+    RegistrationLink,
+    /// "When"
+    When,
+    /// "Who"
+    Who,
+    /// "Action"
+    Action,
+    /// "Account Details"
+    AccountDetails,
+    /// "CRES Account Administration"
+    Administration,
+    /// "This form could not be accepted: it has expired or did not come from this site. Nothing was changed. Reload the page and try again."
+    FormRefused,
+    /// "Please sign in to continue."
+    NotSignedIn,
+    /// "You do not administer any account."
+    NoAccountAdministered,
+    /// "This page does not exist."
+    PageNotFound,
+    /// "Account created"
+    AuditAccountCreated,
+    /// "Account renamed"
+    AuditAccountRenamed,
+    /// "User added"
+    AuditUserAdded,
+    /// "Group added"
+    AuditGroupCreated,
+    /// "Group renamed"
+    AuditGroupRenamed,
+    /// "Group deleted"
+    AuditGroupDeleted,
+    /// "Added to group"
+    AuditMemberAdded,
+    /// "Removed from group"
+    AuditMemberRemoved,
+    /// "Password changed by the user"
+    AuditPasswordChanged,
+    /// "Password reset"
+    AuditPasswordReset,
+    /// "Sign-in locked"
+    AuditUserLocked,
+    /// "User unlocked"
+    AuditUserUnlocked,
+    /// "Secure message sent"
+    AuditSecureMessageSent,
+    /// "Invitation ended"
+    AuditRegistrationEnded,
+    /// "Expired invitations removed"
+    AuditRegistrationsPurged,
+    /// "Invitation revoked"
+    AuditRegistrationRevoked,
+    /// "User registered"
+    AuditUserRegistered,
+    /// "User disabled"
+    AuditUserDisabled,
+    /// "User enabled"
+    AuditUserEnabled,
+    /// "User deleted"
+    AuditUserDeleted,
+    /// "User renamed"
+    AuditUserRenamed,
+    /// "Email address changed"
+    AuditEmailChanged,
+    /// "Other change"
+    AuditOther,
 }
 
 impl Label {
