@@ -113,7 +113,8 @@ impl Setup {
 
 /// The workspace's root folder (three levels above this package).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..")
+    let package = Path::new(env!("CARGO_MANIFEST_DIR"));
+    package.ancestors().nth(3).unwrap_or(package).to_path_buf()
 }
 
 /// The console, run as a child process; killed when dropped.
@@ -267,6 +268,8 @@ pub struct Browser {
     pub violations: Vec<Violation>,
     /// Pages checked with axe so far.
     pub pages_checked: usize,
+    /// Failed checks that the test went on past (see [`Browser::defer`]).
+    pub deferred: Vec<String>,
     _profile: tempfile::TempDir,
 }
 
@@ -322,6 +325,7 @@ impl Browser {
             screenshots: setup.screenshots.clone(),
             violations: Vec::new(),
             pages_checked: 0,
+            deferred: Vec::new(),
             _profile: profile,
         })
     }
@@ -664,20 +668,47 @@ impl Browser {
         Ok(())
     }
 
-    /// Fails, listing them, if axe found serious or critical violations.
-    pub fn assert_accessible(&self) -> Result<()> {
-        if self.violations.is_empty() {
-            return Ok(());
+    /// Records a failed check and lets the test go on (by another way to
+    /// the same page, say), so that one run shows every problem; the test
+    /// still fails in [`Browser::assert_clean`].
+    pub async fn defer(&mut self, problem: impl std::fmt::Display) {
+        let path = self.path().await.unwrap_or_default();
+        self.deferred.push(format!("on {path}: {problem}"));
+    }
+
+    /// Fails, listing them, if axe found serious or critical violations or
+    /// a check was deferred.
+    pub fn assert_clean(&self) -> Result<()> {
+        let mut out = String::new();
+        if !self.deferred.is_empty() {
+            let _ = write!(
+                out,
+                "{} failed check(s) the test went on past:",
+                self.deferred.len()
+            );
+            for d in &self.deferred {
+                let _ = write!(out, "\n  - {d}");
+            }
         }
-        let mut out = format!(
-            "axe-core found {} serious or critical violation(s) on {} page(s) checked:",
-            self.violations.len(),
-            self.pages_checked
-        );
-        for v in &self.violations {
-            let _ = write!(out, "\n  - on {} ({}): {}", v.url, v.page, v.report);
+        if !self.violations.is_empty() {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let _ = write!(
+                out,
+                "axe-core found {} serious or critical violation(s) on {} page(s) checked:",
+                self.violations.len(),
+                self.pages_checked
+            );
+            for v in &self.violations {
+                let _ = write!(out, "\n  - on {} ({}): {}", v.url, v.page, v.report);
+            }
         }
-        Err(anyhow!(out))
+        if out.is_empty() {
+            Ok(())
+        } else {
+            Err(anyhow!(out))
+        }
     }
 
     /// Saves a PNG of the viewport as `name` in the screenshot folder;
