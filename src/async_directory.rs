@@ -340,6 +340,7 @@ operations! {
     Store create_account(ref actor: Actor, val number: AccountNumber, ref name: str) -> AccountCreated;
     Store accounts(ref actor: Actor, ref query: AccountQuery) -> Page<Account>;
     Store account_details(ref actor: Actor, val account: AccountNumber) -> AccountDetails;
+    Store administered_accounts(ref actor: Actor) -> Vec<AccountNumber>;
     Store rename_account(ref actor: Actor, val account: AccountNumber, ref name: str) -> AccountRenamed;
     Store audit_page(ref actor: Actor, val account: AccountNumber, ref query: AuditQuery) -> Page<AuditEntry>;
     Store audit_trail(ref actor: Actor, val account: AccountNumber, val limit: usize) -> Vec<AuditEntry>;

@@ -146,6 +146,8 @@ async fn every_operation_is_a_send_future_and_reaches_the_directory() {
     is_send(dir.rename_account(&support, ACCOUNT, "Example Inc"))
         .await
         .expect("renamed");
+    let mine = is_send(dir.administered_accounts(&alice)).await;
+    assert_eq!(mine.expect("alice's accounts"), [ACCOUNT]);
     let details = is_send(dir.account_details(&support, ACCOUNT)).await;
     assert_eq!(
         details.expect("details").account.name.as_str(),

@@ -7,7 +7,8 @@ use crate::directory::access::{authorize, support_only};
 use crate::error::Error;
 use crate::input::Field;
 use crate::model::{
-    Account, AccountDetails, AccountNumber, Action, Actor, AuditEntry, GroupName, Name, UserId,
+    Account, AccountDetails, AccountNumber, Action, Actor, AuditEntry, GroupId, GroupName, Name,
+    UserId,
 };
 use crate::paging::{AccountQuery, AuditQuery, Cursor, Page};
 use crate::store::{Store, StoreError};
@@ -85,22 +86,49 @@ impl<S: Store> Directory<S> {
 
     /// An account's *Details* tab: its name, when it was created, and how
     /// many users (those it governs: created in it, or members of one of
-    /// its groups, R13), groups and active administrators it has. Only
-    /// Customer Support may.
+    /// its groups, R13), groups and active administrators it has. Customer
+    /// Support may read any account's, an active administrator their own
+    /// account's.
     ///
     /// # Errors
-    /// [`Error::Forbidden`] for anyone but Support;
-    /// [`Error::AccountNotFound`]; [`Error::Store`].
+    /// [`Error::Forbidden`] for anyone else; [`Error::AccountNotFound`];
+    /// [`Error::Store`].
     pub fn account_details(
         &self,
         actor: &Actor,
         account: AccountNumber,
     ) -> Result<AccountDetails, Error> {
-        support_only(actor)?;
         self.read(|reader| {
+            authorize(reader, actor, account)?;
             reader
                 .account_details(account)?
                 .ok_or(Error::AccountNotFound { account })
+        })
+    }
+
+    /// The accounts `actor` actively administers, in number order: where a
+    /// signed-in user's console starts. Customer Support administers no
+    /// account as a member (it lists every account with
+    /// [`Directory::accounts`]), so gets an empty list.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub fn administered_accounts(&self, actor: &Actor) -> Result<Vec<AccountNumber>, Error> {
+        let Actor::User(user) = actor else {
+            return Ok(Vec::new());
+        };
+        self.read(|reader| {
+            let mut accounts = Vec::new();
+            for group in reader.user_groups(*user)? {
+                if group.number == GroupId::ADMINISTRATORS_NUMBER
+                    && reader.is_active_admin(group.account, *user)?
+                {
+                    accounts.push(group.account);
+                }
+            }
+            accounts.sort_unstable();
+            accounts.dedup();
+            Ok(accounts)
         })
     }
 

@@ -8,11 +8,10 @@ use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use cres_admin::store::Reader;
 use cres_admin::{
     AccountNumber, AccountQuery, Action, AddUserForm, AuditQuery, Cursor, Error, GroupId, Label,
     Localize, Message, PageSize, Password, RegistrationForm, Search, SecureMessageSent,
-    ShowingGroups, ShowingUsers, SignIn, SignInSource, Store, UserId, UserQuery, UserStatus,
+    ShowingGroups, ShowingUsers, SignIn, SignInSource, Store, UserQuery, UserStatus,
 };
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -128,86 +127,15 @@ fn cursor(after: Option<&str>) -> Result<Option<Cursor>, Error> {
         .transpose()
 }
 
-/// The accounts whose *Account Administrators* the user is an active
-/// member of, in number order. The directory has no list of a user's
-/// accounts, so this reads the user's groups from a store snapshot on the
-/// blocking pool (a read only), and asks the directory about each.
-async fn administered<S: Store + Send + Sync + 'static>(
-    console: &Console<S>,
-    user: UserId,
-) -> Result<Vec<AccountNumber>, Error> {
-    let directory = console.directory.blocking().clone();
-    let groups = tokio::task::spawn_blocking(move || -> Result<Vec<GroupId>, Error> {
-        Ok(directory.read_store()?.user_groups(user)?)
-    })
-    .await
-    .map_err(|_| Error::Busy)??;
-    let mut accounts = Vec::new();
-    for group in groups {
-        if group.number == GroupId::ADMINISTRATORS_NUMBER
-            && console
-                .directory
-                .is_account_admin(group.account, user)
-                .await?
-        {
-            accounts.push(group.account);
-        }
-    }
-    accounts.sort();
-    accounts.dedup();
-    Ok(accounts)
-}
-
-/// An account's record (name, creation), read from a store snapshot on
-/// the blocking pool. The directory gives `account_details` to Customer
-/// Support only; the console shows an administrator the name of an
-/// account only after the directory has let them read its groups.
-async fn account_record<S: Store + Send + Sync + 'static>(
-    console: &Console<S>,
-    number: AccountNumber,
-) -> Result<cres_admin::Account, Error> {
-    let directory = console.directory.blocking().clone();
-    tokio::task::spawn_blocking(move || -> Result<cres_admin::Account, Error> {
-        directory
-            .read_store()?
-            .account(number)?
-            .ok_or(Error::AccountNotFound { account: number })
-    })
-    .await
-    .map_err(|_| Error::Busy)?
-}
-
-/// The Details tab's figures: `account_details` for Customer Support; for
-/// an administrator, the same figures from the operations they may call
-/// (their groups, their user count), which also authorize them.
-async fn details_for<S: Store + Send + Sync + 'static>(
-    console: &Console<S>,
-    actor: &cres_admin::Actor,
-    number: AccountNumber,
-) -> Result<cres_admin::AccountDetails, Error> {
-    if matches!(actor, cres_admin::Actor::Support) {
-        return console.directory.account_details(actor, number).await;
-    }
-    let groups = console.directory.groups(actor, number).await?;
-    let users = console.directory.user_count(actor, number).await?;
-    let administrators = groups
-        .iter()
-        .find(|s| s.group.is_built_in())
-        .map_or(0, |s| s.members as u64);
-    let account = account_record(console, number).await?;
-    Ok(cres_admin::AccountDetails::new(
-        account,
-        users,
-        groups.len() as u64,
-        administrators,
-    ))
-}
-
 /// Where someone lands after signing in.
 async fn landing<S: Store + Send + Sync + 'static>(console: &Console<S>, who: &Who) -> String {
     match who {
         Who::Support => "/accounts".to_owned(),
-        Who::User { id, .. } => match administered(console, *id).await {
+        Who::User { id, .. } => match console
+            .directory
+            .administered_accounts(&cres_admin::Actor::User(*id))
+            .await
+        {
             Ok(accounts) if !accounts.is_empty() => format!("/accounts/{}", accounts[0]),
             _ => "/accounts".to_owned(),
         },
@@ -489,14 +417,14 @@ pub(crate) async fn accounts<S: Store + Send + Sync + 'static>(
             });
         }
         next = next_href("/accounts", found.next.as_ref(), &q);
-    } else if let Some(Who::User { id, .. }) = &ctx.who {
-        let numbers = match administered(&console, *id).await {
+    } else if matches!(ctx.who, Some(Who::User { .. })) {
+        let numbers = match console.directory.administered_accounts(&actor).await {
             Ok(numbers) => numbers,
             Err(error) => return ctx.refused(&error).await,
         };
         for number in numbers {
             // An account whose administrators changed meanwhile is left out.
-            if let Ok(details) = details_for(&console, &actor, number).await {
+            if let Ok(details) = console.directory.account_details(&actor, number).await {
                 let (created, created_iso) = when(details.account.created_at);
                 rows.push(AccountRow {
                     number: number.to_string(),
@@ -562,7 +490,7 @@ pub(crate) async fn details<S: Store + Send + Sync + 'static>(
         Ok(number) => number,
         Err(response) => return response,
     };
-    let details = match details_for(&console, &actor, number).await {
+    let details = match console.directory.account_details(&actor, number).await {
         Ok(details) => details,
         Err(error) => return ctx.refused(&error).await,
     };
@@ -974,7 +902,7 @@ pub(crate) async fn add_user<S: Store + Send + Sync + 'static>(
 
 /// `GET /accounts/{n}/secure-message`.
 pub(crate) async fn secure_message_page<S: Store + Send + Sync + 'static>(
-    State(console): State<Console<S>>,
+    State(_): State<Console<S>>,
     ctx: Ctx,
     Path(n): Path<String>,
 ) -> Response {
@@ -985,12 +913,9 @@ pub(crate) async fn secure_message_page<S: Store + Send + Sync + 'static>(
         Ok(number) => number,
         Err(response) => return response,
     };
-    // Whether the reader may send for this account is the directory's to
-    // say when the message is sent (its users may, R8); an unknown account
-    // is a 404 here.
-    if let Err(error @ Error::AccountNotFound { .. }) = account_record(&console, number).await {
-        return ctx.refused(&error).await;
-    }
+    // Whether the reader may send for this account (its administrators
+    // and users may, R8), and whether it exists, is the directory's to say
+    // when the message is sent.
     let l = ctx.layout(ctx.tr.t(Label::SendSecureMessage)).await;
     page(&SecureMessagePage {
         l,
