@@ -557,6 +557,20 @@ impl Browser {
         }
     }
 
+    /// The HTTP status of the current page (the Navigation Timing entry's
+    /// `responseStatus`, which Chromium fills in).
+    pub async fn status(&self) -> Result<u64> {
+        let status = self
+            .client
+            .execute(
+                "const n = performance.getEntriesByType('navigation')[0];
+                 return n ? n.responseStatus : null;",
+                vec![],
+            )
+            .await?;
+        status.as_u64().context("the page has no navigation status")
+    }
+
     /// The message area, `div#message`: its class and text, if there is one.
     pub async fn message(&self) -> Result<Option<(String, String)>> {
         let Some(div) = self.find_all("div#message").await?.into_iter().next() else {

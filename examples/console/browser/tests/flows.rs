@@ -39,7 +39,14 @@ pub async fn all(setup: Setup, lang: Lang) -> Result<()> {
         .join(format!("console-{}.log", lang.code()));
     let console = Console::start(&setup.console, &log)?;
     let mut b = Browser::open(&setup, &console.url, lang).await?;
+    let started = std::time::Instant::now();
     let walked = walk(&mut b, &console, lang).await;
+    eprintln!(
+        "flows in {}: {} pages checked with axe-core in {:.1} s",
+        lang.code(),
+        b.pages_checked,
+        started.elapsed().as_secs_f64()
+    );
     let clean = b.assert_clean();
     let page = b.path().await.unwrap_or_default();
     let _ = b.close().await;
@@ -380,6 +387,33 @@ async fn last_active_administrator(b: &mut Browser, console: &Console, lang: Lan
             ".{button} on the last administrator: {error:?} does not say {refusal:?}"
         );
     }
+    // Remove from Group, on the Add to Group page's member list.
+    open_groups(b, lang, NEW_ACCOUNT).await?;
+    open_add_to_group(b, lang).await?;
+    b.click_and_load(&format!(
+        "table#members tr[data-email='{ALICE}'] button.remove-member"
+    ))
+    .await?;
+    let error = b
+        .expect_error()
+        .await
+        .context("removing alice from the group")?;
+    let last = lang.pick(
+        "is the last",
+        "est le dernier administrateur",
+        "ist der letzte",
+    );
+    ensure!(
+        error.contains(last) && error.contains(ALICE),
+        "removing the last administrator: {error:?} does not say {last:?}"
+    );
+    open_groups(b, lang, NEW_ACCOUNT).await?;
+    open_add_to_group(b, lang).await?;
+    ensure!(
+        b.exists(&format!("table#members tr[data-email='{ALICE}']"))
+            .await?,
+        "alice left the group after the refusal"
+    );
     // Nothing changed: alice is still there and not disabled.
     b.goto(&format!("/accounts/{NEW_ACCOUNT}/users")).await?;
     let row = format!("table#users tr[data-email='{ALICE}']");
@@ -716,6 +750,11 @@ async fn cross_account(b: &mut Browser, console: &Console, lang: Lang) -> Result
         "posting dave's Add to Group form to account 12345",
     )
     .await?;
+    ensure!(
+        b.status().await? == 403,
+        "dave's post to 12345 answered {}",
+        b.status().await?
+    );
     let body = b.body_text().await?;
     ensure!(
         body.contains(&refusal),
@@ -748,6 +787,11 @@ async fn forged_csrf(b: &mut Browser, _console: &Console, lang: Lang) -> Result<
         "posting Add to Group with a forged CSRF token",
     )
     .await?;
+    ensure!(
+        b.status().await? == 403,
+        "a forged CSRF token answered {}",
+        b.status().await?
+    );
     let error = b.expect_error().await?;
     let says = lang.pick(
         "This form could not be accepted",
