@@ -18,6 +18,17 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::Console;
+
+/// The value of `result`, or the response it holds returned at once (a
+/// refusal already rendered, a redirect to sign in).
+macro_rules! or_respond {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(response) => return response,
+        }
+    };
+}
 use crate::context::{CSRF, Ctx, TICKET, Tr, WHO, Who, page, status_of};
 use crate::views::{
     AccountRow, AccountsPage, AddToGroupPage, AddUserPage, AuditPage, AuditRowView, DetailsPage,
@@ -344,10 +355,7 @@ pub(crate) async fn set_password<S: Store + Send + Sync + 'static>(
     ctx: Ctx,
     Form(form): Form<NewPasswordForm>,
 ) -> Response {
-    let (key, ticket) = match pending_ticket(&console, &ctx).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (key, ticket) = or_respond!(pending_ticket(&console, &ctx).await);
     let new = Password::new(form.new_password);
     let confirm = Password::new(form.confirm_password);
     match console
@@ -386,10 +394,7 @@ pub(crate) async fn accounts<S: Store + Send + Sync + 'static>(
     ctx: Ctx,
     Query(query): Query<ListQuery>,
 ) -> Response {
-    let actor = match ctx.actor().await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
+    let actor = or_respond!(ctx.actor().await);
     let q = query.q.unwrap_or_default();
     let mut rows = Vec::new();
     let mut next = None;
@@ -460,10 +465,7 @@ pub(crate) async fn create_account<S: Store + Send + Sync + 'static>(
     ctx: Ctx,
     Form(form): Form<CreateAccountForm>,
 ) -> Response {
-    let actor = match ctx.actor().await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
+    let actor = or_respond!(ctx.actor().await);
     let result = match AccountNumber::parse(&form.number) {
         Ok(number) => {
             console
@@ -482,14 +484,8 @@ pub(crate) async fn details<S: Store + Send + Sync + 'static>(
     ctx: Ctx,
     Path(n): Path<String>,
 ) -> Response {
-    let actor = match ctx.actor().await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    let number = match account_in_path(&ctx, &n).await {
-        Ok(number) => number,
-        Err(response) => return response,
-    };
+    let actor = or_respond!(ctx.actor().await);
+    let number = or_respond!(account_in_path(&ctx, &n).await);
     let details = match console.directory.account_details(&actor, number).await {
         Ok(details) => details,
         Err(error) => return ctx.refused(&error).await,
@@ -522,14 +518,8 @@ pub(crate) async fn groups<S: Store + Send + Sync + 'static>(
     ctx: Ctx,
     Path(n): Path<String>,
 ) -> Response {
-    let actor = match ctx.actor().await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    let number = match account_in_path(&ctx, &n).await {
-        Ok(number) => number,
-        Err(response) => return response,
-    };
+    let actor = or_respond!(ctx.actor().await);
+    let number = or_respond!(account_in_path(&ctx, &n).await);
     let groups = match console.directory.groups(&actor, number).await {
         Ok(groups) => groups,
         Err(error) => return ctx.refused(&error).await,
@@ -568,14 +558,8 @@ pub(crate) async fn add_group<S: Store + Send + Sync + 'static>(
     Path(n): Path<String>,
     Form(form): Form<AddGroupForm>,
 ) -> Response {
-    let actor = match ctx.actor().await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    let number = match account_in_path(&ctx, &n).await {
-        Ok(number) => number,
-        Err(response) => return response,
-    };
+    let actor = or_respond!(ctx.actor().await);
+    let number = or_respond!(account_in_path(&ctx, &n).await);
     let result = console
         .directory
         .create_group(&actor, number, &form.name)
@@ -598,14 +582,8 @@ pub(crate) async fn add_to_group_page<S: Store + Send + Sync + 'static>(
     ctx: Ctx,
     Path((n, g)): Path<(String, String)>,
 ) -> Response {
-    let actor = match ctx.actor().await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    let group = match group_in_path(&ctx, &n, &g).await {
-        Ok(group) => group,
-        Err(response) => return response,
-    };
+    let actor = or_respond!(ctx.actor().await);
+    let group = or_respond!(group_in_path(&ctx, &n, &g).await);
     let result = async {
         let groups = console.directory.groups(&actor, group.account).await?;
         let summary = groups
@@ -655,14 +633,8 @@ pub(crate) async fn add_to_group<S: Store + Send + Sync + 'static>(
     Path((n, g)): Path<(String, String)>,
     Form(form): Form<AddToGroupForm>,
 ) -> Response {
-    let actor = match ctx.actor().await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    let group = match group_in_path(&ctx, &n, &g).await {
-        Ok(group) => group,
-        Err(response) => return response,
-    };
+    let actor = or_respond!(ctx.actor().await);
+    let group = or_respond!(group_in_path(&ctx, &n, &g).await);
     let result = console
         .directory
         .add_to_group(&actor, group, &form.user_id)
@@ -689,14 +661,8 @@ pub(crate) async fn remove_from_group<S: Store + Send + Sync + 'static>(
     Path((n, g)): Path<(String, String)>,
     Form(form): Form<UserForm>,
 ) -> Response {
-    let actor = match ctx.actor().await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    let group = match group_in_path(&ctx, &n, &g).await {
-        Ok(group) => group,
-        Err(response) => return response,
-    };
+    let actor = or_respond!(ctx.actor().await);
+    let group = or_respond!(group_in_path(&ctx, &n, &g).await);
     let result = console
         .directory
         .remove_from_group(&actor, group, &form.email)
@@ -712,14 +678,8 @@ pub(crate) async fn users<S: Store + Send + Sync + 'static>(
     Path(n): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Response {
-    let actor = match ctx.actor().await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    let number = match account_in_path(&ctx, &n).await {
-        Ok(number) => number,
-        Err(response) => return response,
-    };
+    let actor = or_respond!(ctx.actor().await);
+    let number = or_respond!(account_in_path(&ctx, &n).await);
     let result = async {
         let mut list = UserQuery::new();
         if let Some(after) = cursor(query.after.as_deref())? {
@@ -778,14 +738,8 @@ pub(crate) async fn user_action<S: Store + Send + Sync + 'static>(
     Path((n, action)): Path<(String, String)>,
     Form(form): Form<UserForm>,
 ) -> Response {
-    let actor = match ctx.actor().await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    let number = match account_in_path(&ctx, &n).await {
-        Ok(number) => number,
-        Err(response) => return response,
-    };
+    let actor = or_respond!(ctx.actor().await);
+    let number = or_respond!(account_in_path(&ctx, &n).await);
     let back = format!("/accounts/{number}/users");
     let directory = &console.directory;
     let email = form.email.as_str();
@@ -812,14 +766,8 @@ pub(crate) async fn add_user_page<S: Store + Send + Sync + 'static>(
     ctx: Ctx,
     Path(n): Path<String>,
 ) -> Response {
-    let actor = match ctx.actor().await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    let number = match account_in_path(&ctx, &n).await {
-        Ok(number) => number,
-        Err(response) => return response,
-    };
+    let actor = or_respond!(ctx.actor().await);
+    let number = or_respond!(account_in_path(&ctx, &n).await);
     // Only an administrator (or Support) sees the form.
     if let Err(error) = console.directory.groups(&actor, number).await {
         return ctx.refused(&error).await;
@@ -860,14 +808,8 @@ pub(crate) async fn add_user<S: Store + Send + Sync + 'static>(
     Path(n): Path<String>,
     Form(fields): Form<AddUserFields>,
 ) -> Response {
-    let actor = match ctx.actor().await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    let number = match account_in_path(&ctx, &n).await {
-        Ok(number) => number,
-        Err(response) => return response,
-    };
+    let actor = or_respond!(ctx.actor().await);
+    let number = or_respond!(account_in_path(&ctx, &n).await);
     let enforce = fields.enforce_password_expiration.is_some();
     let form = AddUserForm::new(
         fields.username.clone(),
@@ -909,10 +851,7 @@ pub(crate) async fn secure_message_page<S: Store + Send + Sync + 'static>(
     if let Err(response) = ctx.actor().await {
         return response;
     }
-    let number = match account_in_path(&ctx, &n).await {
-        Ok(number) => number,
-        Err(response) => return response,
-    };
+    let number = or_respond!(account_in_path(&ctx, &n).await);
     // Whether the reader may send for this account (its administrators
     // and users may, R8), and whether it exists, is the directory's to say
     // when the message is sent.
@@ -940,14 +879,8 @@ pub(crate) async fn send_secure_message<S: Store + Send + Sync + 'static>(
     Path(n): Path<String>,
     Form(form): Form<SecureMessageForm>,
 ) -> Response {
-    let actor = match ctx.actor().await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    let number = match account_in_path(&ctx, &n).await {
-        Ok(number) => number,
-        Err(response) => return response,
-    };
+    let actor = or_respond!(ctx.actor().await);
+    let number = or_respond!(account_in_path(&ctx, &n).await);
     let (status, link) = match console
         .directory
         .send_secure_message(&actor, number, &form.email)
@@ -1049,14 +982,8 @@ pub(crate) async fn audit<S: Store + Send + Sync + 'static>(
     Path(n): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Response {
-    let actor = match ctx.actor().await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    let number = match account_in_path(&ctx, &n).await {
-        Ok(number) => number,
-        Err(response) => return response,
-    };
+    let actor = or_respond!(ctx.actor().await);
+    let number = or_respond!(account_in_path(&ctx, &n).await);
     let result = async {
         let mut list = AuditQuery::new();
         if let Some(after) = cursor(query.after.as_deref())? {
