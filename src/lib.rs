@@ -99,6 +99,9 @@ mod input;
 mod model;
 mod paging;
 pub mod rules;
+#[cfg(feature = "scim")]
+#[cfg_attr(docsrs, doc(cfg(feature = "scim")))]
+pub mod scim;
 pub mod store;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
