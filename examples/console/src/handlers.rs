@@ -119,11 +119,12 @@ fn yes_no(tr: &Tr, value: bool) -> String {
 }
 
 /// `path?after=CURSOR` (with `q` kept when there is one).
-fn next_href(path: &str, next: Option<&Cursor>, q: &str) -> Option<String> {
+/// The link to the next page: the search kept, the cursor added.
+fn next_href(path: &str, next: Option<&Cursor>, search: &[(&str, &str)]) -> Option<String> {
     next.map(|cursor| {
         let mut query = form_urlencoded::Serializer::new(String::new());
-        if !q.is_empty() {
-            query.append_pair("q", q);
+        for (name, value) in search.iter().filter(|(_, value)| !value.is_empty()) {
+            query.append_pair(name, value);
         }
         query.append_pair("after", cursor.as_str());
         format!("{path}?{}", query.finish())
@@ -385,6 +386,10 @@ pub(crate) async fn set_password<S: Store + Send + Sync + 'static>(
 pub(crate) struct ListQuery {
     after: Option<String>,
     q: Option<String>,
+    /// The Users tab: the start of an email.
+    email: Option<String>,
+    /// The Users tab: a part of a first or last name.
+    name: Option<String>,
 }
 
 /// `GET /accounts`: every account for Customer Support (searchable, a
@@ -421,7 +426,7 @@ pub(crate) async fn accounts<S: Store + Send + Sync + 'static>(
                 created_iso,
             });
         }
-        next = next_href("/accounts", found.next.as_ref(), &q);
+        next = next_href("/accounts", found.next.as_ref(), &[("q", &q)]);
     } else if matches!(ctx.who, Some(Who::User { .. })) {
         let numbers = match console.directory.administered_accounts(&actor).await {
             Ok(numbers) => numbers,
@@ -680,8 +685,12 @@ pub(crate) async fn users<S: Store + Send + Sync + 'static>(
 ) -> Response {
     let actor = or_respond!(ctx.actor().await);
     let number = or_respond!(account_in_path(&ctx, &n).await);
+    let email = query.email.as_deref().unwrap_or_default().trim();
+    let name = query.name.as_deref().unwrap_or_default().trim();
     let result = async {
-        let mut list = UserQuery::new();
+        let mut list = UserQuery::new()
+            .email(Search::parse(email)?)
+            .name(Search::parse(name)?);
         if let Some(after) = cursor(query.after.as_deref())? {
             list = list.after(after);
         }
@@ -717,7 +726,11 @@ pub(crate) async fn users<S: Store + Send + Sync + 'static>(
         })
         .collect();
     let path = format!("/accounts/{number}/users");
-    let next = next_href(&path, found.next.as_ref(), "");
+    let next = next_href(
+        &path,
+        found.next.as_ref(),
+        &[("email", email), ("name", name)],
+    );
     let footer = tr.m(&ShowingUsers { count });
     let l = ctx.layout(tr.t(Label::Users)).await;
     page(&UsersPage {
@@ -727,6 +740,8 @@ pub(crate) async fn users<S: Store + Send + Sync + 'static>(
         rows,
         next,
         footer,
+        email: email.to_owned(),
+        name: name.to_owned(),
     })
 }
 
@@ -1020,7 +1035,7 @@ pub(crate) async fn audit<S: Store + Send + Sync + 'static>(
     let next = next_href(
         &format!("/accounts/{number}/audit"),
         found.next.as_ref(),
-        "",
+        &[],
     );
     let l = ctx.layout(ctx.tr.t(Label::AuditTrail)).await;
     page(&AuditPage {

@@ -113,6 +113,9 @@ pub(crate) struct UsersPage {
     pub(crate) rows: Vec<UserRowView>,
     pub(crate) next: Option<String>,
     pub(crate) footer: String,
+    /// The search as typed, shown again in its form.
+    pub(crate) email: String,
+    pub(crate) name: String,
 }
 
 /// `/accounts/{n}/users/new`.

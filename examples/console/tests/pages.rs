@@ -726,3 +726,36 @@ async fn a_secure_message_carries_a_registration_link_that_makes_a_user() {
             .contains("carol@example.com → Account Administrators")
     );
 }
+
+#[tokio::test]
+async fn the_users_tab_searches_by_email_and_by_name() {
+    let (router, _) = seeded().await;
+    let mut b = Browser::new(&router);
+    b.sign_in(ALICE, ALICE_PASSWORD).await;
+    let shown = |page: &Answer| -> Vec<String> {
+        page.body
+            .match_indices("<tr data-email=\"")
+            .map(|(at, found)| {
+                let rest = &page.body[at + found.len()..];
+                rest[..rest.find('"').unwrap()].to_owned()
+            })
+            .collect()
+    };
+    let all = b.get("/accounts/12345/users").await;
+    assert_eq!(shown(&all), [ALICE, ERIN]);
+    assert!(all.body.contains("id=\"user-search-email\""));
+    // The start of an email, in any case; a part of a name.
+    let by_email = b.get("/accounts/12345/users?email=ERI").await;
+    assert_eq!(shown(&by_email), [ERIN]);
+    assert!(by_email.body.contains("value=\"ERI\""));
+    let by_name = b.get("/accounts/12345/users?name=admi").await;
+    assert_eq!(shown(&by_name), [ALICE]);
+    // Searches are literal text: `%` matches nothing here.
+    let literal = b.get("/accounts/12345/users?name=%25").await;
+    assert!(shown(&literal).is_empty());
+    // A search the crate refuses is said, in the reader's language.
+    b.lang("fr");
+    let refused = b.get("/accounts/12345/users?name=a%07b").await;
+    assert_eq!(refused.message().map(|m| m.0), Some("error".to_owned()));
+    assert!(shown(&refused).is_empty());
+}
