@@ -3,13 +3,16 @@
 use crate::i18n::{Localize, Message};
 use chrono::{DateTime, Utc};
 
-use crate::credentials::RegistrationToken;
+use crate::credentials::{ProvisioningToken, RegistrationToken};
 use crate::i18n::Arg;
 use crate::model::{
-    Account, Email, Group, GroupName, Name, PasswordChangeTicket, UserProfile, UserRef,
+    Account, Email, Group, GroupName, Name, PasswordChangeTicket, ProvisioningCredential,
+    UserProfile, UserRef,
 };
 
 crate::i18n::english_display!(
+    ProvisioningTokenIssued,
+    ProvisioningTokenRevoked,
     AccountCreated,
     AccountRenamed,
     UserAdded,
@@ -385,5 +388,41 @@ impl Localize for EmailChanged {
         Message::new("email-changed")
             .arg("from", &self.previous)
             .arg("to", &self.user.email)
+    }
+}
+
+/// A provisioning token was issued: "Provisioning token Okta issued. Copy
+/// it now: it is shown only once."
+#[derive(Debug, Clone)]
+pub struct ProvisioningTokenIssued {
+    /// The token, to give to the identity provider: the only time anyone
+    /// sees it.
+    pub token: ProvisioningToken,
+    /// What the store keeps of it.
+    pub credential: ProvisioningCredential,
+}
+
+impl Localize for ProvisioningTokenIssued {
+    fn message(&self) -> Message {
+        Message::new("provisioning-token-issued").arg(
+            "description",
+            Arg::Text(self.credential.description.to_string()),
+        )
+    }
+}
+
+/// A provisioning token was revoked: its client can do nothing more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvisioningTokenRevoked {
+    /// The token that stopped working.
+    pub credential: ProvisioningCredential,
+}
+
+impl Localize for ProvisioningTokenRevoked {
+    fn message(&self) -> Message {
+        Message::new("provisioning-token-revoked").arg(
+            "description",
+            Arg::Text(self.credential.description.to_string()),
+        )
     }
 }

@@ -1,8 +1,8 @@
 //! The one error type of the crate.
 
-use crate::i18n::{Localize, Message};
+use crate::i18n::{Arg, Localize, Message};
 use crate::input::InvalidInput;
-use crate::model::{AccountNumber, Email, GroupName};
+use crate::model::{AccountNumber, Email, ExternalId, GroupName, UserId, UserName};
 use crate::store::{StoreError, store_error_message};
 
 crate::i18n::english_display!(Error, Forbidden);
@@ -116,6 +116,36 @@ pub enum Error {
     /// A cursor (where a list's next page starts) that is not one this
     /// crate made for this list: altered, cut, or from another list.
     InvalidCursor,
+    /// No user this account governs has this id (R13).
+    UserIdNotFound {
+        /// The id.
+        id: UserId,
+    },
+    /// Another user of the account already has this SCIM `userName`,
+    /// ignoring case.
+    UserNameTaken {
+        /// The name asked for.
+        user_name: UserName,
+    },
+    /// Another user of the account already has this SCIM `externalId`.
+    ExternalIdTaken {
+        /// The id asked for.
+        external_id: ExternalId,
+    },
+    /// The user or group changed since the caller read it (its revision
+    /// moved): nothing was done; read it again.
+    StaleRevision,
+    /// A provisioning token that is unknown, revoked, malformed or for
+    /// another account — deliberately indistinguishable.
+    ProvisioningRefused,
+    /// No provisioning token of the account has this id.
+    ProvisioningTokenNotFound,
+    /// The account has as many provisioning tokens as it may: revoke one
+    /// first.
+    TooManyProvisioningTokens {
+        /// How many an account may have.
+        max: usize,
+    },
     /// Too many operations are waiting to hash a password: try again in a
     /// moment. Nothing was done. Only `AsyncDirectory` (feature `tokio`)
     /// refuses so, past its `HashingLimit`.
@@ -221,6 +251,19 @@ impl Localize for Error {
             }
             Error::InvitedElsewhere { email } => {
                 Message::new("error-invited-elsewhere").arg("email", email)
+            }
+            Error::UserIdNotFound { id } => Message::new("error-user-id-not-found").arg("id", id),
+            Error::UserNameTaken { user_name } => {
+                Message::new("error-user-name-taken").arg("name", Arg::Text(user_name.to_string()))
+            }
+            Error::ExternalIdTaken { external_id } => Message::new("error-external-id-taken")
+                .arg("id", Arg::Text(external_id.to_string())),
+            Error::StaleRevision => Message::new("error-stale-revision"),
+            Error::ProvisioningRefused => Message::new("error-provisioning-refused"),
+            Error::ProvisioningTokenNotFound => Message::new("error-provisioning-token-not-found"),
+            Error::TooManyProvisioningTokens { max } => {
+                Message::new("error-too-many-provisioning-tokens")
+                    .arg("max", Arg::Count(*max as u64))
             }
             Error::Store(error) => store_error_message(error),
         }

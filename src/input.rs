@@ -35,6 +35,14 @@ pub enum Field {
     PageSize,
     /// The text a list is searched for.
     Search,
+    /// A SCIM `userName`.
+    UserName,
+    /// A SCIM `externalId`.
+    ExternalId,
+    /// What a provisioning token is called.
+    Description,
+    /// A SCIM `displayName`: how an identity provider shows a user.
+    DisplayName,
 }
 
 impl Field {
@@ -54,6 +62,10 @@ impl Field {
             Field::Name => Label::Name,
             Field::PageSize => Label::PageSize,
             Field::Search => Label::Search,
+            Field::UserName => Label::ScimUserName,
+            Field::ExternalId => Label::ExternalId,
+            Field::Description => Label::Description,
+            Field::DisplayName => Label::DisplayName,
         }
     }
 }

@@ -11,5 +11,5 @@ pub use hashing::PasswordHashing;
 pub use password::{Password, PasswordHash};
 pub use policy::PasswordPolicy;
 pub use sign_in_policy::SignInPolicy;
-pub use token::RegistrationToken;
-pub(crate) use token::{issue_token, parse_token};
+pub use token::{ProvisioningToken, RegistrationToken};
+pub(crate) use token::{issue_provisioning_token, issue_token, parse_token};

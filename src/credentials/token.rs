@@ -1,6 +1,7 @@
-//! Registration tokens: what a secure message's link carries (R8). Only
-//! the caller ever holds one; the store keeps its selector and the SHA-256
-//! of its secret.
+//! Registration tokens, what a secure message's link carries (R8), and
+//! provisioning tokens, what an identity provider's SCIM client sends as its
+//! bearer token. Only the caller ever holds one; the store keeps its
+//! selector and the SHA-256 of its secret.
 
 use std::fmt;
 
@@ -38,6 +39,36 @@ impl fmt::Debug for RegistrationToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("RegistrationToken(<redacted>)")
     }
+}
+
+/// A provisioning token: what an identity provider's SCIM client sends as
+/// `Authorization: Bearer …` to act for one account. Made like a
+/// [`RegistrationToken`] (96 public bits that find it, 256 secret bits that
+/// prove it, 59 URL-safe characters); shown once, when issued: the store
+/// keeps the public part and the SHA-256 of the secret part. Its `Debug` is
+/// redacted, it has no `Display` and no serde, and its memory is cleared
+/// when dropped.
+#[derive(Clone)]
+pub struct ProvisioningToken(Zeroizing<String>);
+
+impl ProvisioningToken {
+    /// The token's text, to paste into the identity provider.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ProvisioningToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ProvisioningToken(<redacted>)")
+    }
+}
+
+/// A fresh provisioning token, its public part and the hash of its secret.
+pub(crate) fn issue_provisioning_token()
+-> Result<(ProvisioningToken, String, [u8; 32]), getrandom::Error> {
+    let (RegistrationToken(text), selector, hash) = issue_token()?;
+    Ok((ProvisioningToken(text), selector, hash))
 }
 
 /// A fresh token and the registration record that knows it only by hash.

@@ -61,6 +61,14 @@ pub enum Label {
     PageSize,
     /// "Search"
     Search,
+    /// "User name (SCIM)": what an identity provider calls a user
+    ScimUserName,
+    /// "External ID"
+    ExternalId,
+    /// "Description"
+    Description,
+    /// "Display name"
+    DisplayName,
     /// "Disable User"
     DisableUser,
     /// "Enable User"

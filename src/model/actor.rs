@@ -4,8 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::{Label, Localize, Message};
-use crate::model::{UserId, UserRef};
+use crate::i18n::{Arg, Label, Localize, Message};
+use crate::model::{Provisioner, ProvisionerRef, UserId, UserRef};
 
 /// Who performs an operation: the authority the directory checks (R2, R3,
 /// R13). The service authenticates its callers and constructs an `Actor` on
@@ -27,6 +27,11 @@ pub enum Actor {
     /// hands, a [`UserId`] never does). They may administer the accounts
     /// whose *Account Administrators* group they are in.
     User(UserId),
+    /// An identity provider's SCIM client, holding a provisioning token of
+    /// one account: it may act only on that account, as its administrators
+    /// may, and only while the token exists. Get one from
+    /// [`Directory::authenticate_provisioner`](crate::Directory::authenticate_provisioner).
+    Provisioner(Provisioner),
 }
 
 impl fmt::Display for Actor {
@@ -34,6 +39,13 @@ impl fmt::Display for Actor {
         match self {
             Actor::Support => f.write_str("Customer Support"),
             Actor::User(id) => write!(f, "user {id}"),
+            Actor::Provisioner(client) => {
+                write!(
+                    f,
+                    "provisioning token {} of account {}",
+                    client.token, client.account
+                )
+            }
         }
     }
 }
@@ -59,6 +71,8 @@ pub enum ActorRecord {
     /// Someone who was not signed in: the failed sign-ins that lock a user
     /// out are recorded as theirs, never as the victim's.
     Unauthenticated,
+    /// An identity provider, by the provisioning token it used.
+    Provisioner(ProvisionerRef),
 }
 
 impl fmt::Display for ActorRecord {
@@ -67,6 +81,7 @@ impl fmt::Display for ActorRecord {
             ActorRecord::Support => f.write_str("Customer Support"),
             ActorRecord::User(user) => fmt::Display::fmt(user, f),
             ActorRecord::Unauthenticated => f.write_str("Failed sign-in attempts"),
+            ActorRecord::Provisioner(client) => write!(f, "Provisioning by {client}"),
         }
     }
 }
@@ -79,6 +94,9 @@ impl Localize for ActorRecord {
             ActorRecord::Support => Label::CustomerSupport.message(),
             ActorRecord::User(user) => user.message(),
             ActorRecord::Unauthenticated => Message::new("actor-unauthenticated"),
+            ActorRecord::Provisioner(client) => Message::new("actor-provisioner")
+                .arg("description", Arg::Text(client.description.to_string()))
+                .arg("token", Arg::Text(client.token.clone())),
         }
     }
 }

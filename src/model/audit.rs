@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AccountNumber, ActorRecord, Email, GroupId, GroupName, Name, UserId, UserRef};
+use crate::model::{
+    AccountNumber, ActorRecord, Email, ExternalId, GroupId, GroupName, Name, ProvisionerRef,
+    UserId, UserName, UserRef,
+};
 
 /// What a change did, and to what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,6 +158,34 @@ pub enum Action {
         /// The address after.
         to: Email,
     },
+    /// An administrator issued a provisioning token for the account.
+    ProvisioningTokenIssued {
+        /// The token, by its public id and description.
+        token: ProvisionerRef,
+    },
+    /// An administrator revoked a provisioning token of the account.
+    ProvisioningTokenRevoked {
+        /// The token, by its public id and description.
+        token: ProvisionerRef,
+    },
+    /// The account's identity provider named a user: their SCIM `userName`
+    /// and `externalId` in this account.
+    UserNamed {
+        /// The user.
+        user: UserRef,
+        /// The `userName`.
+        user_name: UserName,
+        /// The `externalId`, if any.
+        external_id: Option<ExternalId>,
+    },
+    /// The account's identity provider set or cleared a group's
+    /// `externalId`.
+    GroupExternalIdSet {
+        /// The group.
+        group: GroupId,
+        /// The `externalId`, or `None` when cleared.
+        external_id: Option<ExternalId>,
+    },
     /// Customer Support renamed the account.
     AccountRenamed {
         /// The name before.
@@ -180,7 +211,8 @@ impl Action {
             | Action::UserDisabled { user }
             | Action::UserEnabled { user }
             | Action::UserDeleted { user }
-            | Action::UserRenamed { user, .. } => Some(user.id),
+            | Action::UserRenamed { user, .. }
+            | Action::UserNamed { user, .. } => Some(user.id),
             Action::EmailChanged { user, .. } => Some(*user),
             Action::AccountCreated
             | Action::AccountRenamed { .. }
@@ -190,7 +222,10 @@ impl Action {
             | Action::SecureMessageSent { .. }
             | Action::RegistrationEnded { .. }
             | Action::RegistrationsPurged { .. }
-            | Action::RegistrationRevoked { .. } => None,
+            | Action::RegistrationRevoked { .. }
+            | Action::GroupExternalIdSet { .. }
+            | Action::ProvisioningTokenIssued { .. }
+            | Action::ProvisioningTokenRevoked { .. } => None,
         }
     }
 }

@@ -6,6 +6,7 @@ mod audit;
 mod email;
 mod group;
 mod name;
+mod provisioning;
 mod registration;
 mod text;
 mod ticket;
@@ -18,6 +19,10 @@ pub use audit::{Action, AuditEntry, AuditRecord};
 pub use email::Email;
 pub use group::{Group, GroupId, GroupName, GroupSummary};
 pub use name::Name;
+pub use provisioning::{
+    ExternalId, ExternalIdentity, Provisioner, ProvisionerRef, ProvisioningCredential, UserName,
+    user_name_key,
+};
 pub use registration::PendingRegistration;
 pub(crate) use text::clean as clean_text;
 pub use ticket::PasswordChangeTicket;

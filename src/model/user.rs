@@ -35,6 +35,12 @@ pub enum PasswordChosenBy {
         /// The account they acted for.
         account: AccountNumber,
     },
+    /// An account's identity provider, through a provisioning token (SCIM):
+    /// known to whoever runs the provider for that account.
+    Provisioner {
+        /// The account whose provider chose it.
+        account: AccountNumber,
+    },
     /// Not recorded: the password was set before the crate recorded who
     /// chose passwords (a store migrated from an older schema). Treated as
     /// chosen by someone unknown: only Customer Support may add the user to
