@@ -2940,8 +2940,10 @@ mod postgres {
         client()
             .batch_execute(&format!(
                 "TRUNCATE {schema}.audit, {schema}.registrations, {schema}.memberships,
-                          {schema}.account_users, {schema}.account_groups, {schema}.users,
-                          {schema}.accounts RESTART IDENTITY"
+                          {schema}.account_users, {schema}.external_identities,
+                          {schema}.provisioning_credentials, {schema}.group_external_ids,
+                          {schema}.account_groups, {schema}.users, {schema}.accounts
+                          RESTART IDENTITY"
             ))
             .expect("the schema emptied");
         PostgresStore::open(&server::config(schema)).expect("the store")

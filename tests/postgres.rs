@@ -159,6 +159,49 @@ fn the_store_keeps_what_it_was_given_across_reopening() {
     drop_schema(&schema);
 }
 
+/// A schema of version 1 (before provisioning) with data in it is
+/// migrated to today's: what it held reads back, and the new tables work.
+#[test]
+#[ignore = "needs CRES_POSTGRES_URL"]
+fn a_version_1_schema_is_migrated_keeping_its_data() {
+    use cres_admin::store::{Reader, Transaction};
+    use cres_admin::testing::fixtures;
+
+    let schema = fresh_schema();
+    let ann = fixtures::user("ann@example.com");
+    {
+        let store = PostgresStore::open(&config(&schema)).expect("a store");
+        let mut tx = store.begin_write().expect("a transaction");
+        tx.insert_account(&fixtures::account(1))
+            .expect("an account");
+        tx.insert_user(&ann).expect("a user");
+        tx.commit().expect("the commit");
+    }
+    // Back to version 1: what migration 2 made, undone.
+    client()
+        .batch_execute(&format!(
+            "DROP TABLE {schema}.external_identities, {schema}.provisioning_credentials,
+                        {schema}.group_external_ids;
+             DELETE FROM {schema}.cres_migrations WHERE version >= 2"
+        ))
+        .expect("a version 1 schema");
+    let store = PostgresStore::open(&config(&schema)).expect("migrated");
+    let identity = fixtures::external_identity(1, ann.id, "Ann", Some("ext-ann"));
+    let mut tx = store.begin_write().expect("a transaction");
+    tx.put_external_identity(&identity).expect("the new table");
+    tx.commit().expect("the commit");
+    let read = store.begin_read().expect("a snapshot");
+    assert_eq!(read.user(ann.id).expect("a read"), Some(ann.clone()));
+    assert_eq!(
+        read.user_by_user_name(AccountNumber::new(1), "ann")
+            .expect("a read"),
+        Some(ann.id)
+    );
+    drop(read);
+    drop(store);
+    drop_schema(&schema);
+}
+
 #[test]
 #[ignore = "needs CRES_POSTGRES_URL"]
 fn a_bad_schema_name_or_sslmode_is_refused_before_connecting() {
@@ -306,6 +349,131 @@ fn writes_lock_pages_and_rows_never_whole_tables() {
     assert!(
         matches!(second, Ok(()) | Err(StoreError::Contention(_))),
         "{second:?}"
+    );
+}
+
+/// What a SCIM client's write reads and writes (the token, the names of
+/// the account's users, the user's identity, then a new identity and a
+/// new token) locks index pages and rows, never a whole table: two such
+/// transactions on two accounts, open at once.
+#[test]
+#[ignore = "needs CRES_POSTGRES_URL"]
+fn provisioning_locks_pages_and_rows_never_whole_tables() {
+    use cres_admin::store::{Reader, StoreError, Transaction};
+    use cres_admin::testing::fixtures;
+    use cres_admin::{ExternalId, user_name_key};
+
+    let schema = fresh_schema();
+    let store = PostgresStore::open(&config(&schema)).expect("a fresh PostgreSQL store");
+    let store = Guarded::on_drop(store, {
+        let schema = schema.clone();
+        move || drop_schema(&schema)
+    });
+    let accounts = [1_u64, 2];
+    {
+        let mut tx = store.begin_write().expect("a transaction");
+        for account in accounts {
+            tx.insert_account(&fixtures::account(account))
+                .expect("an account");
+            tx.insert_provisioning_credential(&fixtures::provisioning_credential(
+                account,
+                &format!("token-{account}"),
+                fixtures::at(1),
+            ))
+            .expect("a token");
+            for i in 0..50 {
+                let user = fixtures::user(&format!("u{i}.{account}@example.com"));
+                tx.insert_user(&user).expect("a user");
+                tx.put_external_identity(&fixtures::external_identity(
+                    account,
+                    user.id,
+                    &format!("User{i}"),
+                    Some(&format!("ext-{i}")),
+                ))
+                .expect("an identity");
+            }
+        }
+        tx.commit().expect("the commit");
+    }
+    let newcomers = accounts.map(|account| {
+        let user = fixtures::user(&format!("new.{account}@example.com"));
+        let mut tx = store.begin_write().expect("a transaction");
+        tx.insert_user(&user).expect("a user");
+        tx.commit().expect("the commit");
+        user
+    });
+    let mut inspector = client();
+    inspector
+        .batch_execute(&format!(
+            "ANALYZE {schema}.external_identities, {schema}.provisioning_credentials"
+        ))
+        .expect("statistics");
+    let mut transactions: Vec<_> = accounts
+        .iter()
+        .zip(&newcomers)
+        .map(|(&account, newcomer)| {
+            let number = AccountNumber::new(account);
+            let mut tx = store.begin_write().expect("a transaction");
+            let token = tx
+                .provisioning_credential(&format!("token-{account}"))
+                .expect("read");
+            assert_eq!(token.map(|t| t.account), Some(number));
+            assert_eq!(tx.provisioning_credentials(number).expect("read").len(), 1);
+            assert_eq!(
+                tx.user_by_user_name(number, &user_name_key("NEWCOMER"))
+                    .expect("read"),
+                None
+            );
+            assert_eq!(
+                tx.user_by_external_id(number, &ExternalId::from_stored("ext-new"))
+                    .expect("read"),
+                None
+            );
+            assert_eq!(
+                tx.external_identity(number, newcomer.id).expect("read"),
+                None
+            );
+            tx.put_external_identity(&fixtures::external_identity(
+                account,
+                newcomer.id,
+                "Newcomer",
+                Some("ext-new"),
+            ))
+            .expect("an identity");
+            tx.insert_provisioning_credential(&fixtures::provisioning_credential(
+                account,
+                &format!("second-{account}"),
+                fixtures::at(2),
+            ))
+            .expect("a token");
+            tx
+        })
+        .collect();
+    let locks: Vec<(String, String)> = inspector
+        .query(
+            "SELECT c.relname::text, l.locktype FROM pg_locks l
+             JOIN pg_class c ON c.oid = l.relation
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE l.mode = 'SIReadLock' AND n.nspname = $1",
+            &[&schema],
+        )
+        .expect("the locks")
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    assert!(!locks.is_empty(), "serializable reads take predicate locks");
+    let whole: Vec<&String> = locks
+        .iter()
+        .filter(|(_, kind)| kind == "relation")
+        .map(|(table, _)| table)
+        .collect();
+    assert!(whole.is_empty(), "tables read whole: {whole:?}");
+    let second = transactions.pop().expect("two").commit();
+    let first = transactions.pop().expect("two").commit();
+    assert!(second.is_ok(), "{second:?}");
+    assert!(
+        matches!(first, Ok(()) | Err(StoreError::Contention(_))),
+        "{first:?}"
     );
 }
 

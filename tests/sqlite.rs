@@ -257,6 +257,59 @@ fn uniqueness_holds_between_two_stores() {
     assert!(matches!(error, Error::AccountExists { .. }), "{error:?}");
 }
 
+/// Provisioning names and tokens are kept in the file, their uniqueness
+/// holds between two stores on it, and a user's names go with the user.
+#[test]
+fn provisioning_is_kept_in_the_file_and_unique_between_two_stores() {
+    use cres_admin::testing::fixtures;
+
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("provisioning.db");
+    let ann = fixtures::user("ann@example.com");
+    let bob = fixtures::user("bob@example.com");
+    let anns = fixtures::external_identity(1, ann.id, "Ann.Lee", Some("00u1AbC"));
+    let token = fixtures::provisioning_credential(1, "dG9rZW4", fixtures::at(5));
+    {
+        let store = open(&path);
+        let mut tx = store.begin_write().unwrap();
+        tx.insert_account(&fixtures::account(1)).unwrap();
+        tx.insert_user(&ann).unwrap();
+        tx.insert_user(&bob).unwrap();
+        tx.put_external_identity(&anns).unwrap();
+        tx.insert_provisioning_credential(&token).unwrap();
+        tx.commit().unwrap();
+    }
+    let first = open(&path);
+    let second = open(&path);
+    {
+        let read = first.begin_read().unwrap();
+        let one = AccountNumber::new(1);
+        assert_eq!(read.external_identity(one, ann.id).unwrap(), Some(anns));
+        assert_eq!(
+            read.user_by_user_name(one, "ann.lee").unwrap(),
+            Some(ann.id)
+        );
+        assert_eq!(
+            read.provisioning_credential("dG9rZW4").unwrap(),
+            Some(token)
+        );
+    }
+    let mut tx = second.begin_write().unwrap();
+    let taken = tx.put_external_identity(&fixtures::external_identity(1, bob.id, "ANN.LEE", None));
+    assert!(matches!(taken, Err(StoreError::Conflict)), "{taken:?}");
+    drop(tx);
+    let mut tx = second.begin_write().unwrap();
+    tx.delete_user(ann.id).unwrap();
+    tx.commit().unwrap();
+    let read = first.begin_read().unwrap();
+    assert_eq!(
+        read.user_by_user_name(AccountNumber::new(1), "ann.lee")
+            .unwrap(),
+        None,
+        "a deleted user's names go with them"
+    );
+}
+
 #[test]
 fn reads_do_not_wait_behind_a_writer() {
     let folder = tempfile::tempdir().unwrap();

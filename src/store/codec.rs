@@ -22,8 +22,9 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    AccountNumber, Action, ActorRecord, Email, GroupId, GroupName, Name, PasswordChosenBy,
-    SignInSource, Throttle, UserId, UserRef, UserStatus,
+    AccountNumber, Action, ActorRecord, Email, ExternalId, GroupId, GroupName, Name,
+    PasswordChosenBy, ProvisionerRef, SignInSource, Throttle, UserId, UserName, UserRef,
+    UserStatus,
 };
 use crate::store::StoreError;
 
@@ -184,6 +185,28 @@ fn name_field<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Name, D::Err
     stored_name(&text).ok_or_else(|| de::Error::custom("a stored name"))
 }
 
+/// A SCIM `userName` as a store kept it: refused only when empty, longer
+/// than [`UserName::MAX_CHARS`] or with a control character.
+fn user_name_field<'de, D: Deserializer<'de>>(deserializer: D) -> Result<UserName, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    bounded(&text, UserName::MAX_CHARS)
+        .then(|| UserName::from_stored(&text))
+        .ok_or_else(|| de::Error::custom("a stored userName"))
+}
+
+/// A SCIM `externalId` as a store kept it, or none: refused only as
+/// [`user_name_field`] refuses.
+fn external_id_field<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<ExternalId>, D::Error> {
+    match Option::<String>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(text) => bounded(&text, ExternalId::MAX_CHARS)
+            .then(|| Some(ExternalId::from_stored(&text)))
+            .ok_or_else(|| de::Error::custom("a stored externalId")),
+    }
+}
+
 /// A group name through [`stored_custom_group`], in the model's serde form.
 fn stored_group_name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<GroupName, D::Error> {
     #[derive(Deserialize)]
@@ -209,6 +232,16 @@ struct StoredUserRef {
     email: Email,
 }
 
+/// The model's serde form of [`ProvisionerRef`], read leniently.
+#[derive(Deserialize)]
+#[serde(remote = "ProvisionerRef")]
+struct StoredProvisionerRef {
+    account: AccountNumber,
+    token: String,
+    #[serde(deserialize_with = "name_field")]
+    description: Name,
+}
+
 /// The model's serde form of [`ActorRecord`], read leniently.
 #[derive(Deserialize)]
 #[serde(remote = "ActorRecord", rename_all = "snake_case")]
@@ -216,6 +249,7 @@ enum StoredActor {
     Support,
     User(#[serde(with = "StoredUserRef")] UserRef),
     Unauthenticated,
+    Provisioner(#[serde(with = "StoredProvisionerRef")] ProvisionerRef),
 }
 
 /// The model's serde form of [`Action`], read leniently.
@@ -324,6 +358,27 @@ enum StoredAction {
         #[serde(deserialize_with = "email_field")]
         to: Email,
     },
+    ProvisioningTokenIssued {
+        #[serde(with = "StoredProvisionerRef")]
+        token: ProvisionerRef,
+    },
+    ProvisioningTokenRevoked {
+        #[serde(with = "StoredProvisionerRef")]
+        token: ProvisionerRef,
+    },
+    UserNamed {
+        #[serde(with = "StoredUserRef")]
+        user: UserRef,
+        #[serde(deserialize_with = "user_name_field")]
+        user_name: UserName,
+        #[serde(default, deserialize_with = "external_id_field")]
+        external_id: Option<ExternalId>,
+    },
+    GroupExternalIdSet {
+        group: GroupId,
+        #[serde(default, deserialize_with = "external_id_field")]
+        external_id: Option<ExternalId>,
+    },
     AccountRenamed {
         #[serde(deserialize_with = "name_field")]
         from: Name,
@@ -374,7 +429,7 @@ mod tests {
         );
         let kinds: std::collections::HashSet<_> =
             actions.iter().map(std::mem::discriminant).collect();
-        assert_eq!(kinds.len(), 22, "every kind");
+        assert_eq!(kinds.len(), 26, "every kind");
         for action in actions {
             let text = action_json(&action).unwrap();
             assert_eq!(parse_action(&text), Some(action), "{text}");
@@ -388,6 +443,11 @@ mod tests {
             ActorRecord::Support,
             ActorRecord::User(alice.clone()),
             ActorRecord::Unauthenticated,
+            ActorRecord::Provisioner(ProvisionerRef {
+                account: AccountNumber::new(987_654_321_098),
+                token: "dG9rZW4tMQ".into(),
+                description: Name::from_stored("Okta — «Production»"),
+            }),
         ] {
             let text = actor_json(&actor).unwrap();
             assert_eq!(parse_actor(&text), Some(actor), "{text}");
@@ -398,6 +458,9 @@ mod tests {
             PasswordChosenBy::Administrator {
                 user: alice.id,
                 account: AccountNumber::new(987_654_321_098),
+            },
+            PasswordChosenBy::Provisioner {
+                account: AccountNumber::new(12345),
             },
             PasswordChosenBy::Unknown,
         ] {

@@ -224,6 +224,63 @@ macro_rules! forward_reader {
             ) -> ::core::result::Result<usize, $crate::StoreError> {
                 $crate::__forward_call!($mode $this.active_admin_count(account))
             }
+
+            fn external_identity(
+                &$this,
+                account: $crate::AccountNumber,
+                user: $crate::UserId,
+            ) -> ::core::result::Result<
+                ::core::option::Option<$crate::ExternalIdentity>,
+                $crate::StoreError,
+            > {
+                $crate::__forward_call!($mode $this.external_identity(account, user))
+            }
+
+            fn user_by_user_name(
+                &$this,
+                account: $crate::AccountNumber,
+                key: &str,
+            ) -> ::core::result::Result<::core::option::Option<$crate::UserId>, $crate::StoreError> {
+                $crate::__forward_call!($mode $this.user_by_user_name(account, key))
+            }
+
+            fn user_by_external_id(
+                &$this,
+                account: $crate::AccountNumber,
+                external_id: &$crate::ExternalId,
+            ) -> ::core::result::Result<::core::option::Option<$crate::UserId>, $crate::StoreError> {
+                $crate::__forward_call!($mode $this.user_by_external_id(account, external_id))
+            }
+
+            fn group_external_id(
+                &$this,
+                group: $crate::GroupId,
+            ) -> ::core::result::Result<
+                ::core::option::Option<$crate::ExternalId>,
+                $crate::StoreError,
+            > {
+                $crate::__forward_call!($mode $this.group_external_id(group))
+            }
+
+            fn provisioning_credential(
+                &$this,
+                id: &str,
+            ) -> ::core::result::Result<
+                ::core::option::Option<$crate::ProvisioningCredential>,
+                $crate::StoreError,
+            > {
+                $crate::__forward_call!($mode $this.provisioning_credential(id))
+            }
+
+            fn provisioning_credentials(
+                &$this,
+                account: $crate::AccountNumber,
+            ) -> ::core::result::Result<
+                ::std::vec::Vec<$crate::ProvisioningCredential>,
+                $crate::StoreError,
+            > {
+                $crate::__forward_call!($mode $this.provisioning_credentials(account))
+            }
         }
     };
 }
@@ -358,6 +415,43 @@ macro_rules! forward_writes {
                 id: $crate::UserId,
             ) -> ::core::result::Result<(), $crate::StoreError> {
                 $crate::__forward_call!($mode $this.delete_user(id))
+            }
+
+            fn put_external_identity(
+                &mut $this,
+                identity: &$crate::ExternalIdentity,
+            ) -> ::core::result::Result<(), $crate::StoreError> {
+                $crate::__forward_call!($mode $this.put_external_identity(identity))
+            }
+
+            fn delete_external_identity(
+                &mut $this,
+                account: $crate::AccountNumber,
+                user: $crate::UserId,
+            ) -> ::core::result::Result<(), $crate::StoreError> {
+                $crate::__forward_call!($mode $this.delete_external_identity(account, user))
+            }
+
+            fn set_group_external_id(
+                &mut $this,
+                group: $crate::GroupId,
+                external_id: ::core::option::Option<&$crate::ExternalId>,
+            ) -> ::core::result::Result<u64, $crate::StoreError> {
+                $crate::__forward_call!($mode $this.set_group_external_id(group, external_id))
+            }
+
+            fn insert_provisioning_credential(
+                &mut $this,
+                credential: &$crate::ProvisioningCredential,
+            ) -> ::core::result::Result<(), $crate::StoreError> {
+                $crate::__forward_call!($mode $this.insert_provisioning_credential(credential))
+            }
+
+            fn delete_provisioning_credential(
+                &mut $this,
+                id: &str,
+            ) -> ::core::result::Result<(), $crate::StoreError> {
+                $crate::__forward_call!($mode $this.delete_provisioning_credential(id))
             }
 
             fn commit($this) -> ::core::result::Result<(), $crate::StoreError> {

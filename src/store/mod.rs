@@ -33,14 +33,22 @@
 //!   [`StoreError::Conflict`]: an account number; a user's [`UserId`]; a
 //!   user's email identity (ignoring case) on insert, or on an update that
 //!   changes it; a group name within an account (ignoring case, see
-//!   [`GroupName::key`]); a membership; a registration selector. A pending
-//!   registration is unique per (email identity, account) and replaced in
-//!   place. Changing what does not exist fails with [`StoreError::NotFound`].
+//!   [`GroupName::key`]); a membership; a registration selector; a
+//!   provisioning token's id. Within one account, no two users have the
+//!   same SCIM `userName` (compared by [`UserName::key`](crate::UserName::key),
+//!   ignoring case) or the same `externalId` (compared exactly): putting an
+//!   [`ExternalIdentity`] that repeats another user's fails; the same user's
+//!   names may change case or be replaced, and another account's users may
+//!   have the same. A group's `externalId` is not unique. A pending
+//!   registration is unique per (email identity, account), and an external
+//!   identity per (account, user): both are replaced in place. Changing
+//!   what does not exist fails with [`StoreError::NotFound`].
 //! - **Revisions.** A new user or group has revision 0. Each
 //!   [`Transaction::update_user`] stores the user with its stored revision
 //!   plus one; [`Transaction::set_sign_in_state`] leaves it; renaming a
-//!   group, and adding or removing one of its members, add one to the
-//!   group's; deleting a user adds one to each group they leave.
+//!   group, setting or clearing its `externalId`, and adding or removing
+//!   one of its members, add one to the group's; deleting a user adds one
+//!   to each group they leave.
 //! - **Group numbers** are given per account in creation order, starting at
 //!   1 (so the first group of an account is [`GroupId::administrators`]),
 //!   and never reused after a deletion. When an account has used every
@@ -95,9 +103,9 @@ pub use sqlite::SqliteStore;
 
 use crate::i18n::{Arg, Localize, Message};
 use crate::model::{
-    Account, AccountDetails, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId,
-    GroupName, GroupSummary, Name, PendingRegistration, SignInState, User, UserBrief, UserId,
-    UserRef, UserRow,
+    Account, AccountDetails, AccountNumber, AuditEntry, AuditRecord, Email, ExternalId,
+    ExternalIdentity, Group, GroupId, GroupName, GroupSummary, Name, PendingRegistration,
+    ProvisioningCredential, SignInState, User, UserBrief, UserId, UserRef, UserRow,
 };
 use crate::paging::Search;
 
@@ -497,6 +505,112 @@ pub trait Reader {
             operation: "Reader::active_admin_count",
         })
     }
+
+    /// What `account`'s identity provider calls `user`, if it has named
+    /// them (SCIM `userName`, `externalId` and `displayName`).
+    ///
+    /// Added after the first contract: the default returns
+    /// [`StoreError::Unsupported`].
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
+    fn external_identity(
+        &self,
+        account: AccountNumber,
+        user: UserId,
+    ) -> Result<Option<ExternalIdentity>, StoreError> {
+        let _ = (account, user);
+        Err(StoreError::Unsupported {
+            operation: "Reader::external_identity",
+        })
+    }
+
+    /// The user whose `userName` in `account` has this
+    /// [`key`](crate::UserName::key), found through an index.
+    ///
+    /// Added after the first contract: the default returns
+    /// [`StoreError::Unsupported`].
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
+    fn user_by_user_name(
+        &self,
+        account: AccountNumber,
+        key: &str,
+    ) -> Result<Option<UserId>, StoreError> {
+        let _ = (account, key);
+        Err(StoreError::Unsupported {
+            operation: "Reader::user_by_user_name",
+        })
+    }
+
+    /// The user whose `externalId` in `account` is exactly this, found
+    /// through an index.
+    ///
+    /// Added after the first contract: the default returns
+    /// [`StoreError::Unsupported`].
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
+    fn user_by_external_id(
+        &self,
+        account: AccountNumber,
+        external_id: &ExternalId,
+    ) -> Result<Option<UserId>, StoreError> {
+        let _ = (account, external_id);
+        Err(StoreError::Unsupported {
+            operation: "Reader::user_by_external_id",
+        })
+    }
+
+    /// The `externalId` the account's identity provider gave the group, if
+    /// any.
+    ///
+    /// Added after the first contract: the default returns
+    /// [`StoreError::Unsupported`].
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
+    fn group_external_id(&self, group: GroupId) -> Result<Option<ExternalId>, StoreError> {
+        let _ = group;
+        Err(StoreError::Unsupported {
+            operation: "Reader::group_external_id",
+        })
+    }
+
+    /// The provisioning token with this public id, if any.
+    ///
+    /// Added after the first contract: the default returns
+    /// [`StoreError::Unsupported`].
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
+    fn provisioning_credential(
+        &self,
+        id: &str,
+    ) -> Result<Option<ProvisioningCredential>, StoreError> {
+        let _ = id;
+        Err(StoreError::Unsupported {
+            operation: "Reader::provisioning_credential",
+        })
+    }
+
+    /// Every provisioning token of `account`, oldest first (then by id).
+    ///
+    /// Added after the first contract: the default returns
+    /// [`StoreError::Unsupported`].
+    ///
+    /// # Errors
+    /// A [`StoreError`] if the store fails.
+    fn provisioning_credentials(
+        &self,
+        account: AccountNumber,
+    ) -> Result<Vec<ProvisioningCredential>, StoreError> {
+        let _ = account;
+        Err(StoreError::Unsupported {
+            operation: "Reader::provisioning_credentials",
+        })
+    }
 }
 
 /// Writes, inside a write transaction. See the [module docs](self) for the
@@ -605,7 +719,8 @@ pub trait Transaction: Reader {
     /// A [`StoreError`] if the store fails.
     fn append_audit(&mut self, record: AuditRecord) -> Result<u64, StoreError>;
 
-    /// Deletes the user with this id and every membership they have. Their
+    /// Deletes the user with this id, every membership they have and every
+    /// [`ExternalIdentity`] of theirs. Their
     /// id is never given to anyone again (ids are random); their email
     /// identity is free for a new user. The audit trail keeps what it
     /// recorded about them.
@@ -619,6 +734,93 @@ pub trait Transaction: Reader {
         let _ = id;
         Err(StoreError::Unsupported {
             operation: "Transaction::delete_user",
+        })
+    }
+
+    /// Stores what `identity.account`'s identity provider calls
+    /// `identity.user`, replacing what it called them before.
+    ///
+    /// Added after the first contract: the default returns
+    /// [`StoreError::Unsupported`].
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] without the account or the user;
+    /// [`StoreError::Conflict`] if another user of the account has the same
+    /// `userName` [key](crate::UserName::key) or the same `externalId`.
+    fn put_external_identity(&mut self, identity: &ExternalIdentity) -> Result<(), StoreError> {
+        let _ = identity;
+        Err(StoreError::Unsupported {
+            operation: "Transaction::put_external_identity",
+        })
+    }
+
+    /// Forgets what `account`'s identity provider calls `user`.
+    ///
+    /// Added after the first contract: the default returns
+    /// [`StoreError::Unsupported`].
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if it named them nothing.
+    fn delete_external_identity(
+        &mut self,
+        account: AccountNumber,
+        user: UserId,
+    ) -> Result<(), StoreError> {
+        let _ = (account, user);
+        Err(StoreError::Unsupported {
+            operation: "Transaction::delete_external_identity",
+        })
+    }
+
+    /// Sets (or, with `None`, clears) the group's `externalId`, and returns
+    /// the group's new revision: like a rename, it moves the revision by
+    /// one. Deleting the group deletes it.
+    ///
+    /// Added after the first contract: the default returns
+    /// [`StoreError::Unsupported`].
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] without the group.
+    fn set_group_external_id(
+        &mut self,
+        group: GroupId,
+        external_id: Option<&ExternalId>,
+    ) -> Result<u64, StoreError> {
+        let _ = (group, external_id);
+        Err(StoreError::Unsupported {
+            operation: "Transaction::set_group_external_id",
+        })
+    }
+
+    /// Stores a new provisioning token.
+    ///
+    /// Added after the first contract: the default returns
+    /// [`StoreError::Unsupported`].
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] without the account;
+    /// [`StoreError::Conflict`] if its id is taken.
+    fn insert_provisioning_credential(
+        &mut self,
+        credential: &ProvisioningCredential,
+    ) -> Result<(), StoreError> {
+        let _ = credential;
+        Err(StoreError::Unsupported {
+            operation: "Transaction::insert_provisioning_credential",
+        })
+    }
+
+    /// Deletes a provisioning token: it stops working.
+    ///
+    /// Added after the first contract: the default returns
+    /// [`StoreError::Unsupported`].
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is none with this id.
+    fn delete_provisioning_credential(&mut self, id: &str) -> Result<(), StoreError> {
+        let _ = id;
+        Err(StoreError::Unsupported {
+            operation: "Transaction::delete_provisioning_credential",
         })
     }
 

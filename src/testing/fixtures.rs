@@ -24,8 +24,9 @@ use std::sync::{Arc, OnceLock};
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Account, AccountNumber, Action, Actor, ActorRecord, AuditRecord, Credential, Email, GroupId,
-    GroupName, Name, PasswordChosenBy, PendingRegistration, SignInState, User, UserId, UserRef,
+    Account, AccountNumber, Action, Actor, ActorRecord, AuditRecord, Credential, Email, ExternalId,
+    ExternalIdentity, GroupId, GroupName, Name, PasswordChosenBy, PendingRegistration,
+    ProvisionerRef, ProvisioningCredential, SignInState, User, UserId, UserName, UserRef,
     UserStatus,
 };
 use crate::{
@@ -215,6 +216,54 @@ pub fn registration(
     }
 }
 
+/// What account `account`'s identity provider calls `user`: the `userName`
+/// `user_name` and the `externalId` `external_id`, if any, and no
+/// `displayName`, last changed at [`at`]`(300)` (with nanoseconds).
+///
+/// # Panics
+/// If `user_name` or `external_id` is not valid.
+#[track_caller]
+pub fn external_identity(
+    account: u64,
+    user: UserId,
+    user_name: &str,
+    external_id: Option<&str>,
+) -> ExternalIdentity {
+    let parsed = |text: &str| match ExternalId::parse(text) {
+        Ok(id) => id,
+        Err(error) => panic!("fixture externalId {text:?} is invalid: {error:?}"),
+    };
+    ExternalIdentity {
+        account: AccountNumber::new(account),
+        user,
+        user_name: match UserName::parse(user_name) {
+            Ok(name) => name,
+            Err(error) => panic!("fixture userName {user_name:?} is invalid: {error:?}"),
+        },
+        external_id: external_id.map(parsed),
+        display_name: None,
+        modified_at: at(300),
+    }
+}
+
+/// A provisioning token of account `account` with the public id `id`,
+/// called "Okta", issued by Customer Support at `issued_at`; the SHA-256
+/// of its secret is 32 bytes of `0xA5`.
+pub fn provisioning_credential(
+    account: u64,
+    id: &str,
+    issued_at: DateTime<Utc>,
+) -> ProvisioningCredential {
+    ProvisioningCredential {
+        id: id.to_owned(),
+        verifier_hash: [0xA5; 32],
+        account: AccountNumber::new(account),
+        description: name("Okta"),
+        issued_by: ActorRecord::Support,
+        issued_at,
+    }
+}
+
 /// An audit record of `action` in account `account`, by Customer Support at
 /// [`at`]`(200)`.
 pub fn audit_record(account: u64, action: Action) -> AuditRecord {
@@ -281,6 +330,16 @@ pub fn actor<S: Store>(directory: &Directory<S>, address: &str) -> Actor {
     match user_id(directory, address) {
         Some(id) => Actor::User(id),
         None => panic!("there is no user {address}"),
+    }
+}
+
+/// A provisioning token of `account`, as the audit trail names it: id
+/// `dG9rZW4tMQ`, called "Okta".
+pub fn provisioner(account: AccountNumber) -> ProvisionerRef {
+    ProvisionerRef {
+        account,
+        token: "dG9rZW4tMQ".into(),
+        description: name("Okta"),
     }
 }
 
@@ -364,6 +423,33 @@ pub fn every_action(account: AccountNumber, user: &UserRef, first_name: &GroupNa
             from: user.email.clone(),
             to: email("Bob.Lee@Example.org"),
         },
+        Action::ProvisioningTokenIssued {
+            token: provisioner(account),
+        },
+        Action::ProvisioningTokenRevoked {
+            token: provisioner(account),
+        },
+        Action::UserNamed {
+            user: user.clone(),
+            user_name: UserName::from_stored("Bob.Lee@Corp.Example"),
+            external_id: Some(ExternalId::from_stored("00u1AbCdEf")),
+        },
+        Action::UserNamed {
+            user: user.clone(),
+            user_name: UserName::from_stored("bob"),
+            external_id: None,
+        },
+        Action::GroupExternalIdSet {
+            group: GroupId {
+                account,
+                number: u32::MAX,
+            },
+            external_id: Some(ExternalId::from_stored("00g1AbC — Ventes")),
+        },
+        Action::GroupExternalIdSet {
+            group: GroupId::administrators(account),
+            external_id: None,
+        },
     ];
     // A new action fails to compile here until it is added above.
     for action in &actions {
@@ -389,7 +475,11 @@ pub fn every_action(account: AccountNumber, user: &UserRef, first_name: &GroupNa
             | Action::UserEnabled { .. }
             | Action::UserDeleted { .. }
             | Action::UserRenamed { .. }
-            | Action::EmailChanged { .. } => {}
+            | Action::EmailChanged { .. }
+            | Action::ProvisioningTokenIssued { .. }
+            | Action::ProvisioningTokenRevoked { .. }
+            | Action::UserNamed { .. }
+            | Action::GroupExternalIdSet { .. } => {}
         }
     }
     actions

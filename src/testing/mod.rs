@@ -8,8 +8,9 @@
 //!   with a transaction after a write failed.
 //! - [`conformance`] is the suite of checks that every [`Store`](crate::Store)
 //!   must pass: uniqueness, missing records, atomicity, isolation,
-//!   membership, audit order, round trips, pending registrations, revisions
-//!   and the concurrent last-administrator race. Run it against your own
+//!   membership, audit order, round trips, pending registrations, revisions,
+//!   provisioning (SCIM names and tokens) and the concurrent
+//!   last-administrator race. Run it against your own
 //!   store with [`conformance_tests!`](crate::conformance_tests).
 //! - [`fixtures`] builds the records, directories and starting points the
 //!   suite uses, for tests of your own.

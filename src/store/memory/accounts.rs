@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Account, Group, GroupName};
+use crate::model::{Account, ExternalId, Group, GroupName};
 use crate::store::memory::users::Slot;
 
 /// How many groups an account has before its group names get an index;
@@ -37,6 +37,9 @@ pub(super) struct GroupEntry {
     /// binary search and its own rows. Kept true by every change of a
     /// member and of a member's email.
     pub(super) order: Vec<Slot>,
+    /// The `externalId` the account's identity provider gave the group:
+    /// it goes with the group, and comes back with it on an undo.
+    pub(super) external_id: Option<ExternalId>,
 }
 
 impl AccountEntry {
@@ -142,6 +145,7 @@ mod tests {
                 revision: 0,
             },
             order: Vec::new(),
+            external_id: None,
         }
     }
 

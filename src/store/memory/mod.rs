@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 mod hashing;
+mod provisioning;
 mod undo;
 mod users;
 
@@ -15,15 +16,16 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Account, AccountDetails, AccountNumber, AuditEntry, AuditRecord, Email, Group, GroupId,
-    GroupName, GroupSummary, Name, PendingRegistration, SignInState, User, UserBrief, UserId,
-    UserRef, UserRow, UserStatus,
+    Account, AccountDetails, AccountNumber, AuditEntry, AuditRecord, Email, ExternalId,
+    ExternalIdentity, Group, GroupId, GroupName, GroupSummary, Name, PendingRegistration,
+    ProvisioningCredential, SignInState, User, UserBrief, UserId, UserRef, UserRow, UserStatus,
 };
 use crate::paging::Search;
 use crate::store::{Reader, Store, StoreError, Transaction};
 use accounts::{AccountEntry, GroupEntry};
 use audit::Trail;
 use hashing::Keyed;
+use provisioning::Provisioning;
 use undo::Undo;
 use users::{Groups, Slot, Stored, Users, identity_order, list_order};
 
@@ -97,6 +99,8 @@ struct State {
     /// Each account's registrations by expiry and identity: the order of a
     /// page of them, read as a range.
     expiries: HashMap<AccountNumber, BTreeSet<(DateTime<Utc>, Identity)>, Keyed>,
+    /// What identity providers call users, and their tokens.
+    provisioning: Provisioning,
     /// The empty journal of the last write transaction, so that the next
     /// one journals without allocating.
     spare_journal: Vec<Undo>,
@@ -647,6 +651,52 @@ impl Reader for State {
                     .count()
             }))
     }
+
+    fn external_identity(
+        &self,
+        account: AccountNumber,
+        user: UserId,
+    ) -> Result<Option<ExternalIdentity>, StoreError> {
+        Ok(self.provisioning.identity(account, user).cloned())
+    }
+
+    fn user_by_user_name(
+        &self,
+        account: AccountNumber,
+        key: &str,
+    ) -> Result<Option<UserId>, StoreError> {
+        Ok(self.provisioning.by_user_name(account, key))
+    }
+
+    fn user_by_external_id(
+        &self,
+        account: AccountNumber,
+        external_id: &ExternalId,
+    ) -> Result<Option<UserId>, StoreError> {
+        Ok(self
+            .provisioning
+            .by_external_id(account, external_id.as_str()))
+    }
+
+    fn group_external_id(&self, group: GroupId) -> Result<Option<ExternalId>, StoreError> {
+        Ok(self
+            .group_entry(group)
+            .and_then(|entry| entry.external_id.clone()))
+    }
+
+    fn provisioning_credential(
+        &self,
+        id: &str,
+    ) -> Result<Option<ProvisioningCredential>, StoreError> {
+        Ok(self.provisioning.credential(id).cloned())
+    }
+
+    fn provisioning_credentials(
+        &self,
+        account: AccountNumber,
+    ) -> Result<Vec<ProvisioningCredential>, StoreError> {
+        Ok(self.provisioning.credentials(account))
+    }
 }
 
 /// A write transaction of a [`MemoryStore`]: it holds the write lock, and
@@ -728,6 +778,7 @@ impl Transaction for MemoryTransaction<'_> {
         entry.insert_group(GroupEntry {
             group: group.clone(),
             order: Vec::new(),
+            external_id: None,
         });
         self.undo.push(Undo::InsertGroup(group.id));
         Ok(group)
@@ -909,8 +960,92 @@ impl Transaction for MemoryTransaction<'_> {
             self.state.unlink(group, slot, 1);
             self.undo.push(Undo::RemoveMember(group, slot));
         }
+        for account in self.state.provisioning.accounts_naming(id) {
+            if let Some(removed) = self.state.provisioning.remove(account, id) {
+                self.undo.push(Undo::DeleteIdentity(Box::new(removed)));
+            }
+        }
         let removed = self.state.remove_user(slot).ok_or(StoreError::NotFound)?;
         self.undo.push(Undo::DeleteUser(slot, Box::new(removed)));
+        Ok(())
+    }
+
+    fn put_external_identity(&mut self, identity: &ExternalIdentity) -> Result<(), StoreError> {
+        let state = &mut *self.state;
+        if !state.accounts.contains_key(&identity.account)
+            || state.users.slot(identity.user).is_none()
+        {
+            return Err(StoreError::NotFound);
+        }
+        if state.provisioning.taken_by_other(identity) {
+            return Err(StoreError::Conflict);
+        }
+        let previous = state.provisioning.put(identity.clone());
+        self.undo.push(Undo::PutIdentity {
+            account: identity.account,
+            user: identity.user,
+            previous: previous.map(Box::new),
+        });
+        Ok(())
+    }
+
+    fn delete_external_identity(
+        &mut self,
+        account: AccountNumber,
+        user: UserId,
+    ) -> Result<(), StoreError> {
+        let removed = self
+            .state
+            .provisioning
+            .remove(account, user)
+            .ok_or(StoreError::NotFound)?;
+        self.undo.push(Undo::DeleteIdentity(Box::new(removed)));
+        Ok(())
+    }
+
+    fn set_group_external_id(
+        &mut self,
+        group: GroupId,
+        external_id: Option<&ExternalId>,
+    ) -> Result<u64, StoreError> {
+        let entry = self.state.group_entry_mut(group)?;
+        let previous = std::mem::replace(&mut entry.external_id, external_id.cloned());
+        entry.group.revision = entry.group.revision.wrapping_add(1);
+        let revision = entry.group.revision;
+        self.undo.push(Undo::SetGroupExternalId {
+            id: group,
+            previous,
+            revision,
+        });
+        Ok(revision)
+    }
+
+    fn insert_provisioning_credential(
+        &mut self,
+        credential: &ProvisioningCredential,
+    ) -> Result<(), StoreError> {
+        if !self.state.accounts.contains_key(&credential.account) {
+            return Err(StoreError::NotFound);
+        }
+        if !self
+            .state
+            .provisioning
+            .insert_credential(credential.clone())
+        {
+            return Err(StoreError::Conflict);
+        }
+        self.undo
+            .push(Undo::InsertCredential(credential.id.as_str().into()));
+        Ok(())
+    }
+
+    fn delete_provisioning_credential(&mut self, id: &str) -> Result<(), StoreError> {
+        let removed = self
+            .state
+            .provisioning
+            .remove_credential(id)
+            .ok_or(StoreError::NotFound)?;
+        self.undo.push(Undo::DeleteCredential(Box::new(removed)));
         Ok(())
     }
 

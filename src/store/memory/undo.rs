@@ -2,7 +2,10 @@
 //! knowing how to revert it. Dropping a transaction without a commit
 //! replays its steps newest first.
 
-use crate::model::{AccountNumber, GroupId, GroupName, Name, PendingRegistration, SignInState};
+use crate::model::{
+    AccountNumber, ExternalId, ExternalIdentity, GroupId, GroupName, Name, PendingRegistration,
+    ProvisioningCredential, SignInState, UserId,
+};
 use crate::store::memory::State;
 use crate::store::memory::accounts::GroupEntry;
 use crate::store::memory::users::{Slot, Stored};
@@ -20,6 +23,12 @@ pub(super) enum Undo {
         revision: u64,
     },
     DeleteGroup(GroupId, Box<GroupEntry>),
+    /// The group's `externalId` before, and its revision after.
+    SetGroupExternalId {
+        id: GroupId,
+        previous: Option<ExternalId>,
+        revision: u64,
+    },
     InsertUser(Slot),
     UpdateUser(Slot, Box<Stored>),
     /// The user deleted from this slot, to be put back in the same slot.
@@ -37,6 +46,14 @@ pub(super) enum Undo {
         account: AccountNumber,
         previous_sequence: u64,
     },
+    PutIdentity {
+        account: AccountNumber,
+        user: UserId,
+        previous: Option<Box<ExternalIdentity>>,
+    },
+    DeleteIdentity(Box<ExternalIdentity>),
+    InsertCredential(Box<str>),
+    DeleteCredential(Box<ProvisioningCredential>),
 }
 
 impl Undo {
@@ -67,6 +84,16 @@ impl Undo {
                     if let Some(group) = entry.group_mut(id.number) {
                         group.group.revision = revision.wrapping_sub(1);
                     }
+                }
+            }
+            Undo::SetGroupExternalId {
+                id,
+                previous,
+                revision,
+            } => {
+                if let Ok(group) = state.group_entry_mut(id) {
+                    group.external_id = previous;
+                    group.group.revision = revision.wrapping_sub(1);
                 }
             }
             Undo::DeleteGroup(id, removed) => {
@@ -114,6 +141,25 @@ impl Undo {
                 if let Some(trail) = state.audit.get_mut(&account) {
                     trail.pop();
                 }
+            }
+            Undo::PutIdentity {
+                account,
+                user,
+                previous,
+            } => {
+                state.provisioning.remove(account, user);
+                if let Some(previous) = previous {
+                    state.provisioning.put(*previous);
+                }
+            }
+            Undo::DeleteIdentity(removed) => {
+                state.provisioning.put(*removed);
+            }
+            Undo::InsertCredential(id) => {
+                state.provisioning.remove_credential(&id);
+            }
+            Undo::DeleteCredential(removed) => {
+                state.provisioning.insert_credential(*removed);
             }
         }
     }

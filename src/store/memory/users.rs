@@ -10,8 +10,8 @@ use hashbrown::HashTable;
 use crate::store::memory::hashing::Keyed;
 
 use crate::model::{
-    AccountNumber, ActorRecord, Credential, Email, GroupId, Name, SignInState, User, UserBrief,
-    UserId, UserRef, UserRow, UserStatus,
+    AccountNumber, ActorRecord, Credential, Email, GroupId, Name, ProvisionerRef, SignInState,
+    User, UserBrief, UserId, UserRef, UserRow, UserStatus,
 };
 
 /// Where a user lives in the slab.
@@ -44,6 +44,7 @@ enum StoredActor {
     Support,
     Unauthenticated,
     User(Box<UserRef>),
+    Provisioner(Box<ProvisionerRef>),
 }
 
 impl Stored {
@@ -69,6 +70,9 @@ impl Stored {
                 ActorRecord::Support => StoredActor::Support,
                 ActorRecord::Unauthenticated => StoredActor::Unauthenticated,
                 ActorRecord::User(user) => StoredActor::User(Box::new(user.clone())),
+                ActorRecord::Provisioner(client) => {
+                    StoredActor::Provisioner(Box::new(client.clone()))
+                }
             },
             sign_in: (user.sign_in != SignInState::default())
                 .then(|| Box::new(user.sign_in.clone())),
@@ -109,6 +113,9 @@ impl Stored {
                 StoredActor::Support => ActorRecord::Support,
                 StoredActor::Unauthenticated => ActorRecord::Unauthenticated,
                 StoredActor::User(user) => ActorRecord::User(UserRef::clone(user)),
+                StoredActor::Provisioner(client) => {
+                    ActorRecord::Provisioner(ProvisionerRef::clone(client))
+                }
             },
             created_in: self.created_in,
             sign_in: self.sign_in.as_deref().cloned().unwrap_or_default(),
@@ -415,6 +422,12 @@ mod tests {
         assert_eq!(stored.brief(), original.brief());
         original.sign_in.user.failures = 2;
         original.created_by = ActorRecord::Unauthenticated;
+        assert_eq!(Stored::new(&original, Groups::none()).user(), original);
+        original.created_by = ActorRecord::Provisioner(ProvisionerRef {
+            account: AccountNumber::new(7),
+            token: "tok_1".into(),
+            description: Name::from_stored("Okta"),
+        });
         assert_eq!(Stored::new(&original, Groups::none()).user(), original);
     }
 

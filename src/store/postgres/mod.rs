@@ -27,8 +27,8 @@ use self::connection::Manager;
 use self::queries::Db;
 pub use self::tls::TlsMode;
 use crate::model::{
-    Account, AccountNumber, AuditRecord, Email, Group, GroupId, GroupName, Name,
-    PendingRegistration, SignInState, User, UserId,
+    Account, AccountNumber, AuditRecord, Email, ExternalId, ExternalIdentity, Group, GroupId,
+    GroupName, Name, PendingRegistration, ProvisioningCredential, SignInState, User, UserId,
 };
 use crate::store::{OpenError, Store, StoreError, Transaction};
 
@@ -230,9 +230,10 @@ fn percent_decoded(value: &str) -> String {
 /// Every uniqueness rule and foreign key of the contract is enforced by the
 /// schema, as in SQLite: one user per email identity, group names unique
 /// per account ignoring case, one membership per user and group, one
-/// pending registration per address and account, one per selector. Email
-/// identities and times are ordered as bytes (`COLLATE "C"`), whatever the
-/// database's collation.
+/// pending registration per address and account, one per selector, a SCIM
+/// `userName` and `externalId` per account, a provisioning token's id.
+/// Email identities, token ids and times are ordered as bytes
+/// (`COLLATE "C"`), whatever the database's collation.
 pub struct PostgresStore {
     pool: r2d2::Pool<Manager>,
     schema: String,
@@ -495,6 +496,37 @@ impl Transaction for PostgresWrite {
 
     fn delete_user(&mut self, id: UserId) -> Result<(), StoreError> {
         self.db().delete_user(id)
+    }
+
+    fn put_external_identity(&mut self, identity: &ExternalIdentity) -> Result<(), StoreError> {
+        self.db().put_external_identity(identity)
+    }
+
+    fn delete_external_identity(
+        &mut self,
+        account: AccountNumber,
+        user: UserId,
+    ) -> Result<(), StoreError> {
+        self.db().delete_external_identity(account, user)
+    }
+
+    fn set_group_external_id(
+        &mut self,
+        group: GroupId,
+        external_id: Option<&ExternalId>,
+    ) -> Result<u64, StoreError> {
+        self.db().set_group_external_id(group, external_id)
+    }
+
+    fn insert_provisioning_credential(
+        &mut self,
+        credential: &ProvisioningCredential,
+    ) -> Result<(), StoreError> {
+        self.db().insert_provisioning_credential(credential)
+    }
+
+    fn delete_provisioning_credential(&mut self, id: &str) -> Result<(), StoreError> {
+        self.db().delete_provisioning_credential(id)
     }
 
     fn commit(mut self) -> Result<(), StoreError> {

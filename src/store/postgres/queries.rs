@@ -15,9 +15,10 @@ use r2d2::PooledConnection;
 use super::connection::{Connection, Manager};
 use crate::PasswordHash;
 use crate::model::{
-    Account, AccountDetails, AccountNumber, AuditEntry, AuditRecord, Credential, Email, Group,
-    GroupId, GroupName, GroupSummary, Name, PendingRegistration, SignInState, Throttle, User,
-    UserBrief, UserId, UserRef, UserRow, UserStatus,
+    Account, AccountDetails, AccountNumber, AuditEntry, AuditRecord, Credential, Email, ExternalId,
+    ExternalIdentity, Group, GroupId, GroupName, GroupSummary, Name, PendingRegistration,
+    ProvisioningCredential, SignInState, Throttle, User, UserBrief, UserId, UserName, UserRef,
+    UserRow, UserStatus,
 };
 use crate::paging::Search;
 use crate::store::codec::{
@@ -186,6 +187,43 @@ fn registration_from_row(row: &Row) -> Result<PendingRegistration, StoreError> {
         account: account_number(get(row, 4, "account number")?),
         issued_at: decoded(row, 5, "issue time", parse_time)?,
         expires_at: decoded(row, 6, "expiry time", parse_time)?,
+    })
+}
+
+/// The columns `user_name, external_id, display_name, modified_at` of
+/// `external_identities`, for `account` and `user`.
+fn identity_from_row(
+    account: AccountNumber,
+    user: UserId,
+    row: &Row,
+) -> Result<ExternalIdentity, StoreError> {
+    let display_name = get::<Option<&str>>(row, 2, "display name")?
+        .map(|text| stored_name(text).ok_or_else(|| undecodable("display name")))
+        .transpose()?;
+    Ok(ExternalIdentity {
+        account,
+        user,
+        user_name: UserName::from_stored(get(row, 0, "userName")?),
+        external_id: get::<Option<&str>>(row, 1, "externalId")?.map(ExternalId::from_stored),
+        display_name,
+        modified_at: decoded(row, 3, "modification time", parse_time)?,
+    })
+}
+
+/// The columns of `provisioning_credentials` a [`ProvisioningCredential`]
+/// is read from, in the order [`credential_from_row`] reads them.
+const CREDENTIAL_COLUMNS: &str = "id, verifier_hash, account, description, issued_by, issued_at";
+
+fn credential_from_row(row: &Row) -> Result<ProvisioningCredential, StoreError> {
+    let verifier_hash = <[u8; 32]>::try_from(get::<&[u8]>(row, 1, "verifier hash")?)
+        .map_err(|_| undecodable("verifier hash"))?;
+    Ok(ProvisioningCredential {
+        id: get::<&str>(row, 0, "token id")?.to_owned(),
+        verifier_hash,
+        account: account_number(get(row, 2, "account number")?),
+        description: decoded(row, 3, "token description", stored_name)?,
+        issued_by: decoded(row, 4, "actor", parse_actor)?,
+        issued_at: decoded(row, 5, "issue time", parse_time)?,
     })
 }
 
@@ -722,6 +760,76 @@ impl Reader for Db<'_> {
         )?;
         usize::try_from(count.unwrap_or(0)).map_err(|_| undecodable("administrator count"))
     }
+
+    fn external_identity(
+        &self,
+        account: AccountNumber,
+        user: UserId,
+    ) -> Result<Option<ExternalIdentity>, StoreError> {
+        self.query_one(
+            "SELECT user_name, external_id, display_name, modified_at FROM external_identities
+             WHERE account = $1 AND user_id = $2",
+            &[&account_key(account), &id_key(user)],
+            |row| identity_from_row(account, user, row),
+        )
+    }
+
+    fn user_by_user_name(
+        &self,
+        account: AccountNumber,
+        key: &str,
+    ) -> Result<Option<UserId>, StoreError> {
+        self.query_one(
+            "SELECT user_id FROM external_identities WHERE account = $1 AND user_name_key = $2",
+            &[&account_key(account), &key],
+            |row| user_id(row, 0),
+        )
+    }
+
+    fn user_by_external_id(
+        &self,
+        account: AccountNumber,
+        external_id: &ExternalId,
+    ) -> Result<Option<UserId>, StoreError> {
+        self.query_one(
+            "SELECT user_id FROM external_identities WHERE account = $1 AND external_id = $2",
+            &[&account_key(account), &external_id.as_str()],
+            |row| user_id(row, 0),
+        )
+    }
+
+    fn group_external_id(&self, group: GroupId) -> Result<Option<ExternalId>, StoreError> {
+        self.query_one(
+            "SELECT external_id FROM group_external_ids WHERE account = $1 AND number = $2",
+            &[&account_key(group.account), &i64::from(group.number)],
+            |row| Ok(ExternalId::from_stored(get(row, 0, "externalId")?)),
+        )
+    }
+
+    fn provisioning_credential(
+        &self,
+        id: &str,
+    ) -> Result<Option<ProvisioningCredential>, StoreError> {
+        self.query_one(
+            &format!("SELECT {CREDENTIAL_COLUMNS} FROM provisioning_credentials WHERE id = $1"),
+            &[&id],
+            credential_from_row,
+        )
+    }
+
+    fn provisioning_credentials(
+        &self,
+        account: AccountNumber,
+    ) -> Result<Vec<ProvisioningCredential>, StoreError> {
+        self.query_all(
+            &format!(
+                "SELECT {CREDENTIAL_COLUMNS} FROM provisioning_credentials
+                 WHERE account = $1 ORDER BY issued_at, id"
+            ),
+            &[&account_key(account)],
+            credential_from_row,
+        )
+    }
 }
 
 /// The writes of a write transaction; [`super::PostgresWrite`] adds the
@@ -818,8 +926,41 @@ impl Db<'_> {
         revision.ok_or(StoreError::NotFound)
     }
 
+    pub(super) fn set_group_external_id(
+        &self,
+        id: GroupId,
+        external_id: Option<&ExternalId>,
+    ) -> Result<u64, StoreError> {
+        let account = account_key(id.account);
+        let number = i64::from(id.number);
+        // The revision first: it finds the group (NotFound without it).
+        let revision = self
+            .query_one(
+                "UPDATE account_groups SET revision = revision + 1
+                 WHERE account = $1 AND number = $2 RETURNING revision",
+                &[&account, &number],
+                |row| large(row, 0, "revision"),
+            )?
+            .ok_or(StoreError::NotFound)?;
+        match external_id {
+            Some(external_id) => self.execute(
+                "INSERT INTO group_external_ids (account, number, external_id)
+                 VALUES ($1, $2, $3)
+                 ON CONFLICT (account, number) DO UPDATE SET
+                     external_id = excluded.external_id",
+                &[&account, &number, &external_id.as_str()],
+            )?,
+            None => self.execute(
+                "DELETE FROM group_external_ids WHERE account = $1 AND number = $2",
+                &[&account, &number],
+            )?,
+        };
+        Ok(revision)
+    }
+
     pub(super) fn delete_group(&self, id: GroupId) -> Result<(), StoreError> {
-        // The memberships go with the group (ON DELETE CASCADE).
+        // The memberships and the externalId go with the group (ON DELETE
+        // CASCADE).
         let deleted = self.execute(
             "DELETE FROM account_groups WHERE account = $1 AND number = $2",
             &[&account_key(id.account), &i64::from(id.number)],
@@ -1005,7 +1146,87 @@ impl Db<'_> {
         for group in groups {
             self.touch_group(group)?;
         }
+        // The foreign key cascades too; deleting first reads the rows
+        // through their index, as every other statement of a write does.
+        self.execute(
+            "DELETE FROM external_identities WHERE user_id = $1",
+            &[&key],
+        )?;
         let deleted = self.execute("DELETE FROM users WHERE id = $1", &[&key])?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub(super) fn put_external_identity(
+        &self,
+        identity: &ExternalIdentity,
+    ) -> Result<(), StoreError> {
+        // One statement: the upsert replaces the row of the same account
+        // and user; a key or externalId of another user of the account
+        // breaks a UNIQUE constraint (Conflict), a missing account or user
+        // a foreign key (NotFound).
+        self.execute(
+            "INSERT INTO external_identities (account, user_id, user_name, user_name_key,
+                                              external_id, display_name, modified_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (account, user_id) DO UPDATE SET
+                 user_name = excluded.user_name, user_name_key = excluded.user_name_key,
+                 external_id = excluded.external_id, display_name = excluded.display_name,
+                 modified_at = excluded.modified_at",
+            &[
+                &account_key(identity.account),
+                &id_key(identity.user),
+                &identity.user_name.as_str(),
+                &identity.user_name.key(),
+                &identity.external_id.as_ref().map(ExternalId::as_str),
+                &identity.display_name.as_ref().map(Name::as_str),
+                &time_text(&identity.modified_at),
+            ],
+        )
+        .map(drop)
+    }
+
+    pub(super) fn delete_external_identity(
+        &self,
+        account: AccountNumber,
+        user: UserId,
+    ) -> Result<(), StoreError> {
+        let deleted = self.execute(
+            "DELETE FROM external_identities WHERE account = $1 AND user_id = $2",
+            &[&account_key(account), &id_key(user)],
+        )?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub(super) fn insert_provisioning_credential(
+        &self,
+        credential: &ProvisioningCredential,
+    ) -> Result<(), StoreError> {
+        // The primary key refuses a taken id (Conflict), the foreign key a
+        // missing account (NotFound).
+        self.execute(
+            "INSERT INTO provisioning_credentials (id, verifier_hash, account, description,
+                                                   issued_by, issued_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &credential.id.as_str(),
+                &&credential.verifier_hash[..],
+                &account_key(credential.account),
+                &credential.description.as_str(),
+                &actor_json(&credential.issued_by)?,
+                &time_text(&credential.issued_at),
+            ],
+        )
+        .map(drop)
+    }
+
+    pub(super) fn delete_provisioning_credential(&self, id: &str) -> Result<(), StoreError> {
+        let deleted = self.execute("DELETE FROM provisioning_credentials WHERE id = $1", &[&id])?;
         if deleted == 0 {
             return Err(StoreError::NotFound);
         }

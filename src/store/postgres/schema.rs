@@ -14,9 +14,15 @@ use super::fail;
 use crate::store::{OpenError, StoreError};
 
 /// The text of each migration, in order. Append only.
-const SQL: [&str; 1] = [
+const SQL: [&str; 2] = [
     // Version 1: the whole schema, as SQLite's version 9 has it.
     include_str!("migrations/0001_initial.sql"),
+    // Version 2: provisioning (SCIM), as SQLite's version 10 has it: each
+    // account's names of its users (`userName` and `externalId`, unique in
+    // the account, and `displayName`), deleted with the user; each group's
+    // `externalId`, deleted with the group; provisioning tokens, by id and
+    // by account.
+    include_str!("migrations/0002_provisioning.sql"),
 ];
 
 /// The schema version this code writes, and the newest it can open.
@@ -156,7 +162,10 @@ mod tests {
     use super::*;
 
     /// Append-only, enforced: the SHA-256 of every shipped migration.
-    const SHIPPED: [&str; 1] = ["669bdf152c876935a511083326ff20ac73d4a8a813ec0f42bb19b7e96a21fcb7"];
+    const SHIPPED: [&str; 2] = [
+        "669bdf152c876935a511083326ff20ac73d4a8a813ec0f42bb19b7e96a21fcb7",
+        "19361cbb21d0774645adcc1b1d5f938e7973b16278daa6e0df4c562c4e482281",
+    ];
 
     #[test]
     fn shipped_migrations_never_change() {

@@ -22,8 +22,8 @@ use rusqlite::{Connection, ErrorCode};
 use self::pool::{ReaderLease, ReaderPool, Writer};
 use self::queries::Db;
 use crate::model::{
-    Account, AccountNumber, AuditRecord, Email, Group, GroupId, GroupName, Name,
-    PendingRegistration, SignInState, User, UserId,
+    Account, AccountNumber, AuditRecord, Email, ExternalId, ExternalIdentity, Group, GroupId,
+    GroupName, Name, PendingRegistration, ProvisioningCredential, SignInState, User, UserId,
 };
 use crate::store::{OpenError, Store, StoreError, Transaction};
 
@@ -77,8 +77,9 @@ fn open_error(error: rusqlite::Error) -> OpenError {
 /// Foreign keys are enforced, and the database itself enforces the
 /// uniqueness the directory relies on (email identity, group name per
 /// account ignoring case, one membership per user and group, one pending
-/// registration per email identity and account, one per selector), so it
-/// holds between processes too.
+/// registration per email identity and account, one per selector, a SCIM
+/// `userName` and `externalId` per account, a provisioning token's id), so
+/// it holds between processes too.
 ///
 /// Every write transaction ([`Store::begin_write`]) is one SQL transaction
 /// begun with `BEGIN IMMEDIATE` on the store's one writer connection:
@@ -95,7 +96,9 @@ fn open_error(error: rusqlite::Error) -> OpenError {
 ///
 /// Users are keyed by their [`UserId`] (16 bytes), with the lower-case email
 /// unique through an index; memberships refer to the id. Users and groups
-/// carry their revision. Audit entries, creators, password choosers and
+/// carry their revision. What an account's identity provider calls a user
+/// (SCIM `userName` and `externalId`) is a row per account and user,
+/// deleted with the user. Audit entries, creators, password choosers and
 /// registration senders are JSON in the model's serde form, read back
 /// leniently.
 pub struct SqliteStore {
@@ -327,6 +330,37 @@ impl Transaction for SqliteWrite<'_> {
 
     fn delete_user(&mut self, id: UserId) -> Result<(), StoreError> {
         self.db().delete_user(id)
+    }
+
+    fn put_external_identity(&mut self, identity: &ExternalIdentity) -> Result<(), StoreError> {
+        self.db().put_external_identity(identity)
+    }
+
+    fn delete_external_identity(
+        &mut self,
+        account: AccountNumber,
+        user: UserId,
+    ) -> Result<(), StoreError> {
+        self.db().delete_external_identity(account, user)
+    }
+
+    fn set_group_external_id(
+        &mut self,
+        group: GroupId,
+        external_id: Option<&ExternalId>,
+    ) -> Result<u64, StoreError> {
+        self.db().set_group_external_id(group, external_id)
+    }
+
+    fn insert_provisioning_credential(
+        &mut self,
+        credential: &ProvisioningCredential,
+    ) -> Result<(), StoreError> {
+        self.db().insert_provisioning_credential(credential)
+    }
+
+    fn delete_provisioning_credential(&mut self, id: &str) -> Result<(), StoreError> {
+        self.db().delete_provisioning_credential(id)
     }
 
     fn commit(mut self) -> Result<(), StoreError> {

@@ -17,7 +17,7 @@ use crate::store::OpenError;
 
 /// The text of each migration, in order. Append only: never edit or
 /// remove one that has shipped.
-const SQL: [&str; 9] = [
+const SQL: [&str; 10] = [
     // Version 1: accounts, users, groups, memberships, the audit trail.
     include_str!("migrations/0001_initial.sql"),
     // Version 2: each user's sign-in state (consecutive failures, lock-out).
@@ -51,6 +51,11 @@ const SQL: [&str; 9] = [
     include_str!("migrations/0008_list_pages.sql"),
     // Version 9: when each user last signed in successfully.
     include_str!("migrations/0009_last_sign_in.sql"),
+    // Version 10: provisioning (SCIM): each account's names of its users
+    // (`userName` and `externalId`, unique in the account, and
+    // `displayName`), deleted with the user; each group's `externalId`,
+    // deleted with the group; provisioning tokens, by id and by account.
+    include_str!("migrations/0010_provisioning.sql"),
 ];
 
 /// Migration 5 rebuilds tables that others refer to, so it runs with
@@ -66,6 +71,7 @@ static MIGRATIONS: [M<'static>; SQL.len()] = [
     M::up(SQL[6]),
     M::up(SQL[7]),
     M::up(SQL[8]),
+    M::up(SQL[9]),
 ];
 
 /// The schema version this code writes, and the newest it can open.
@@ -181,7 +187,7 @@ mod tests {
     /// databases in the field were made by exactly these texts, and
     /// `sqlite_schema` keeps each statement's text, so a migrated file has
     /// the schema of a new one only if the text never changes.
-    const SHIPPED: [&str; 9] = [
+    const SHIPPED: [&str; 10] = [
         "5919b8650be76eb2d959d09fabfbe04ee9b0cc45e3f9940477e485a94aa043ca",
         "45b6297383b4e52b2531bbb1f58fa2390ee1e34074efb4f500651156fdd53aa5",
         "f6523f924589174f7ed2bb83caead19b32045d64525da14fce4c006897239343",
@@ -191,6 +197,7 @@ mod tests {
         "a106085faa6c905c68d8ffee6ab5b2fb242a8df81c9716847763b574492585e4",
         "b3ef8edba419e8dd628b776c87603751772ffc51cd401bad10e44233b9e4a3dc",
         "cc980463b527d4dbf417475b10c65362d953ba719db57fa1a3c2f0d51d7d7176",
+        "549c7eb230b7d1032c9e75f9f65d95fd1a9ebc951ab8f5a50469f2aed6e8e59d",
     ];
 
     fn text(version: usize) -> &'static str {

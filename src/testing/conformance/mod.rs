@@ -14,8 +14,9 @@
 //!   [audit trail](store::audit), [lists read a page at a
 //!   time](store::lists), [round trip](store::round_trip),
 //!   [pending registrations](store::registrations),
-//!   [revisions](store::revisions) and the user
-//!   [lifecycle](store::lifecycle).
+//!   [revisions](store::revisions), the user
+//!   [lifecycle](store::lifecycle) and [provisioning](store::provisioning)
+//!   (SCIM names and tokens).
 //! - [`directory`]: checks that run the [`Directory`](crate::Directory)
 //!   over a store: [atomicity](directory::atomicity) of every operation
 //!   when one of its writes fails, and [isolation](directory::isolation)
@@ -206,6 +207,17 @@ macro_rules! __conformance_checks {
                     active_admins_are_counted,
                     deleted_users_are_gone,
                     a_dropped_deletion_leaves_everything,
+                }
+                provisioning {
+                    external_identities_round_trip,
+                    external_names_are_unique_per_account,
+                    missing_identities_are_not_found,
+                    identities_go_with_their_user,
+                    identity_writes_roll_back,
+                    group_external_ids_are_kept,
+                    group_external_id_writes_roll_back,
+                    credentials_are_kept,
+                    credential_writes_roll_back,
                 }
             }
             directory {

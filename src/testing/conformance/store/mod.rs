@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod lists;
 pub mod membership;
 pub mod missing;
+pub mod provisioning;
 pub mod registrations;
 pub mod revisions;
 pub mod round_trip;

@@ -4,7 +4,8 @@
 
 use crate::model::{
     Account, AccountNumber, Action, ActorRecord, AuditEntry, AuditRecord, Credential, GroupId,
-    GroupName, PasswordChosenBy, SignInSource, SignInState, Throttle, User, UserRef, UserStatus,
+    GroupName, PasswordChosenBy, ProvisionerRef, SignInSource, SignInState, Throttle, User,
+    UserRef, UserStatus,
 };
 use crate::store::{Store, StoreError};
 use crate::testing::conformance::support::{commit, read, refuse, setup_account, snapshot};
@@ -15,7 +16,9 @@ use crate::{Email, PasswordHash};
 /// names beyond ASCII, the address as typed, every status, every kind of
 /// credential (hash byte for byte, temporary flag, time to the nanosecond,
 /// every kind of chooser), found by id, by address and as a brief; every
-/// kind of actor and every audit action, with times to the nanosecond.
+/// kind of actor (an identity provider's token included) as a creator and
+/// in the audit trail, and every audit action, with times to the
+/// nanosecond.
 pub fn stored_values_round_trip<S: Store>(make: &dyn Fn() -> S) {
     let store = make();
     let one = AccountNumber::new(987_654_321_012);
@@ -59,12 +62,24 @@ pub fn stored_values_round_trip<S: Store>(make: &dyn Fn() -> S) {
             set_at: time(1_500_000_000, 500),
             chosen_by: PasswordChosenBy::Unknown,
         }),
+        Some(Credential {
+            hash: PasswordHash::from_phc("$argon2id$v=19$m=8,t=1,p=1$c2NpbXNhbHQ$c2NpbWhhc2g"),
+            temporary: true,
+            set_at: time(1_750_000_000, 42),
+            chosen_by: PasswordChosenBy::Provisioner { account: one },
+        }),
     ];
     let statuses = [UserStatus::Active, UserStatus::Disabled];
+    let provisioner = ActorRecord::Provisioner(ProvisionerRef {
+        account: one,
+        token: "cHJvdmlzaW9uaW5nLXRva2Vu".into(),
+        description: name("Entra ID — «Production»"),
+    });
     let creators = [
         ActorRecord::User(admin.clone()),
         ActorRecord::Support,
         ActorRecord::Unauthenticated,
+        provisioner.clone(),
     ];
     let users: Vec<User> = credentials
         .into_iter()
@@ -87,6 +102,7 @@ pub fn stored_values_round_trip<S: Store>(make: &dyn Fn() -> S) {
         ActorRecord::Support,
         ActorRecord::User(admin.clone()),
         ActorRecord::Unauthenticated,
+        provisioner,
     ];
     let (groups, entries) = commit(&store, "store every kind of value", |tx| {
         tx.insert_account(&acme)?;
