@@ -80,6 +80,8 @@
 //! | --- | --- |
 //! | `sqlite` | `SqliteStore`: a persistent store in one SQLite file (bundled SQLite, no system library) |
 //! | `postgres` | `PostgresStore`: a store on PostgreSQL shared by several service instances (TLS through rustls) |
+//! | `scim` | the `scim` module: SCIM 2.0 provisioning per account, framework-agnostic |
+//! | `tokio` | `AsyncDirectory`: every operation as an async fn, with a bound on concurrent hashing |
 //! | `testing` | the `testing` module: the store conformance suite, fault-injecting and PostgreSQL-like wrapper stores, fixtures, the message catalogue |
 //!
 //! See `ARCHITECTURE.md` in the repository for the data flow and invariants.
@@ -113,14 +115,19 @@ pub use async_directory::{AsyncDirectory, HashingLimit};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use confirmation::{
     AccountCreated, AccountRenamed, AddedToGroup, EmailChanged, GroupCreated, GroupDeleted,
-    GroupRenamed, PasswordChanged, PasswordReset, Registered, RegistrationRevoked,
-    RegistrationsPurged, RemovedFromGroup, SecureMessageSent, SignIn, UserAdded, UserDeleted,
-    UserDisabled, UserEnabled, UserRenamed, UserUnlocked,
+    GroupRenamed, PasswordChanged, PasswordReset, ProvisioningTokenIssued,
+    ProvisioningTokenRevoked, Registered, RegistrationRevoked, RegistrationsPurged,
+    RemovedFromGroup, SecureMessageSent, SignIn, UserAdded, UserDeleted, UserDisabled, UserEnabled,
+    UserRenamed, UserUnlocked,
 };
 pub use credentials::{
-    Password, PasswordHash, PasswordHashing, PasswordPolicy, RegistrationToken, SignInPolicy,
+    Password, PasswordHash, PasswordHashing, PasswordPolicy, ProvisioningToken, RegistrationToken,
+    SignInPolicy,
 };
-pub use directory::{Directory, RetryPolicy};
+pub use directory::{
+    Directory, GroupChange, MAX_MEMBERS_PER_CHANGE, MAX_PROVISIONING_TOKENS, ProvisionedGroup,
+    ProvisionedUser, ProvisionedUserForm, RetryPolicy, UserLookup,
+};
 pub use error::{Error, Forbidden};
 pub use forms::{AddUserForm, RegistrationForm};
 pub use i18n::{
@@ -130,9 +137,10 @@ pub use i18n::{
 pub use input::{Field, InvalidInput, Problem};
 pub use model::{
     Account, AccountDetails, AccountNumber, AccountUser, Action, Actor, ActorRecord, AuditEntry,
-    AuditRecord, Credential, Email, Group, GroupId, GroupName, GroupSummary, InvalidUserId, Name,
-    PasswordChangeTicket, PasswordChosenBy, PendingRegistration, SignInSource, SignInState,
-    Throttle, User, UserBrief, UserId, UserProfile, UserRef, UserRow, UserStatus,
+    AuditRecord, Credential, Email, ExternalId, ExternalIdentity, Group, GroupId, GroupName,
+    GroupSummary, InvalidUserId, Name, PasswordChangeTicket, PasswordChosenBy, PendingRegistration,
+    Provisioner, ProvisionerRef, ProvisioningCredential, SignInSource, SignInState, Throttle, User,
+    UserBrief, UserId, UserName, UserProfile, UserRef, UserRow, UserStatus, user_name_key,
 };
 pub use paging::{AccountQuery, AuditQuery, Cursor, Page, PageSize, Search, UserQuery};
 /// The README's examples, compiled and run as doctests.

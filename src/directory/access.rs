@@ -24,7 +24,7 @@
 use crate::error::{Error, Forbidden};
 use crate::model::{
     AccountNumber, Actor, ActorRecord, Email, Group, GroupId, PasswordChosenBy,
-    PendingRegistration, User, UserBrief, UserStatus,
+    PendingRegistration, Provisioner, User, UserBrief, UserId, UserStatus,
 };
 use crate::store::Reader;
 
@@ -33,7 +33,7 @@ use crate::store::Reader;
 pub(super) fn support_only(actor: &Actor) -> Result<ActorRecord, Error> {
     match actor {
         Actor::Support => Ok(ActorRecord::Support),
-        Actor::User(_) => Err(Forbidden::SupportOnly.into()),
+        Actor::User(_) | Actor::Provisioner(_) => Err(Forbidden::SupportOnly.into()),
     }
 }
 
@@ -58,7 +58,27 @@ pub(super) fn authorize(
             let brief = reader.user_brief(*id)?.ok_or_else(refused)?;
             Ok(ActorRecord::User(brief.user))
         }
+        Actor::Provisioner(client) => provisioner(reader, client, account),
     }
+}
+
+/// An identity provider's client may act on its own account only, and only
+/// while its token exists: revoking the token stops it at once. Returns how
+/// it is recorded: by the token it used.
+fn provisioner(
+    reader: &dyn Reader,
+    client: &Provisioner,
+    account: AccountNumber,
+) -> Result<ActorRecord, Error> {
+    let refused = || Error::from(Forbidden::NotAccountAdministrator { account });
+    if client.account != account {
+        return Err(refused());
+    }
+    let credential = reader
+        .provisioning_credential(&client.token)?
+        .filter(|credential| credential.account == account)
+        .ok_or_else(refused)?;
+    Ok(ActorRecord::Provisioner(credential.to_ref()))
 }
 
 /// Authorizes `actor` on the group's account, then finds the group.
@@ -161,6 +181,8 @@ pub(super) fn authorized_user(
             }
             ActorRecord::User(brief.user)
         }
+        Actor::Provisioner(client) => provisioner(reader, client, client.account)
+            .map_err(|_| Error::from(Forbidden::NotGoverningAdministrator))?,
     };
     let not_found = || Error::UserNotFound {
         email: email.clone(),
@@ -168,14 +190,79 @@ pub(super) fn authorized_user(
     let id = reader.user_id(email)?.ok_or_else(not_found)?;
     let user = reader.user(id)?.ok_or_else(not_found)?;
     let accounts = governing_accounts(reader, &user.brief())?;
-    if let Actor::User(actor) = actor {
-        for &account in &accounts {
-            if !reader.is_active_admin(account, *actor)? {
-                return Err(Forbidden::NotGoverningAdministrator.into());
-            }
+    ensure_governs(reader, actor, &accounts)?;
+    Ok(GovernedUser { by, user, accounts })
+}
+
+/// Refuses an actor who does not administer every one of `accounts`, the
+/// accounts that govern a user (R13). A provisioning client administers
+/// only its own account: it may act on the users that account alone
+/// governs.
+fn ensure_governs(
+    reader: &dyn Reader,
+    actor: &Actor,
+    accounts: &[AccountNumber],
+) -> Result<(), Error> {
+    let governs = |account: AccountNumber| match actor {
+        Actor::Support => Ok(true),
+        Actor::User(id) => reader.is_active_admin(account, *id),
+        Actor::Provisioner(client) => Ok(client.account == account),
+    };
+    for &account in accounts {
+        if !governs(account)? {
+            return Err(Forbidden::NotGoverningAdministrator.into());
         }
     }
+    Ok(())
+}
+
+/// Whether `account` governs `user` (R13): created in it, or a member of
+/// one of its groups.
+pub(super) fn governs_user(
+    reader: &dyn Reader,
+    account: AccountNumber,
+    user: &User,
+) -> Result<bool, Error> {
+    Ok(user.created_in == account
+        || reader
+            .user_groups(user.id)?
+            .iter()
+            .any(|group| group.account == account))
+}
+
+/// The user with this id among `account`'s users, if `actor` may act on
+/// their credentials or state (R13). The actor is authorized on the account
+/// first, so that no one learns of users elsewhere; a user the account
+/// does not govern is not found.
+pub(super) fn authorized_user_in(
+    reader: &dyn Reader,
+    actor: &Actor,
+    account: AccountNumber,
+    id: UserId,
+) -> Result<GovernedUser, Error> {
+    let by = authorize(reader, actor, account)?;
+    let not_found = || Error::UserIdNotFound { id };
+    let user = reader.user(id)?.ok_or_else(not_found)?;
+    if !governs_user(reader, account, &user)? {
+        return Err(not_found());
+    }
+    let accounts = governing_accounts(reader, &user.brief())?;
+    ensure_governs(reader, actor, &accounts)?;
     Ok(GovernedUser { by, user, accounts })
+}
+
+/// [`authorize`] for what only an account's administrators (and Customer
+/// Support) may do, never its provisioner: managing provisioning tokens,
+/// so that no token can renew itself.
+pub(super) fn authorize_administrator(
+    reader: &dyn Reader,
+    actor: &Actor,
+    account: AccountNumber,
+) -> Result<ActorRecord, Error> {
+    match actor {
+        Actor::Provisioner(_) => Err(Forbidden::NotAccountAdministrator { account }.into()),
+        _ => authorize(reader, actor, account),
+    }
 }
 
 /// Refuses to put `user` into a group of `account` while their current
@@ -196,6 +283,7 @@ pub(super) fn ensure_may_join(
         Some(PasswordChosenBy::Administrator { user, .. }) => {
             reader.is_active_admin(account, user)?
         }
+        Some(PasswordChosenBy::Provisioner { account: chooser }) => chooser == account,
         Some(_) => false,
     };
     if chooser_administers {
@@ -212,5 +300,8 @@ pub(super) fn chosen_by(actor: &Actor, account: AccountNumber) -> PasswordChosen
     match actor {
         Actor::Support => PasswordChosenBy::Support,
         Actor::User(id) => PasswordChosenBy::Administrator { user: *id, account },
+        Actor::Provisioner(client) => PasswordChosenBy::Provisioner {
+            account: client.account,
+        },
     }
 }

@@ -13,7 +13,7 @@ use crate::model::{
     AccountNumber, Action, Actor, Email, Group, GroupId, GroupName, GroupSummary, UserId, UserRef,
 };
 use crate::paging::{Cursor, Page, PageSize};
-use crate::store::{Store, StoreError};
+use crate::store::{Reader, Store, StoreError};
 
 impl<S: Store> Directory<S> {
     /// *Add to Group* (R5): puts the user whose email is `email` (the
@@ -91,18 +91,8 @@ impl<S: Store> Directory<S> {
             if !tx.is_member(group, id)? {
                 return Err(not_a_member());
             }
-            // R16: only an active administrator counts, and only taking one
-            // away can leave none.
-            if found.is_built_in()
-                && tx.is_active_admin(group.account, id)?
-                && active_admin_count(tx, group.account)? <= 1
-            {
-                return Err(Error::LastAdministrator {
-                    email: email.clone(),
-                    account: group.account,
-                });
-            }
             let user = tx.user_brief(id)?.ok_or_else(not_a_member)?.user;
+            ensure_may_leave(tx, &found, &user)?;
             tx.remove_member(group, id)?;
             let action = Action::MemberRemoved {
                 group,
@@ -313,7 +303,28 @@ fn member_key(key: &[u8]) -> Result<(String, UserId), Error> {
     Ok((identity, UserId::from_bytes(id)))
 }
 
-fn group_name_error(error: StoreError, name: &GroupName) -> Error {
+/// Refuses to take the last active administrator out of the built-in
+/// group (R10, R16): only an active administrator counts, and only taking
+/// one away can leave none.
+pub(super) fn ensure_may_leave(
+    reader: &dyn Reader,
+    group: &Group,
+    user: &UserRef,
+) -> Result<(), Error> {
+    let account = group.id.account;
+    if group.is_built_in()
+        && reader.is_active_admin(account, user.id)?
+        && active_admin_count(reader, account)? <= 1
+    {
+        return Err(Error::LastAdministrator {
+            email: user.email.clone(),
+            account,
+        });
+    }
+    Ok(())
+}
+
+pub(super) fn group_name_error(error: StoreError, name: &GroupName) -> Error {
     match error {
         StoreError::Conflict => Error::GroupExists {
             group: name.clone(),

@@ -18,11 +18,11 @@
 use crate::confirmation::{EmailChanged, UserDeleted, UserDisabled, UserEnabled, UserRenamed};
 use crate::directory::Directory;
 use crate::directory::access::{GovernedUser, authorized_user};
-use crate::directory::users::ensure_not_invited_elsewhere;
+use crate::directory::users::{end_registrations_of, ensure_not_invited_elsewhere};
 use crate::error::Error;
 use crate::input::Field;
-use crate::model::{AccountNumber, Action, Actor, Email, GroupId, Name, User, UserStatus};
-use crate::store::{Reader, Store, StoreError};
+use crate::model::{AccountNumber, Action, Actor, Email, GroupId, Name, User, UserRef, UserStatus};
+use crate::store::{Reader, Store, StoreError, Transaction};
 
 impl<S: Store> Directory<S> {
     /// Disables a user: they can no longer sign in, the password-change
@@ -91,17 +91,28 @@ impl<S: Store> Directory<S> {
     pub fn delete_user(&self, actor: &Actor, email: &str) -> Result<UserDeleted, Error> {
         let email = Email::parse_field(email, Field::UserId)?;
         self.write(|tx| {
-            let GovernedUser { by, user, accounts } = authorized_user(tx, actor, &email)?;
-            ensure_not_last_active_admin(tx, &user)?;
-            tx.delete_user(user.id)?;
-            let action = Action::UserDeleted {
-                user: user.to_ref(),
-            };
-            self.record_in_each(tx, &by, &accounts, &action)?;
-            Ok(UserDeleted {
-                user: user.to_ref(),
-            })
+            let governed = authorized_user(tx, actor, &email)?;
+            let user = self.delete_governed(tx, governed)?;
+            Ok(UserDeleted { user })
         })
+    }
+
+    /// Deletes a user the actor may act on, unless they are the last
+    /// active administrator of an account (R16), and records it in every
+    /// account that governed them.
+    pub(super) fn delete_governed(
+        &self,
+        tx: &mut dyn Transaction,
+        governed: GovernedUser,
+    ) -> Result<UserRef, Error> {
+        let GovernedUser { by, user, accounts } = governed;
+        ensure_not_last_active_admin(tx, &user)?;
+        tx.delete_user(user.id)?;
+        let action = Action::UserDeleted {
+            user: user.to_ref(),
+        };
+        self.record_in_each(tx, &by, &accounts, &action)?;
+        Ok(user.to_ref())
     }
 
     /// Changes a user's first and last name.
@@ -209,14 +220,7 @@ impl<S: Store> Directory<S> {
             self.record_in_each(tx, &by, &accounts, &action)?;
             // The governing accounts' own invitations of the address end:
             // their tokens stop working.
-            let pending = tx.registrations(&new_email)?;
-            for ended in pending.iter().filter(|r| accounts.contains(&r.account)) {
-                tx.delete_registration(&new_email, ended.account)?;
-                let action = Action::RegistrationEnded {
-                    email: new_email.clone(),
-                };
-                tx.append_audit(self.record(&by, ended.account, action))?;
-            }
+            end_registrations_of(self, tx, &by, &new_email, &accounts)?;
             Ok(EmailChanged {
                 user: user.to_ref(),
                 previous,

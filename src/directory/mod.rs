@@ -10,12 +10,14 @@
 //! | `lifecycle.rs` | disable, enable, delete, rename a user, change their email (R16) |
 //! | `groups.rs` | groups, members (a page at a time), a user's groups in an account, *Add to Group* |
 //! | `sign_in.rs` | sign-in, passwords, resets, unlocks |
+//! | `provisioning.rs` | provisioning tokens; an identity provider's operations by user id (SCIM's ground) |
 //! | `registration.rs` | secure messages, registration, an account's pending registrations a page at a time, revocation, purge |
 
 mod access;
 mod accounts;
 mod groups;
 mod lifecycle;
+mod provisioning;
 mod registration;
 mod sign_in;
 mod users;
@@ -24,6 +26,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeDelta;
+
+pub use provisioning::{
+    GroupChange, MAX_MEMBERS_PER_CHANGE, MAX_PROVISIONING_TOKENS, ProvisionedGroup,
+    ProvisionedUser, ProvisionedUserForm, UserLookup,
+};
 
 use crate::clock::{Clock, SystemClock};
 use crate::credentials::{PasswordHash, PasswordHashing, PasswordPolicy, SignInPolicy};

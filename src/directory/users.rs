@@ -13,7 +13,7 @@ use crate::model::{
     SignInState, User, UserId, UserRow, UserStatus,
 };
 use crate::paging::{Cursor, Page, Search, UserQuery};
-use crate::store::{Reader, Store, StoreError};
+use crate::store::{Reader, Store, StoreError, Transaction};
 
 impl<S: Store> Directory<S> {
     /// *Add User* (R6): validates the form, hashes the password with
@@ -89,20 +89,46 @@ impl<S: Store> Directory<S> {
                 temporary_password: form.enforce_password_expiration,
             };
             tx.append_audit(self.record(&by, account, added))?;
-            // The account's own invitation ends: its token stops working.
-            if tx.registration(&email, account)?.is_some() {
-                tx.delete_registration(&email, account)?;
-                let ended = Action::RegistrationEnded {
-                    email: email.clone(),
-                };
-                tx.append_audit(self.record(&by, account, ended))?;
-            }
+            end_own_registration(self, tx, &by, &email, account)?;
             Ok(())
         })?;
         Ok(UserAdded {
             user: user.to_ref(),
         })
     }
+}
+
+/// Ends `account`'s own pending registration of `email`, if any, now that
+/// the address has a user: its token stops working.
+pub(super) fn end_own_registration<S: Store>(
+    directory: &Directory<S>,
+    tx: &mut dyn Transaction,
+    by: &ActorRecord,
+    email: &Email,
+    account: AccountNumber,
+) -> Result<(), Error> {
+    end_registrations_of(directory, tx, by, email, &[account])
+}
+
+/// Ends the pending registrations of `email` that belong to one of
+/// `accounts`, each recorded in its own account's trail (R14).
+pub(super) fn end_registrations_of<S: Store>(
+    directory: &Directory<S>,
+    tx: &mut dyn Transaction,
+    by: &ActorRecord,
+    email: &Email,
+    accounts: &[AccountNumber],
+) -> Result<(), Error> {
+    for ended in tx.registrations(email)? {
+        if accounts.contains(&ended.account) {
+            tx.delete_registration(email, ended.account)?;
+            let action = Action::RegistrationEnded {
+                email: email.clone(),
+            };
+            tx.append_audit(directory.record(by, ended.account, action))?;
+        }
+    }
+    Ok(())
 }
 
 /// Refuses an address that has a user, or that another account than
