@@ -11,8 +11,8 @@ use std::fmt;
 
 /// The longest filter or path accepted, in bytes, checked before parsing.
 pub const MAX_FILTER_BYTES: usize = 2048;
-/// The deepest nesting accepted: parentheses, `not`, value paths, and each
-/// `and` or `or` below another.
+/// The deepest nesting accepted: parentheses, `not ( … )` and value paths
+/// (`a and b and c` is one level, however long).
 pub const MAX_FILTER_DEPTH: usize = 16;
 
 /// An attribute path: `[schema ":"] name ["." sub]`, as in
@@ -296,12 +296,11 @@ impl<'t> Parser<'t> {
     /// `and` terms joined by `or`, left to right.
     fn or(&mut self, depth: usize, value_paths: bool) -> Result<Filter, FilterError> {
         self.check_depth(depth)?;
-        let mut left = self.and(depth + 1, value_paths)?;
+        let mut left = self.and(depth, value_paths)?;
         loop {
             let save = self.at;
             if self.spaces() && self.keyword("or") && self.spaces() {
-                self.check_depth(depth + 1)?;
-                let right = self.and(depth + 1, value_paths)?;
+                let right = self.and(depth, value_paths)?;
                 left = Filter::Or(Box::new(left), Box::new(right));
             } else {
                 self.at = save;
@@ -312,13 +311,11 @@ impl<'t> Parser<'t> {
 
     /// Terms joined by `and`, left to right.
     fn and(&mut self, depth: usize, value_paths: bool) -> Result<Filter, FilterError> {
-        self.check_depth(depth)?;
-        let mut left = self.term(depth + 1, value_paths)?;
+        let mut left = self.term(depth, value_paths)?;
         loop {
             let save = self.at;
             if self.spaces() && self.keyword("and") && self.spaces() {
-                self.check_depth(depth + 1)?;
-                let right = self.term(depth + 1, value_paths)?;
+                let right = self.term(depth, value_paths)?;
                 left = Filter::And(Box::new(left), Box::new(right));
             } else {
                 self.at = save;
@@ -359,11 +356,29 @@ impl<'t> Parser<'t> {
             let inner = self.or(depth + 1, false)?;
             self.spaces();
             self.expect("]", "`]`")?;
+            // `emails[type eq "work"].value eq "…"`, as Entra ID writes
+            // it: the sub-attribute's test joins the bracket's with `and`.
+            let inner = if self.eat(".") {
+                let sub = AttrPath {
+                    schema: None,
+                    name: self.name()?,
+                    sub: None,
+                };
+                let test = self.test_of(sub)?;
+                Filter::And(Box::new(inner), Box::new(test))
+            } else {
+                inner
+            };
             return Ok(Filter::ValuePath {
                 path,
                 filter: Box::new(inner),
             });
         }
+        self.test_of(path)
+    }
+
+    /// What follows an attribute path: ` pr`, or an operator and a value.
+    fn test_of(&mut self, path: AttrPath) -> Result<Filter, FilterError> {
         if !self.spaces() {
             return self.fail("a space and an operator");
         }
