@@ -19,18 +19,14 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
 use r2d2::PooledConnection;
 
 use self::connection::Manager;
 use self::queries::Db;
 pub use self::tls::TlsMode;
-use crate::model::{
-    Account, AccountNumber, AuditRecord, Email, ExternalId, ExternalIdentity, Group, GroupId,
-    GroupName, Name, PendingRegistration, ProvisioningCredential, SignInState, User, UserId,
-};
-use crate::store::{OpenError, Store, StoreError, Transaction};
+use crate::model::{AccountNumber, UserId};
+use crate::store::{OpenError, Store, StoreError};
 
 /// Where and how a [`PostgresStore`] connects.
 ///
@@ -399,7 +395,7 @@ crate::forward_reader!([] PostgresRead, self => self.db());
 
 /// A write transaction of a [`PostgresStore`]: a pooled connection inside a
 /// `SERIALIZABLE` transaction, rolled back when dropped without
-/// [`Transaction::commit`].
+/// [`Transaction::commit`](crate::store::Transaction::commit).
 pub struct PostgresWrite {
     conn: RefCell<PooledConnection<Manager>>,
     /// Whether the SQL transaction is still to be committed or rolled back.
@@ -432,104 +428,9 @@ impl Drop for PostgresWrite {
 
 crate::forward_reader!([] PostgresWrite, self => self.db());
 
-impl Transaction for PostgresWrite {
-    fn insert_account(&mut self, account: &Account) -> Result<(), StoreError> {
-        self.db().insert_account(account)
-    }
-
-    fn insert_group(
-        &mut self,
-        account: AccountNumber,
-        name: &GroupName,
-        created_at: DateTime<Utc>,
-    ) -> Result<Group, StoreError> {
-        self.db().insert_group(account, name, created_at)
-    }
-
-    fn rename_account(&mut self, number: AccountNumber, name: &Name) -> Result<(), StoreError> {
-        self.db().rename_account(number, name)
-    }
-
-    fn rename_group(&mut self, id: GroupId, name: &GroupName) -> Result<u64, StoreError> {
-        self.db().rename_group(id, name)
-    }
-
-    fn delete_group(&mut self, id: GroupId) -> Result<(), StoreError> {
-        self.db().delete_group(id)
-    }
-
-    fn insert_user(&mut self, user: &User) -> Result<(), StoreError> {
-        self.db().insert_user(user)
-    }
-
-    fn update_user(&mut self, user: &User) -> Result<u64, StoreError> {
-        self.db().update_user(user)
-    }
-
-    fn set_sign_in_state(&mut self, user: UserId, state: &SignInState) -> Result<(), StoreError> {
-        self.db().set_sign_in_state(user, state)
-    }
-
-    fn put_registration(&mut self, registration: &PendingRegistration) -> Result<(), StoreError> {
-        self.db().put_registration(registration)
-    }
-
-    fn delete_registration(
-        &mut self,
-        email: &Email,
-        account: AccountNumber,
-    ) -> Result<(), StoreError> {
-        self.db().delete_registration(email, account)
-    }
-
-    fn add_member(&mut self, group: GroupId, user: UserId) -> Result<(), StoreError> {
-        self.db().add_member(group, user)
-    }
-
-    fn remove_member(&mut self, group: GroupId, user: UserId) -> Result<(), StoreError> {
-        self.db().remove_member(group, user)
-    }
-
-    fn append_audit(&mut self, record: AuditRecord) -> Result<u64, StoreError> {
-        self.db().append_audit(&record)
-    }
-
-    fn delete_user(&mut self, id: UserId) -> Result<(), StoreError> {
-        self.db().delete_user(id)
-    }
-
-    fn put_external_identity(&mut self, identity: &ExternalIdentity) -> Result<(), StoreError> {
-        self.db().put_external_identity(identity)
-    }
-
-    fn delete_external_identity(
-        &mut self,
-        account: AccountNumber,
-        user: UserId,
-    ) -> Result<(), StoreError> {
-        self.db().delete_external_identity(account, user)
-    }
-
-    fn set_group_external_id(
-        &mut self,
-        group: GroupId,
-        external_id: Option<&ExternalId>,
-    ) -> Result<u64, StoreError> {
-        self.db().set_group_external_id(group, external_id)
-    }
-
-    fn insert_provisioning_credential(
-        &mut self,
-        credential: &ProvisioningCredential,
-    ) -> Result<(), StoreError> {
-        self.db().insert_provisioning_credential(credential)
-    }
-
-    fn delete_provisioning_credential(&mut self, id: &str) -> Result<(), StoreError> {
-        self.db().delete_provisioning_credential(id)
-    }
-
-    fn commit(mut self) -> Result<(), StoreError> {
+impl PostgresWrite {
+    /// Commits the SQL transaction ([`Transaction::commit`](crate::store::Transaction::commit)).
+    fn finish(mut self) -> Result<(), StoreError> {
         let committed = self.conn.get_mut().batch("COMMIT");
         // Committed, or (on an error) rolled back by the server; nothing
         // is left for Drop either way.
@@ -537,6 +438,8 @@ impl Transaction for PostgresWrite {
         committed
     }
 }
+
+crate::forward_writes!([] PostgresWrite, self => self.db(), commit: finish);
 
 /// Maps a PostgreSQL failure of an open store to the store's error kinds.
 fn fail(error: postgres::Error) -> StoreError {

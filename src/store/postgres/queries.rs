@@ -1233,7 +1233,7 @@ impl Db<'_> {
         Ok(())
     }
 
-    pub(super) fn append_audit(&self, record: &AuditRecord) -> Result<u64, StoreError> {
+    pub(super) fn append_audit(&self, record: AuditRecord) -> Result<u64, StoreError> {
         // The account's row is held until the transaction ends: another
         // transaction appending to this trail waits, and then (serializable)
         // fails and runs again, after this one. So the sequence numbers of

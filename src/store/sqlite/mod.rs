@@ -16,16 +16,11 @@ use std::path::{Path, PathBuf};
 use std::sync::MutexGuard;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode};
 
 use self::pool::{ReaderLease, ReaderPool, Writer};
 use self::queries::Db;
-use crate::model::{
-    Account, AccountNumber, AuditRecord, Email, ExternalId, ExternalIdentity, Group, GroupId,
-    GroupName, Name, PendingRegistration, ProvisioningCredential, SignInState, User, UserId,
-};
-use crate::store::{OpenError, Store, StoreError, Transaction};
+use crate::store::{OpenError, Store, StoreError};
 
 /// Classifies a SQLite failure while the file is being opened.
 fn open_error(error: rusqlite::Error) -> OpenError {
@@ -94,7 +89,7 @@ fn open_error(error: rusqlite::Error) -> OpenError {
 ///
 /// # The schema
 ///
-/// Users are keyed by their [`UserId`] (16 bytes), with the lower-case email
+/// Users are keyed by their [`UserId`](crate::UserId) (16 bytes), with the lower-case email
 /// unique through an index; memberships refer to the id. Users and groups
 /// carry their revision. What an account's identity provider calls a user
 /// (SCIM `userName` and `externalId`) is a row per account and user,
@@ -233,7 +228,7 @@ crate::forward_reader!(['s] SqliteRead<'s>, self => self.db());
 
 /// A write transaction of a [`SqliteStore`]: it holds the store's writer
 /// connection inside `BEGIN IMMEDIATE`, and rolls back when dropped
-/// without [`Transaction::commit`].
+/// without [`Transaction::commit`](crate::store::Transaction::commit).
 pub struct SqliteWrite<'s> {
     conn: MutexGuard<'s, Connection>,
     /// Whether the SQL transaction is still to be committed or rolled back.
@@ -266,110 +261,17 @@ impl Drop for SqliteWrite<'_> {
 
 crate::forward_reader!(['s] SqliteWrite<'s>, self => self.db());
 
-impl Transaction for SqliteWrite<'_> {
-    fn insert_account(&mut self, account: &Account) -> Result<(), StoreError> {
-        self.db().insert_account(account)
-    }
-
-    fn insert_group(
-        &mut self,
-        account: AccountNumber,
-        name: &GroupName,
-        created_at: DateTime<Utc>,
-    ) -> Result<Group, StoreError> {
-        self.db().insert_group(account, name, created_at)
-    }
-
-    fn rename_account(&mut self, number: AccountNumber, name: &Name) -> Result<(), StoreError> {
-        self.db().rename_account(number, name)
-    }
-
-    fn rename_group(&mut self, id: GroupId, name: &GroupName) -> Result<u64, StoreError> {
-        self.db().rename_group(id, name)
-    }
-
-    fn delete_group(&mut self, id: GroupId) -> Result<(), StoreError> {
-        self.db().delete_group(id)
-    }
-
-    fn insert_user(&mut self, user: &User) -> Result<(), StoreError> {
-        self.db().insert_user(user)
-    }
-
-    fn update_user(&mut self, user: &User) -> Result<u64, StoreError> {
-        self.db().update_user(user)
-    }
-
-    fn set_sign_in_state(&mut self, user: UserId, state: &SignInState) -> Result<(), StoreError> {
-        self.db().set_sign_in_state(user, state)
-    }
-
-    fn put_registration(&mut self, registration: &PendingRegistration) -> Result<(), StoreError> {
-        self.db().put_registration(registration)
-    }
-
-    fn delete_registration(
-        &mut self,
-        email: &Email,
-        account: AccountNumber,
-    ) -> Result<(), StoreError> {
-        self.db().delete_registration(email, account)
-    }
-
-    fn add_member(&mut self, group: GroupId, user: UserId) -> Result<(), StoreError> {
-        self.db().add_member(group, user)
-    }
-
-    fn remove_member(&mut self, group: GroupId, user: UserId) -> Result<(), StoreError> {
-        self.db().remove_member(group, user)
-    }
-
-    fn append_audit(&mut self, record: AuditRecord) -> Result<u64, StoreError> {
-        self.db().append_audit(&record)
-    }
-
-    fn delete_user(&mut self, id: UserId) -> Result<(), StoreError> {
-        self.db().delete_user(id)
-    }
-
-    fn put_external_identity(&mut self, identity: &ExternalIdentity) -> Result<(), StoreError> {
-        self.db().put_external_identity(identity)
-    }
-
-    fn delete_external_identity(
-        &mut self,
-        account: AccountNumber,
-        user: UserId,
-    ) -> Result<(), StoreError> {
-        self.db().delete_external_identity(account, user)
-    }
-
-    fn set_group_external_id(
-        &mut self,
-        group: GroupId,
-        external_id: Option<&ExternalId>,
-    ) -> Result<u64, StoreError> {
-        self.db().set_group_external_id(group, external_id)
-    }
-
-    fn insert_provisioning_credential(
-        &mut self,
-        credential: &ProvisioningCredential,
-    ) -> Result<(), StoreError> {
-        self.db().insert_provisioning_credential(credential)
-    }
-
-    fn delete_provisioning_credential(&mut self, id: &str) -> Result<(), StoreError> {
-        self.db().delete_provisioning_credential(id)
-    }
-
-    fn commit(mut self) -> Result<(), StoreError> {
+impl SqliteWrite<'_> {
+    /// Commits the SQL transaction ([`Transaction::commit`](crate::store::Transaction::commit)).
+    fn finish(mut self) -> Result<(), StoreError> {
         let committed = run_cached(&self.conn, "COMMIT");
         // Committed, or (on an error) rolled back by SQLite or by Drop.
         self.open = committed.is_err();
         committed
     }
 }
+
+crate::forward_writes!(['s] SqliteWrite<'s>, self => self.db(), commit: finish);
 
 /// Puts the file in write-ahead-log mode (a no-op once it is) and returns
 /// the mode it is in. Leaving the rollback journal of a new file needs it

@@ -1153,7 +1153,7 @@ impl Db<'_> {
         Ok(())
     }
 
-    pub(super) fn append_audit(&self, record: &AuditRecord) -> Result<u64, StoreError> {
+    pub(super) fn append_audit(&self, record: AuditRecord) -> Result<u64, StoreError> {
         self.execute(
             "INSERT INTO audit (account, at, actor, action, target) VALUES (?1, ?2, ?3, ?4, ?5)",
             (
