@@ -324,6 +324,19 @@ fn writes_lock_pages_and_rows_never_whole_tables() {
     assert!(!two.is_member(admins[1], oscar).expect("read"));
     one.add_member(admins[0], bob).expect("bob added");
     two.add_member(admins[1], oscar).expect("oscar added");
+    assert_no_table_read_whole(&mut inspector, &schema);
+    let first = one.commit();
+    let second = two.commit();
+    assert!(first.is_ok(), "{first:?}");
+    assert!(
+        matches!(second, Ok(()) | Err(StoreError::Contention(_))),
+        "{second:?}"
+    );
+}
+
+/// Asserts that the open serializable transactions in `schema` hold
+/// predicate locks, and none on a whole table (only pages and rows).
+fn assert_no_table_read_whole(inspector: &mut postgres::Client, schema: &str) {
     let locks: Vec<(String, String)> = inspector
         .query(
             "SELECT c.relname::text, l.locktype FROM pg_locks l
@@ -343,13 +356,6 @@ fn writes_lock_pages_and_rows_never_whole_tables() {
         .map(|(table, _)| table)
         .collect();
     assert!(whole.is_empty(), "tables read whole: {whole:?}");
-    let first = one.commit();
-    let second = two.commit();
-    assert!(first.is_ok(), "{first:?}");
-    assert!(
-        matches!(second, Ok(()) | Err(StoreError::Contention(_))),
-        "{second:?}"
-    );
 }
 
 /// What a SCIM client's write reads and writes (the token, the names of
@@ -449,25 +455,7 @@ fn provisioning_locks_pages_and_rows_never_whole_tables() {
             tx
         })
         .collect();
-    let locks: Vec<(String, String)> = inspector
-        .query(
-            "SELECT c.relname::text, l.locktype FROM pg_locks l
-             JOIN pg_class c ON c.oid = l.relation
-             JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE l.mode = 'SIReadLock' AND n.nspname = $1",
-            &[&schema],
-        )
-        .expect("the locks")
-        .iter()
-        .map(|row| (row.get(0), row.get(1)))
-        .collect();
-    assert!(!locks.is_empty(), "serializable reads take predicate locks");
-    let whole: Vec<&String> = locks
-        .iter()
-        .filter(|(_, kind)| kind == "relation")
-        .map(|(table, _)| table)
-        .collect();
-    assert!(whole.is_empty(), "tables read whole: {whole:?}");
+    assert_no_table_read_whole(&mut inspector, &schema);
     let second = transactions.pop().expect("two").commit();
     let first = transactions.pop().expect("two").commit();
     assert!(second.is_ok(), "{second:?}");

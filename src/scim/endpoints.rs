@@ -356,24 +356,14 @@ impl<S: Store> Context<'_, S> {
         let user = self
             .directory
             .provision_user(self.actor, self.account, &form)?;
-        Ok(self.one(
-            Resource::User,
-            201,
-            user_json(&user, &self.base),
-            user.revision,
-        ))
+        Ok(self.user_response(201, &user))
     }
 
     fn get_user(&self, id: &str) -> Result<ScimResponse, ScimError> {
         let user = self
             .directory
             .provisioned_user(self.actor, self.account, Self::user_id(id)?)?;
-        Ok(self.one(
-            Resource::User,
-            200,
-            user_json(&user, &self.base),
-            user.revision,
-        ))
+        Ok(self.user_response(200, &user))
     }
 
     fn put_user(&self, id: &str) -> Result<ScimResponse, ScimError> {
@@ -391,12 +381,7 @@ impl<S: Store> Context<'_, S> {
             &form,
             expected,
         )?;
-        Ok(self.one(
-            Resource::User,
-            200,
-            user_json(&user, &self.base),
-            user.revision,
-        ))
+        Ok(self.user_response(200, &user))
     }
 
     fn patch_user(&self, id: &str) -> Result<ScimResponse, ScimError> {
@@ -425,12 +410,7 @@ impl<S: Store> Context<'_, S> {
                 Err(Error::StaleRevision) if expected.is_none() && attempt < PATCH_ATTEMPTS => {}
                 done => {
                     let user = done?;
-                    return Ok(self.one(
-                        Resource::User,
-                        200,
-                        user_json(&user, &self.base),
-                        user.revision,
-                    ));
+                    return Ok(self.user_response(200, &user));
                 }
             }
         }
@@ -450,6 +430,15 @@ impl<S: Store> Context<'_, S> {
             .provision_group(self.actor, self.account, &wanted)
             .map_err(member_error)?;
         Ok(self.group_response(201, &group))
+    }
+
+    fn user_response(&self, status: u16, user: &ProvisionedUser) -> ScimResponse {
+        self.one(
+            Resource::User,
+            status,
+            user_json(user, &self.base),
+            user.revision,
+        )
     }
 
     fn group_response(&self, status: u16, group: &ProvisionedGroup) -> ScimResponse {

@@ -127,10 +127,7 @@ impl ScimRequest {
 
     /// The value of a header, by name ignoring case.
     pub fn header_value(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(header, _)| header.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        response::header_value(&self.headers, name)
     }
 }
 

@@ -11,7 +11,9 @@ use serde_json::{Map, Value};
 use crate::scim::eval;
 use crate::scim::filter::{CompValue, CompareOp, Filter, parse_patch_path};
 use crate::scim::response::ScimError;
-use crate::scim::schema::{Attribute, MAX_OPERATIONS, PATCH_OP, Resource, Type, strip_schema};
+use crate::scim::schema::{
+    Attribute, MAX_OPERATIONS, PATCH_OP, Resource, Type, declares, strip_schema,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -27,17 +29,8 @@ pub(crate) fn apply(
     document: &mut Value,
     body: &Value,
 ) -> Result<(), ScimError> {
-    if let Some(schemas) = body.get("schemas") {
-        let listed = schemas.as_array().is_some_and(|schemas| {
-            schemas.iter().any(|schema| {
-                schema
-                    .as_str()
-                    .is_some_and(|s| s.eq_ignore_ascii_case(PATCH_OP))
-            })
-        });
-        if !listed {
-            return Err(ScimError::invalid_syntax("scim-patch-schema"));
-        }
+    if !declares(body, PATCH_OP) {
+        return Err(ScimError::invalid_syntax("scim-patch-schema"));
     }
     let operations = body
         .get("Operations")

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use crate::scim::eval;
 use crate::scim::filter::{Filter, parse_filter};
 use crate::scim::response::ScimError;
-use crate::scim::schema::{MAX_RESULTS, Resource, SEARCH_REQUEST, strip_schema};
+use crate::scim::schema::{MAX_RESULTS, Resource, SEARCH_REQUEST, declares, strip_schema};
 
 /// A list's parameters, checked.
 #[derive(Debug, Default)]
@@ -31,12 +31,7 @@ pub(crate) struct Projection {
 impl ListQuery {
     /// From a query string's pairs.
     pub(crate) fn from_pairs(pairs: &[(String, String)]) -> Result<ListQuery, ScimError> {
-        let get = |name: &str| {
-            pairs
-                .iter()
-                .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                .map(|(_, value)| value.as_str())
-        };
+        let get = |name: &str| param(pairs, name);
         Self::build(
             get("filter"),
             get("startIndex"),
@@ -48,17 +43,8 @@ impl ListQuery {
 
     /// From a `/.search` body.
     pub(crate) fn from_search(body: &Value) -> Result<ListQuery, ScimError> {
-        if let Some(schemas) = body.get("schemas") {
-            let listed = schemas.as_array().is_some_and(|schemas| {
-                schemas.iter().any(|schema| {
-                    schema
-                        .as_str()
-                        .is_some_and(|s| s.eq_ignore_ascii_case(SEARCH_REQUEST))
-                })
-            });
-            if !listed {
-                return Err(ScimError::invalid_syntax("scim-search-schema"));
-            }
+        if !declares(body, SEARCH_REQUEST) {
+            return Err(ScimError::invalid_syntax("scim-search-schema"));
         }
         let text = |name: &str| -> Result<Option<String>, ScimError> {
             match body.get(name) {
@@ -151,12 +137,7 @@ impl Projection {
 
     /// From a request's query pairs.
     pub(crate) fn from_pairs(pairs: &[(String, String)]) -> Projection {
-        let get = |name: &str| {
-            pairs
-                .iter()
-                .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                .map(|(_, value)| value.as_str())
-        };
+        let get = |name: &str| param(pairs, name);
         Projection::new(get("attributes"), get("excludedAttributes"))
     }
 
@@ -244,6 +225,14 @@ fn drop_sub(value: &mut Value, sub: &str) {
         Value::Object(members) => members.retain(|key, _| key.to_ascii_lowercase() != sub),
         _ => {}
     }
+}
+
+/// The value of a query parameter, by name ignoring case.
+fn param<'q>(pairs: &'q [(String, String)], name: &str) -> Option<&'q str> {
+    pairs
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.as_str())
 }
 
 #[cfg(test)]

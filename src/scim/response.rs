@@ -50,11 +50,19 @@ impl ScimResponse {
 
     /// The value of a header this response carries.
     pub fn header_value(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(header, _)| header.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        header_value(&self.headers, name)
     }
+}
+
+/// The value of the first header by this name, ignoring case.
+pub(crate) fn header_value<'h>(
+    headers: &'h [(impl AsRef<str>, String)],
+    name: &str,
+) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(header, _)| header.as_ref().eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.as_str())
 }
 
 /// A refusal, before it is rendered in the reader's language.

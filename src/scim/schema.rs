@@ -300,6 +300,18 @@ fn find(attributes: &'static [Attribute], name: &str) -> Option<&'static Attribu
         .find(|attribute| attribute.name.eq_ignore_ascii_case(name))
 }
 
+/// Whether a message body lists `urn` (ignoring case) among its
+/// `schemas`, or lists none: clients that leave `schemas` out are served.
+pub(crate) fn declares(body: &Value, urn: &str) -> bool {
+    body.get("schemas").is_none_or(|schemas| {
+        schemas.as_array().is_some_and(|schemas| {
+            schemas
+                .iter()
+                .any(|schema| schema.as_str().is_some_and(|s| s.eq_ignore_ascii_case(urn)))
+        })
+    })
+}
+
 /// Strips a resource's own schema URN from an attribute path
 /// (`urn:…:User:name.givenName` → `name.givenName`); `None` for another
 /// schema's.
