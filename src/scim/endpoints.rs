@@ -36,16 +36,15 @@ pub(super) struct Context<'a, S> {
 }
 
 fn list_response(total: u64, start: u64, resources: Vec<Value>) -> ScimResponse {
-    ScimResponse::json(
-        200,
-        &json!({
-            "schemas": [LIST_RESPONSE],
-            "totalResults": total,
-            "startIndex": start,
-            "itemsPerPage": resources.len(),
-            "Resources": resources,
-        }),
-    )
+    let mut list = json!({
+        "schemas": [LIST_RESPONSE],
+        "totalResults": total,
+        "startIndex": start,
+        "itemsPerPage": resources.len(),
+    });
+    // Moved in, not through json!, which would copy every resource.
+    list["Resources"] = Value::Array(resources);
+    ScimResponse::json(200, &list)
 }
 
 /// A page of a list being filled: which matches to keep, and how many
