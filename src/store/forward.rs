@@ -1,4 +1,5 @@
-//! Forwarding macros for wrapper stores.
+//! Forwarding macros: for wrapper stores, and for the SQL stores, whose
+//! transactions hand each call to their `Db`.
 
 /// Implements [`Reader`](crate::store::Reader) for a wrapper by forwarding
 /// every method, fast paths included, to an inner reader.
