@@ -6,11 +6,14 @@
 
 mod common;
 
+use std::ops::ControlFlow;
+
 use common::*;
 use cres_admin::scim::{Scim, ScimRequest, ScimResponse};
 use cres_admin::testing::fixtures::ALICE;
 use cres_admin::{
-    Action, Actor, ActorRecord, Directory, Error, Forbidden, GroupId, MemoryStore, UserStatus,
+    Action, Actor, ActorRecord, Directory, Error, Forbidden, GroupId, MemoryStore, UserLookup,
+    UserStatus,
 };
 use serde_json::{Value, json};
 
@@ -556,31 +559,75 @@ fn directory_provisioning_operations_are_refused_to_non_admins_and_other_account
     let (dir, _) = setup_with_token();
     dir.add_user(&Actor::Support, ACCOUNT, &form("carol@example.com"))
         .unwrap();
+    let alice = id(&dir, ALICE).unwrap();
     let form = cres_admin::ProvisionedUserForm::new("x", "x@example.com", "X", "Y");
+    let renamed = cres_admin::ProvisionedUserForm::new("alice", ALICE, "Mallory", "Y");
+    let rename = cres_admin::GroupChange::default().rename("Taken over");
+    let alice_before = stored(&dir, ALICE).unwrap();
+    let audit_before = dir
+        .audit_trail(&Actor::Support, ACCOUNT, 1000)
+        .unwrap()
+        .len();
+    let forbidden = |result: Result<(), Error>| matches!(result, Err(Error::Forbidden(_)));
+    // Carol: a user of the account, no administrator; Olga: the
+    // administrator of another account.
     for actor in [
         user(&dir, "carol@example.com"),
         user(&dir, "olga@example.com"),
     ] {
-        assert!(matches!(
-            dir.provision_user(&actor, ACCOUNT, &form),
-            Err(Error::Forbidden(_))
+        assert!(forbidden(
+            dir.provision_user(&actor, ACCOUNT, &form).map(drop)
         ));
-        let alice = id(&dir, ALICE).unwrap();
-        assert!(matches!(
-            dir.provisioned_user(&actor, ACCOUNT, alice),
-            Err(Error::Forbidden(_))
+        assert!(forbidden(
+            dir.provisioned_user(&actor, ACCOUNT, alice).map(drop)
         ));
-        assert!(matches!(
+        assert!(forbidden(
+            dir.find_provisioned_user(&actor, ACCOUNT, UserLookup::UserName("alice"))
+                .map(drop)
+        ));
+        let mut seen = 0;
+        assert!(forbidden(
+            dir.visit_provisioned_users(&actor, ACCOUNT, 0, |_| {
+                seen += 1;
+                ControlFlow::Continue(())
+            })
+            .map(drop)
+        ));
+        assert_eq!(seen, 0, "nothing visited");
+        assert!(forbidden(
+            dir.update_provisioned_user(&actor, ACCOUNT, alice, &renamed, None)
+                .map(drop)
+        ));
+        assert!(forbidden(
+            dir.delete_provisioned_user(&actor, ACCOUNT, alice, None)
+                .map(drop)
+        ));
+        assert!(forbidden(dir.provisioned_group(&actor, ADMINS).map(drop)));
+        assert!(forbidden(
             dir.change_group(
                 &actor,
                 ADMINS,
                 &cres_admin::GroupChange::default().removing([alice]),
                 None
-            ),
-            Err(Error::Forbidden(_))
+            )
+            .map(drop)
+        ));
+        assert!(forbidden(
+            dir.provision_group(&actor, ACCOUNT, &rename).map(drop)
         ));
     }
     assert!(stored(&dir, "x@example.com").is_none());
+    let alice_now = stored(&dir, ALICE).expect("alice is still there");
+    assert_eq!(alice_now.revision, alice_before.revision, "alice unchanged");
+    assert!(is_admin(&dir, ACCOUNT, ALICE));
+    assert_eq!(dir.groups(&Actor::Support, ACCOUNT).unwrap().len(), 1);
+    assert_eq!(
+        dir.audit_trail(&Actor::Support, ACCOUNT, 1000)
+            .unwrap()
+            .len(),
+        audit_before,
+        "no refusal leaves an audit entry"
+    );
 }
 
 // ---- groups ----------------------------------------------------------------
