@@ -181,8 +181,12 @@ pub(super) fn authorized_user(
             }
             ActorRecord::User(brief.user)
         }
-        Actor::Provisioner(client) => provisioner(reader, client, client.account)
-            .map_err(|_| Error::from(Forbidden::NotGoverningAdministrator))?,
+        Actor::Provisioner(client) => {
+            provisioner(reader, client, client.account).map_err(|error| match error {
+                Error::Forbidden(_) => Forbidden::NotGoverningAdministrator.into(),
+                other => other,
+            })?
+        }
     };
     let not_found = || Error::UserNotFound {
         email: email.clone(),
@@ -243,10 +247,10 @@ pub(super) fn authorized_user_in(
     let by = authorize(reader, actor, account)?;
     let not_found = || Error::UserIdNotFound { id };
     let user = reader.user(id)?.ok_or_else(not_found)?;
-    if !governs_user(reader, account, &user)? {
+    let accounts = governing_accounts(reader, &user.brief())?;
+    if !accounts.contains(&account) {
         return Err(not_found());
     }
-    let accounts = governing_accounts(reader, &user.brief())?;
     ensure_governs(reader, actor, &accounts)?;
     Ok(GovernedUser { by, user, accounts })
 }

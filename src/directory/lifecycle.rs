@@ -388,4 +388,32 @@ mod tests {
         ));
         assert!(ensure_not_last_active_admin(&older, &bob).is_ok());
     }
+
+    /// A store failure while checking a provisioner's token is a store
+    /// failure, not a refusal: the caller may retry it. An older store,
+    /// which answers `Unsupported` for tokens, shows it.
+    #[test]
+    fn a_failed_token_read_is_a_store_failure_not_a_refusal() {
+        let store = MemoryStore::new();
+        let one = account(1);
+        let ann = user("ann@example.com");
+        let mut tx = store.begin_write().unwrap();
+        tx.insert_account(&one).unwrap();
+        tx.insert_user(&ann).unwrap();
+        tx.commit().unwrap();
+        let provisioner = Actor::Provisioner(crate::model::Provisioner {
+            account: one.number,
+            token: "no-such-token".to_owned(),
+        });
+        let older = Older(store.begin_read().unwrap());
+        assert!(matches!(
+            authorized_user(&older, &provisioner, &ann.email),
+            Err(Error::Store(StoreError::Unsupported { .. }))
+        ));
+        // Where the store answers, an unknown token is refused.
+        assert!(matches!(
+            authorized_user(&store.begin_read().unwrap(), &provisioner, &ann.email),
+            Err(Error::Forbidden(_))
+        ));
+    }
 }
