@@ -10,10 +10,11 @@ use crate::directory::lifecycle::active_admin_count;
 use crate::error::Error;
 use crate::input::Field;
 use crate::model::{
-    AccountNumber, Action, Actor, Email, Group, GroupId, GroupName, GroupSummary, UserId, UserRef,
+    AccountNumber, Action, Actor, ActorRecord, Email, Group, GroupId, GroupName, GroupSummary,
+    UserBrief, UserId, UserRef,
 };
 use crate::paging::{Cursor, Page, PageSize};
-use crate::store::{Reader, Store, StoreError};
+use crate::store::{Reader, Store, StoreError, Transaction};
 
 impl<S: Store> Directory<S> {
     /// *Add to Group* (R5): puts the user whose email is `email` (the
@@ -47,13 +48,7 @@ impl<S: Store> Directory<S> {
             let user = tx.user_brief(id)?.ok_or_else(non_existent)?;
             let already_member = tx.is_member(group, id)?;
             if !already_member {
-                ensure_may_join(tx, actor, &user, group.account)?;
-                tx.add_member(group, id)?;
-                let action = Action::MemberAdded {
-                    group,
-                    user: user.user.clone(),
-                };
-                tx.append_audit(self.record(&by, group.account, action))?;
+                self.join(tx, actor, &by, group, &user)?;
             }
             Ok(AddedToGroup {
                 user: user.user,
@@ -92,13 +87,7 @@ impl<S: Store> Directory<S> {
                 return Err(not_a_member());
             }
             let user = tx.user_brief(id)?.ok_or_else(not_a_member)?.user;
-            ensure_may_leave(tx, &found, &user)?;
-            tx.remove_member(group, id)?;
-            let action = Action::MemberRemoved {
-                group,
-                user: user.clone(),
-            };
-            tx.append_audit(self.record(&by, group.account, action))?;
+            self.leave(tx, &by, &found, &user)?;
             Ok(RemovedFromGroup { user, group: found })
         })
     }
@@ -146,19 +135,7 @@ impl<S: Store> Directory<S> {
         let name = GroupName::custom(name, Field::GroupName)?;
         self.write(|tx| {
             let (by, mut found) = authorized_group(tx, actor, group)?;
-            if found.is_built_in() {
-                return Err(Error::BuiltInGroup);
-            }
-            found.revision = tx
-                .rename_group(group, &name)
-                .map_err(|e| group_name_error(e, &name))?;
-            let previous = std::mem::replace(&mut found.name, name.clone());
-            let action = Action::GroupRenamed {
-                group,
-                from: previous.clone(),
-                to: name.clone(),
-            };
-            tx.append_audit(self.record(&by, group.account, action))?;
+            let previous = self.rename(tx, &by, &mut found, name.clone())?;
             Ok(GroupRenamed {
                 group: found,
                 previous,
@@ -291,6 +268,72 @@ impl<S: Store> Directory<S> {
     }
 }
 
+impl<S: Store> Directory<S> {
+    /// Puts a user into a group, if they may join it (R13), and records it.
+    pub(super) fn join(
+        &self,
+        tx: &mut dyn Transaction,
+        actor: &Actor,
+        by: &ActorRecord,
+        group: GroupId,
+        user: &UserBrief,
+    ) -> Result<(), Error> {
+        ensure_may_join(tx, actor, user, group.account)?;
+        tx.add_member(group, user.user.id)?;
+        let action = Action::MemberAdded {
+            group,
+            user: user.user.clone(),
+        };
+        tx.append_audit(self.record(by, group.account, action))?;
+        Ok(())
+    }
+
+    /// Takes a member out of a group, unless they are its account's last
+    /// active administrator (R10, R16), and records it.
+    pub(super) fn leave(
+        &self,
+        tx: &mut dyn Transaction,
+        by: &ActorRecord,
+        group: &Group,
+        user: &UserRef,
+    ) -> Result<(), Error> {
+        ensure_may_leave(tx, group, user)?;
+        tx.remove_member(group.id, user.id)?;
+        let action = Action::MemberRemoved {
+            group: group.id,
+            user: user.clone(),
+        };
+        tx.append_audit(self.record(by, group.id.account, action))?;
+        Ok(())
+    }
+
+    /// Renames a custom group (the built-in one keeps its name, R1; names
+    /// are unique in the account, R9) and records it; returns the name it
+    /// had.
+    pub(super) fn rename(
+        &self,
+        tx: &mut dyn Transaction,
+        by: &ActorRecord,
+        group: &mut Group,
+        name: GroupName,
+    ) -> Result<GroupName, Error> {
+        if group.is_built_in() {
+            return Err(Error::BuiltInGroup);
+        }
+        group.revision = tx
+            .rename_group(group.id, &name)
+            .map_err(|e| group_name_error(e, &name))?;
+        let previous = std::mem::replace(&mut group.name, name.clone());
+        let action = Action::GroupRenamed {
+            group: group.id,
+            from: previous.clone(),
+            to: name,
+        };
+        tx.append_audit(self.record(by, group.id.account, action))?;
+        Ok(previous)
+    }
+}
+
 /// The identity and id a member cursor's key holds: the id's 16 bytes,
 /// then the identity.
 fn member_key(key: &[u8]) -> Result<(String, UserId), Error> {
@@ -306,11 +349,7 @@ fn member_key(key: &[u8]) -> Result<(String, UserId), Error> {
 /// Refuses to take the last active administrator out of the built-in
 /// group (R10, R16): only an active administrator counts, and only taking
 /// one away can leave none.
-pub(super) fn ensure_may_leave(
-    reader: &dyn Reader,
-    group: &Group,
-    user: &UserRef,
-) -> Result<(), Error> {
+fn ensure_may_leave(reader: &dyn Reader, group: &Group, user: &UserRef) -> Result<(), Error> {
     let account = group.id.account;
     if group.is_built_in()
         && reader.is_active_admin(account, user.id)?

@@ -18,7 +18,7 @@
 use crate::confirmation::{EmailChanged, UserDeleted, UserDisabled, UserEnabled, UserRenamed};
 use crate::directory::Directory;
 use crate::directory::access::{GovernedUser, authorized_user};
-use crate::directory::users::{end_registrations_of, ensure_not_invited_elsewhere};
+use crate::directory::users::ensure_email_free;
 use crate::error::Error;
 use crate::input::Field;
 use crate::model::{AccountNumber, Action, Actor, Email, GroupId, Name, User, UserRef, UserStatus};
@@ -200,13 +200,7 @@ impl<S: Store> Directory<S> {
             let taken = || Error::UserExists {
                 email: new_email.clone(),
             };
-            if tx
-                .user_id(&new_email)?
-                .is_some_and(|other| other != user.id)
-            {
-                return Err(taken());
-            }
-            ensure_not_invited_elsewhere(tx, &new_email, &accounts, now)?;
+            ensure_email_free(tx, &new_email, user.id, &accounts, now)?;
             user.email = new_email.clone();
             tx.update_user(&user).map_err(|e| match e {
                 StoreError::Conflict => taken(),
@@ -220,7 +214,7 @@ impl<S: Store> Directory<S> {
             self.record_in_each(tx, &by, &accounts, &action)?;
             // The governing accounts' own invitations of the address end:
             // their tokens stop working.
-            end_registrations_of(self, tx, &by, &new_email, &accounts)?;
+            self.end_registrations(tx, &by, &new_email, &accounts)?;
             Ok(EmailChanged {
                 user: user.to_ref(),
                 previous,

@@ -22,11 +22,11 @@ use crate::credentials::{Password, issue_provisioning_token, parse_token};
 use crate::directory::Directory;
 use crate::directory::access::{
     GovernedUser, authorize, authorize_administrator, authorized_group, authorized_user_in,
-    chosen_by, ensure_may_join, governs_user,
+    chosen_by, governs_user,
 };
-use crate::directory::groups::{ensure_may_leave, group_name_error};
+use crate::directory::groups::group_name_error;
 use crate::directory::lifecycle::ensure_not_last_active_admin;
-use crate::directory::users::{end_own_registration, end_registrations_of, ensure_new_user};
+use crate::directory::users::{ensure_email_free, ensure_new_user};
 use crate::error::Error;
 use crate::input::{Field, InvalidInput, Problem};
 use crate::model::{
@@ -585,7 +585,7 @@ impl<S: Store> Directory<S> {
                 tx.append_audit(self.record(&by, account, disabled))?;
             }
             self.name_user(tx, &by, account, &user.to_ref(), &wanted, now)?;
-            end_own_registration(self, tx, &by, &wanted.email, account)?;
+            self.end_registrations(tx, &by, &wanted.email, &[account])?;
             provisioned(tx, account, user.clone())
         })
     }
@@ -761,12 +761,7 @@ impl<S: Store> Directory<S> {
             let mut actions = Vec::new();
             let previous_email = user.email.clone();
             if previous_email.as_str() != wanted.email.as_str() {
-                if tx.user_id(&wanted.email)?.is_some_and(|other| other != id) {
-                    return Err(Error::UserExists {
-                        email: wanted.email.clone(),
-                    });
-                }
-                super::users::ensure_not_invited_elsewhere(tx, &wanted.email, &accounts, now)?;
+                ensure_email_free(tx, &wanted.email, id, &accounts, now)?;
                 user.email = wanted.email.clone();
                 actions.push(Action::EmailChanged {
                     user: id,
@@ -829,7 +824,7 @@ impl<S: Store> Directory<S> {
                 .iter()
                 .any(|action| matches!(action, Action::EmailChanged { .. }))
             {
-                end_registrations_of(self, tx, &by, &wanted.email, &accounts)?;
+                self.end_registrations(tx, &by, &wanted.email, &accounts)?;
             }
             if renamed {
                 self.name_user(tx, &by, account, &user.to_ref(), &wanted, now)?;
@@ -914,33 +909,15 @@ impl<S: Store> Directory<S> {
             ensure_revision(found.revision, expected_revision)?;
             let name = name.clone()?;
             if let Some(name) = name.filter(|name| *name != found.name) {
-                if found.is_built_in() {
-                    return Err(Error::BuiltInGroup);
-                }
-                tx.rename_group(group, &name)
-                    .map_err(|e| group_name_error(e, &name))?;
-                let previous = std::mem::replace(&mut found.name, name.clone());
-                let action = Action::GroupRenamed {
-                    group,
-                    from: previous,
-                    to: name,
-                };
-                tx.append_audit(self.record(&by, group.account, action))?;
+                self.rename(tx, &by, &mut found, name)?;
             }
             for &id in &change.remove {
                 let Some(user) = tx.user_brief(id)? else {
                     continue;
                 };
-                if !tx.is_member(group, id)? {
-                    continue;
+                if tx.is_member(group, id)? {
+                    self.leave(tx, &by, &found, &user.user)?;
                 }
-                ensure_may_leave(tx, &found, &user.user)?;
-                tx.remove_member(group, id)?;
-                let action = Action::MemberRemoved {
-                    group,
-                    user: user.user,
-                };
-                tx.append_audit(self.record(&by, group.account, action))?;
             }
             self.add_members(tx, actor, &by, group, &change.add)?;
             if let Some(external_id) = &external_id {
@@ -1023,16 +1000,9 @@ impl<S: Store> Directory<S> {
             if !governs_user(tx, group.account, &user)? {
                 return Err(not_found());
             }
-            if tx.is_member(group, id)? {
-                continue;
+            if !tx.is_member(group, id)? {
+                self.join(tx, actor, by, group, &user.brief())?;
             }
-            ensure_may_join(tx, actor, &user.brief(), group.account)?;
-            tx.add_member(group, id)?;
-            let action = Action::MemberAdded {
-                group,
-                user: user.to_ref(),
-            };
-            tx.append_audit(self.record(by, group.account, action))?;
         }
         Ok(())
     }

@@ -89,46 +89,35 @@ impl<S: Store> Directory<S> {
                 temporary_password: form.enforce_password_expiration,
             };
             tx.append_audit(self.record(&by, account, added))?;
-            end_own_registration(self, tx, &by, &email, account)?;
+            self.end_registrations(tx, &by, &email, &[account])?;
             Ok(())
         })?;
         Ok(UserAdded {
             user: user.to_ref(),
         })
     }
-}
 
-/// Ends `account`'s own pending registration of `email`, if any, now that
-/// the address has a user: its token stops working.
-pub(super) fn end_own_registration<S: Store>(
-    directory: &Directory<S>,
-    tx: &mut dyn Transaction,
-    by: &ActorRecord,
-    email: &Email,
-    account: AccountNumber,
-) -> Result<(), Error> {
-    end_registrations_of(directory, tx, by, email, &[account])
-}
-
-/// Ends the pending registrations of `email` that belong to one of
-/// `accounts`, each recorded in its own account's trail (R14).
-pub(super) fn end_registrations_of<S: Store>(
-    directory: &Directory<S>,
-    tx: &mut dyn Transaction,
-    by: &ActorRecord,
-    email: &Email,
-    accounts: &[AccountNumber],
-) -> Result<(), Error> {
-    for ended in tx.registrations(email)? {
-        if accounts.contains(&ended.account) {
-            tx.delete_registration(email, ended.account)?;
-            let action = Action::RegistrationEnded {
-                email: email.clone(),
-            };
-            tx.append_audit(directory.record(by, ended.account, action))?;
+    /// Ends the pending registrations of `email` that belong to one of
+    /// `accounts`, now that the address has a user: their tokens stop
+    /// working. Each is recorded in its own account's trail (R14).
+    pub(super) fn end_registrations(
+        &self,
+        tx: &mut dyn Transaction,
+        by: &ActorRecord,
+        email: &Email,
+        accounts: &[AccountNumber],
+    ) -> Result<(), Error> {
+        for ended in tx.registrations(email)? {
+            if accounts.contains(&ended.account) {
+                tx.delete_registration(email, ended.account)?;
+                let action = Action::RegistrationEnded {
+                    email: email.clone(),
+                };
+                tx.append_audit(self.record(by, ended.account, action))?;
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Refuses an address that has a user, or that another account than
@@ -145,6 +134,23 @@ pub(super) fn ensure_new_user(
         });
     }
     ensure_not_invited_elsewhere(reader, email, &[account], now)
+}
+
+/// Refuses `email` as the new address of user `id`: another user has it
+/// (R4), or an account not in `ours` has invited it (R14).
+pub(super) fn ensure_email_free(
+    reader: &dyn Reader,
+    email: &Email,
+    id: UserId,
+    ours: &[AccountNumber],
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    if reader.user_id(email)?.is_some_and(|other| other != id) {
+        return Err(Error::UserExists {
+            email: email.clone(),
+        });
+    }
+    ensure_not_invited_elsewhere(reader, email, ours, now)
 }
 
 /// Refuses an address that an account not in `ours` has invited to
