@@ -387,9 +387,7 @@ impl<S: Store> Context<'_, S> {
         let id = Self::user_id(id)?;
         let body = self.body()?;
         let expected = self.if_match()?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
+        retrying_stale(expected, || {
             let current = self
                 .directory
                 .provisioned_user(self.actor, self.account, id)?;
@@ -399,20 +397,15 @@ impl<S: Store> Context<'_, S> {
             let mut document = user_json(&current, &self.base);
             patch::apply(Resource::User, &mut document, &body)?;
             let form = user_form(&document, current.profile.status == UserStatus::Active)?;
-            match self.directory.update_provisioned_user(
+            let user = self.directory.update_provisioned_user(
                 self.actor,
                 self.account,
                 id,
                 &form,
                 Some(current.revision),
-            ) {
-                Err(Error::StaleRevision) if expected.is_none() && attempt < PATCH_ATTEMPTS => {}
-                done => {
-                    let user = done?;
-                    return Ok(self.user_response(200, &user));
-                }
-            }
-        }
+            )?;
+            Ok(self.user_response(200, &user))
+        })
     }
 
     fn delete_user(&self, id: &str) -> Result<ScimResponse, ScimError> {
@@ -510,9 +503,7 @@ impl<S: Store> Context<'_, S> {
         let group = self.group_id(id)?;
         let body = self.body()?;
         let expected = self.if_match()?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
+        retrying_stale(expected, || {
             let current = self.directory.provisioned_group(self.actor, group)?;
             if expected.is_some_and(|expected| expected != current.group.revision) {
                 return Err(Error::StaleRevision.into());
@@ -520,11 +511,11 @@ impl<S: Store> Context<'_, S> {
             let mut document = group_json(&current, &self.base);
             patch::apply(Resource::Group, &mut document, &body)?;
             let wanted = group_form(&document)?;
-            match self.change_group(&current, wanted, Some(current.group.revision)) {
-                Err(Error::StaleRevision) if expected.is_none() && attempt < PATCH_ATTEMPTS => {}
-                done => return Ok(self.group_response(200, &done.map_err(member_error)?)),
-            }
-        }
+            let changed = self
+                .change_group(&current, wanted, Some(current.group.revision))
+                .map_err(member_error)?;
+            Ok(self.group_response(200, &changed))
+        })
     }
 
     fn delete_group(&self, id: &str) -> Result<ScimResponse, ScimError> {
@@ -537,6 +528,27 @@ impl<S: Store> Context<'_, S> {
         }
         self.directory.delete_group(self.actor, group)?;
         Ok(ScimResponse::no_content())
+    }
+}
+
+/// Runs a PATCH (read, apply, write back at the revision read) again from
+/// a fresh read when another change came in between (412), up to
+/// [`PATCH_ATTEMPTS`] times; unless the client named the revision it
+/// patches (`If-Match`), for whom a newer one is the answer.
+fn retrying_stale(
+    expected: Option<u64>,
+    mut attempt: impl FnMut() -> Result<ScimResponse, ScimError>,
+) -> Result<ScimResponse, ScimError> {
+    let mut attempts = 1;
+    loop {
+        match attempt() {
+            Err(error)
+                if error.status() == 412 && expected.is_none() && attempts < PATCH_ATTEMPTS =>
+            {
+                attempts += 1;
+            }
+            done => return done,
+        }
     }
 }
 

@@ -140,7 +140,7 @@ impl ScimError {
         ScimError::invalid_path("scim-patch-path")
     }
 
-    #[cfg(test)]
+    /// The HTTP status it answers with.
     pub(crate) fn status(&self) -> u16 {
         self.status
     }
