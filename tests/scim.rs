@@ -443,6 +443,28 @@ fn if_match_with_a_stale_version_is_412_and_changes_nothing() {
         stored(&dir, "bjensen@example.com").unwrap().status,
         UserStatus::Active
     );
+    // A group: deleting it with a version it no longer has is refused, and
+    // it stays; with its current version, it goes.
+    let (_, group) = provider.call("POST", "/Groups", Some(json!({ "displayName": "Sales" })));
+    let path = format!("/Groups/{}", group["id"].as_str().unwrap());
+    provider.patch(
+        &path,
+        json!([{ "op": "replace", "path": "displayName", "value": "Sales EMEA" }]),
+    );
+    let stale = group["meta"]["version"].as_str().unwrap();
+    let (status, body, _) =
+        provider.send(provider.request("DELETE", &path).header("If-Match", stale));
+    assert_eq!(status, 412, "{body}");
+    let (status, current) = provider.call("GET", &path, None);
+    assert_eq!(status, 200, "the group stays");
+    let version = current["meta"]["version"].as_str().unwrap();
+    let (status, _, _) = provider.send(
+        provider
+            .request("DELETE", &path)
+            .header("If-Match", version),
+    );
+    assert_eq!(status, 204);
+    assert_eq!(provider.call("GET", &path, None).0, 404);
 }
 
 // ---- R13 and R16 through SCIM -----------------------------------------------
@@ -563,6 +585,11 @@ fn directory_provisioning_operations_are_refused_to_non_admins_and_other_account
     let form = cres_admin::ProvisionedUserForm::new("x", "x@example.com", "X", "Y");
     let renamed = cres_admin::ProvisionedUserForm::new("alice", ALICE, "Mallory", "Y");
     let rename = cres_admin::GroupChange::default().rename("Taken over");
+    let sales = dir
+        .create_group(&Actor::Support, ACCOUNT, "Sales")
+        .unwrap()
+        .group
+        .id;
     let alice_before = stored(&dir, ALICE).unwrap();
     let audit_before = dir
         .audit_trail(&Actor::Support, ACCOUNT, 1000)
@@ -615,12 +642,15 @@ fn directory_provisioning_operations_are_refused_to_non_admins_and_other_account
         assert!(forbidden(
             dir.provision_group(&actor, ACCOUNT, &rename).map(drop)
         ));
+        assert!(forbidden(
+            dir.delete_provisioned_group(&actor, sales, None).map(drop)
+        ));
     }
     assert!(stored(&dir, "x@example.com").is_none());
     let alice_now = stored(&dir, ALICE).expect("alice is still there");
     assert_eq!(alice_now.revision, alice_before.revision, "alice unchanged");
     assert!(is_admin(&dir, ACCOUNT, ALICE));
-    assert_eq!(dir.groups(&Actor::Support, ACCOUNT).unwrap().len(), 1);
+    assert_eq!(dir.groups(&Actor::Support, ACCOUNT).unwrap().len(), 2);
     assert_eq!(
         dir.audit_trail(&Actor::Support, ACCOUNT, 1000)
             .unwrap()

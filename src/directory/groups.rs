@@ -152,16 +152,7 @@ impl<S: Store> Directory<S> {
     pub fn delete_group(&self, actor: &Actor, group: GroupId) -> Result<GroupDeleted, Error> {
         self.write(|tx| {
             let (by, found) = authorized_group(tx, actor, group)?;
-            if found.is_built_in() {
-                return Err(Error::BuiltInGroup);
-            }
-            tx.delete_group(group)?;
-            let action = Action::GroupDeleted {
-                group,
-                name: found.name.clone(),
-            };
-            tx.append_audit(self.record(&by, group.account, action))?;
-            Ok(GroupDeleted { group: found })
+            self.delete_found_group(tx, &by, found)
         })
     }
 
@@ -305,6 +296,26 @@ impl<S: Store> Directory<S> {
         };
         tx.append_audit(self.record(by, group.id.account, action))?;
         Ok(())
+    }
+
+    /// Deletes a custom group the actor may act on (the built-in one
+    /// stays, R1) with its memberships, and records it.
+    pub(super) fn delete_found_group(
+        &self,
+        tx: &mut dyn Transaction,
+        by: &ActorRecord,
+        group: Group,
+    ) -> Result<GroupDeleted, Error> {
+        if group.is_built_in() {
+            return Err(Error::BuiltInGroup);
+        }
+        tx.delete_group(group.id)?;
+        let action = Action::GroupDeleted {
+            group: group.id,
+            name: group.name.clone(),
+        };
+        tx.append_audit(self.record(by, group.id.account, action))?;
+        Ok(GroupDeleted { group })
     }
 
     /// Renames a custom group (the built-in one keeps its name, R1; names

@@ -17,7 +17,7 @@ use std::ops::ControlFlow;
 use chrono::{DateTime, Utc};
 use subtle::ConstantTimeEq;
 
-use crate::confirmation::{ProvisioningTokenIssued, ProvisioningTokenRevoked};
+use crate::confirmation::{GroupDeleted, ProvisioningTokenIssued, ProvisioningTokenRevoked};
 use crate::credentials::{Password, issue_provisioning_token, parse_token};
 use crate::directory::Directory;
 use crate::directory::access::{
@@ -924,6 +924,27 @@ impl<S: Store> Directory<S> {
                 self.set_group_external_id(tx, &by, group, external_id.as_ref())?;
             }
             provisioned_group(tx, group)
+        })
+    }
+
+    /// Deletes a group as [`Directory::delete_group`] does (R1); with
+    /// `expected_revision`, a group changed since is refused, in the same
+    /// transaction as the deletion.
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`]; [`Error::AccountNotFound`];
+    /// [`Error::GroupNotFound`]; [`Error::StaleRevision`];
+    /// [`Error::BuiltInGroup`]; [`Error::Store`].
+    pub fn delete_provisioned_group(
+        &self,
+        actor: &Actor,
+        group: GroupId,
+        expected_revision: Option<u64>,
+    ) -> Result<GroupDeleted, Error> {
+        self.write(|tx| {
+            let (by, found) = authorized_group(tx, actor, group)?;
+            ensure_revision(found.revision, expected_revision)?;
+            self.delete_found_group(tx, &by, found)
         })
     }
 

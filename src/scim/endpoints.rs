@@ -520,13 +520,8 @@ impl<S: Store> Context<'_, S> {
 
     fn delete_group(&self, id: &str) -> Result<ScimResponse, ScimError> {
         let group = self.group_id(id)?;
-        if let Some(expected) = self.if_match()? {
-            let found = self.directory.provisioned_group(self.actor, group)?;
-            if found.group.revision != expected {
-                return Err(Error::StaleRevision.into());
-            }
-        }
-        self.directory.delete_group(self.actor, group)?;
+        self.directory
+            .delete_provisioned_group(self.actor, group, self.if_match()?)?;
         Ok(ScimResponse::no_content())
     }
 }
